@@ -1,0 +1,317 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_group_export_global_optspecs
+    string join \n base-url= v/verbose q/quiet header= request-timeout= retries= token-file= progress= h/help V/version
+end
+
+function __fish_group_export_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_group_export_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_group_export_using_subcommand
+    set -l cmd (__fish_group_export_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c group-export -n "__fish_group_export_needs_command" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
+complete -c group-export -n "__fish_group_export_needs_command" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
+complete -c group-export -n "__fish_group_export_needs_command" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
+complete -c group-export -n "__fish_group_export_needs_command" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_needs_command" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_needs_command" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
+bars\t'progress bars'
+plain\t'one log line per event, for cron mail and CI logs'
+none\t'nothing but warnings and errors'"
+complete -c group-export -n "__fish_group_export_needs_command" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+complete -c group-export -n "__fish_group_export_needs_command" -s q -l quiet -d 'Print only errors on stderr'
+complete -c group-export -n "__fish_group_export_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c group-export -n "__fish_group_export_needs_command" -s V -l version -d 'Print version'
+complete -c group-export -n "__fish_group_export_needs_command" -f -a "groups" -d 'Find and read Groups'
+complete -c group-export -n "__fish_group_export_needs_command" -f -a "kickoff" -d 'Start a Group export; prints the status URL and records the job in --out DIR'
+complete -c group-export -n "__fish_group_export_needs_command" -f -a "poll" -d 'Wait until the export of a job is complete and save its manifest'
+complete -c group-export -n "__fish_group_export_needs_command" -f -a "download" -d 'Download (or resume) every file of a job\'s manifest, verified'
+complete -c group-export -n "__fish_group_export_needs_command" -f -a "run" -d 'Kick off, poll and download in one go; re-running with the same --out resumes'
+complete -c group-export -n "__fish_group_export_needs_command" -f -a "status" -d 'Ask the status URL once (no waiting)'
+complete -c group-export -n "__fish_group_export_needs_command" -f -a "cancel" -d 'Cancel the export on the server (DELETE on the status URL)'
+complete -c group-export -n "__fish_group_export_needs_command" -f -a "demo" -d 'Run a full export against the bundled mock server, into --out DIR'
+complete -c group-export -n "__fish_group_export_needs_command" -f -a "mock-server" -d 'Run the bundled mock Bulk Data server (prints its base URL on stdout)'
+complete -c group-export -n "__fish_group_export_needs_command" -f -a "completions" -d 'Print shell completions for SHELL on stdout'
+complete -c group-export -n "__fish_group_export_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
+bars\t'progress bars'
+plain\t'one log line per event, for cron mail and CI logs'
+none\t'nothing but warnings and errors'"
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -s q -l quiet -d 'Print only errors on stderr'
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -f -a "search" -d 'Search Groups (GET [base]/Group, or POST [base]/Group/_search with --post)'
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -f -a "read" -d 'Read one Group by id'
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -f -a "members" -d 'List the members of one Group with their period and inactive flag'
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l code -d 'Group.code, as CODE or SYSTEM|CODE' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l type -d 'Group.type: person, animal, practitioner, device, medication, substance' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l member -d 'A member reference, e.g. Patient/patient-123' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l identifier -d 'Group.identifier, as VALUE or SYSTEM|VALUE' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l characteristic -d 'Group.characteristic code, as CODE or SYSTEM|CODE' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l managing-entity -d 'Group.managingEntity reference, e.g. Organization/org-1' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l param -d 'Any other search parameter, as NAME=VALUE (repeatable)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l count -d 'Page size asked of the server (_count)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l limit -d 'Stop after N Groups, following next links as needed' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l include -d '_include, e.g. Group:member (repeatable)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l revinclude -d '_revinclude, e.g. Coverage:beneficiary (repeatable)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l format -d 'Output format (auto: table on a terminal, ndjson otherwise)' -r -f -a "auto\t'table on a terminal, ndjson otherwise'
+table\t'aligned columns for people'
+json\t'one JSON document'
+ndjson\t'one JSON object per line'"
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
+bars\t'progress bars'
+plain\t'one log line per event, for cron mail and CI logs'
+none\t'nothing but warnings and errors'"
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l all -d 'Follow next links to the last page'
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l summary -d 'Ask for _summary=true (no member or characteristic lists)'
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l post -d 'Search with POST [base]/Group/_search and a form body'
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -s q -l quiet -d 'Print only errors on stderr'
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l format -d 'Output format (auto: table on a terminal, json otherwise)' -r -f -a "auto\t'table on a terminal, json otherwise'
+table\t'a readable summary'
+json\t'the resource as the server sent it, pretty-printed'"
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
+bars\t'progress bars'
+plain\t'one log line per event, for cron mail and CI logs'
+none\t'nothing but warnings and errors'"
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -s q -l quiet -d 'Print only errors on stderr'
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l format -d 'Output format (auto: table on a terminal, ndjson otherwise)' -r -f -a "auto\t'table on a terminal, ndjson otherwise'
+table\t'aligned columns for people'
+json\t'one JSON document'
+ndjson\t'one JSON object per line'"
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
+bars\t'progress bars'
+plain\t'one log line per event, for cron mail and CI logs'
+none\t'nothing but warnings and errors'"
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -s q -l quiet -d 'Print only errors on stderr'
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from help" -f -a "search" -d 'Search Groups (GET [base]/Group, or POST [base]/Group/_search with --post)'
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from help" -f -a "read" -d 'Read one Group by id'
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from help" -f -a "members" -d 'List the members of one Group with their period and inactive flag'
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l out -d 'The job directory to create' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l type -d 'Resource types to export (_type), comma-separated or repeated' -r
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l since -d 'Only resources changed after this instant (_since), e.g. 2024-01-01T00:00:00Z' -r
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l until -d 'Only resources changed before this instant (_until, IG v3)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l type-filter -d 'A FHIR query restricting one type (_typeFilter), e.g. \'Observation?status=final\'' -r
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l elements -d 'Elements to keep (_elements), comma-separated' -r
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l output-format -d '_outputFormat to ask for' -r
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l patient -d 'Only these patients of the Group (sent with POST), e.g. Patient/123' -r
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l include-associated-data -d 'includeAssociatedData values, e.g. LatestProvenanceResources' -r
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
+bars\t'progress bars'
+plain\t'one log line per event, for cron mail and CI logs'
+none\t'nothing but warnings and errors'"
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l post -d 'Kick off with POST and a Parameters body instead of GET'
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l lenient -d 'Ask the server to ignore parameters it does not support (Prefer: handling=lenient)'
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -s q -l quiet -d 'Print only errors on stderr'
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -l out -d 'The job directory written by kickoff or run' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -l status-url -d 'A status URL (Content-Location of a kick-off), when there is no job directory' -r
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -l timeout -d 'Give up waiting after this long (the job goes on; poll again later)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -l max-wait -d 'The longest single wait between two status requests, whatever Retry-After says' -r
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
+bars\t'progress bars'
+plain\t'one log line per event, for cron mail and CI logs'
+none\t'nothing but warnings and errors'"
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -s q -l quiet -d 'Print only errors on stderr'
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l out -d 'The job directory (with --manifest: where to write)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l manifest -d 'A manifest file to download from, for a job not started by group-export' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l parallel -d 'Files downloaded at once' -r
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l types -d 'Only the output files of these types, comma-separated' -r
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l format -d 'Print the final summary as text (stderr) or JSON (stdout)' -r -f -a "text\t'readable lines on stderr'
+json\t'one JSON document on stdout'"
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
+bars\t'progress bars'
+plain\t'one log line per event, for cron mail and CI logs'
+none\t'nothing but warnings and errors'"
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l stdout -d 'Write the NDJSON of the output files to stdout, one file after another in manifest order, instead of to files (error and deleted files still go to DIR)'
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l no-verify -d 'Skip the per-line JSON and resourceType check (line counts are still compared)'
+complete -c group-export -n "__fish_group_export_using_subcommand download" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+complete -c group-export -n "__fish_group_export_using_subcommand download" -s q -l quiet -d 'Print only errors on stderr'
+complete -c group-export -n "__fish_group_export_using_subcommand download" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l out -d 'The job directory; re-running with the same directory resumes the job' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l type -d 'Resource types to export (_type), comma-separated or repeated' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l since -d 'Only resources changed after this instant (_since), e.g. 2024-01-01T00:00:00Z' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l until -d 'Only resources changed before this instant (_until, IG v3)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l type-filter -d 'A FHIR query restricting one type (_typeFilter), e.g. \'Observation?status=final\'' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l elements -d 'Elements to keep (_elements), comma-separated' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l output-format -d '_outputFormat to ask for' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l patient -d 'Only these patients of the Group (sent with POST), e.g. Patient/123' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l include-associated-data -d 'includeAssociatedData values, e.g. LatestProvenanceResources' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l timeout -d 'Give up waiting after this long (the job goes on; poll again later)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l max-wait -d 'The longest single wait between two status requests, whatever Retry-After says' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l parallel -d 'Files downloaded at once' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l types -d 'Only the output files of these types, comma-separated' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l format -d 'Print the final summary as text (stderr) or JSON (stdout)' -r -f -a "text\t'readable lines on stderr'
+json\t'one JSON document on stdout'"
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
+bars\t'progress bars'
+plain\t'one log line per event, for cron mail and CI logs'
+none\t'nothing but warnings and errors'"
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l post -d 'Kick off with POST and a Parameters body instead of GET'
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l lenient -d 'Ask the server to ignore parameters it does not support (Prefer: handling=lenient)'
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l stdout -d 'Write the NDJSON of the output files to stdout, one file after another in manifest order, instead of to files (error and deleted files still go to DIR)'
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l no-verify -d 'Skip the per-line JSON and resourceType check (line counts are still compared)'
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l keep-server-job -d 'Leave the export on the server after a complete, verified download (no DELETE)'
+complete -c group-export -n "__fish_group_export_using_subcommand run" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+complete -c group-export -n "__fish_group_export_using_subcommand run" -s q -l quiet -d 'Print only errors on stderr'
+complete -c group-export -n "__fish_group_export_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c group-export -n "__fish_group_export_using_subcommand status" -l out -d 'The job directory written by kickoff or run' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand status" -l status-url -d 'A status URL (Content-Location of a kick-off), when there is no job directory' -r
+complete -c group-export -n "__fish_group_export_using_subcommand status" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
+complete -c group-export -n "__fish_group_export_using_subcommand status" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand status" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
+complete -c group-export -n "__fish_group_export_using_subcommand status" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand status" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand status" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
+bars\t'progress bars'
+plain\t'one log line per event, for cron mail and CI logs'
+none\t'nothing but warnings and errors'"
+complete -c group-export -n "__fish_group_export_using_subcommand status" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+complete -c group-export -n "__fish_group_export_using_subcommand status" -s q -l quiet -d 'Print only errors on stderr'
+complete -c group-export -n "__fish_group_export_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l out -d 'The job directory written by kickoff or run' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l status-url -d 'A status URL (Content-Location of a kick-off), when there is no job directory' -r
+complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
+complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
+complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
+bars\t'progress bars'
+plain\t'one log line per event, for cron mail and CI logs'
+none\t'nothing but warnings and errors'"
+complete -c group-export -n "__fish_group_export_using_subcommand cancel" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+complete -c group-export -n "__fish_group_export_using_subcommand cancel" -s q -l quiet -d 'Print only errors on stderr'
+complete -c group-export -n "__fish_group_export_using_subcommand cancel" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c group-export -n "__fish_group_export_using_subcommand demo" -l out -d 'Where to write the export' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand demo" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
+complete -c group-export -n "__fish_group_export_using_subcommand demo" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand demo" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
+complete -c group-export -n "__fish_group_export_using_subcommand demo" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand demo" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand demo" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
+bars\t'progress bars'
+plain\t'one log line per event, for cron mail and CI logs'
+none\t'nothing but warnings and errors'"
+complete -c group-export -n "__fish_group_export_using_subcommand demo" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+complete -c group-export -n "__fish_group_export_using_subcommand demo" -s q -l quiet -d 'Print only errors on stderr'
+complete -c group-export -n "__fish_group_export_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l host -d 'Address to listen on' -r
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l port -d 'Port to listen on (0 picks a free one)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l tenant -d 'Tenant id in the base path (`/provider/system-access/v2/{tenant}`)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l seed -d 'Seed of the synthetic data' -r
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l groups -d 'Number of synthetic groups (`cohort-001`, `cohort-002`, …) besides the vendor examples' -r
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l members -d 'Members of each synthetic patient group' -r
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l large-group-members -d 'Members of the extra group `large-cohort` (0: no such group)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l observations-per-patient -d 'Observations exported per patient' -r
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l max-resources-per-file -d 'Most resources in one export file; larger outputs are split into several files' -r
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l polls-before-complete -d 'Status polls answered with 202 (in progress) before an export completes' -r
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l retry-after-secs -d 'Seconds sent in `Retry-After` while an export runs or when throttling' -r
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l requires-access-token -d 'The manifest\'s `requiresAccessToken`' -r -f -a "true\t''
+false\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
+bars\t'progress bars'
+plain\t'one log line per event, for cron mail and CI logs'
+none\t'nothing but warnings and errors'"
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l retry-after-http-date -d 'Send `Retry-After` as an HTTP-date that many seconds ahead instead of as seconds'
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l error-file -d 'Add an `error[]` file of OperationOutcome warnings to every manifest'
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l lie-about-count -d 'Report one resource more than the truth in the first output file\'s `count`'
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -s q -l quiet -d 'Print only errors on stderr'
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c group-export -n "__fish_group_export_using_subcommand completions" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
+complete -c group-export -n "__fish_group_export_using_subcommand completions" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand completions" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
+complete -c group-export -n "__fish_group_export_using_subcommand completions" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand completions" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand completions" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
+bars\t'progress bars'
+plain\t'one log line per event, for cron mail and CI logs'
+none\t'nothing but warnings and errors'"
+complete -c group-export -n "__fish_group_export_using_subcommand completions" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+complete -c group-export -n "__fish_group_export_using_subcommand completions" -s q -l quiet -d 'Print only errors on stderr'
+complete -c group-export -n "__fish_group_export_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server completions help" -f -a "groups" -d 'Find and read Groups'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server completions help" -f -a "kickoff" -d 'Start a Group export; prints the status URL and records the job in --out DIR'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server completions help" -f -a "poll" -d 'Wait until the export of a job is complete and save its manifest'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server completions help" -f -a "download" -d 'Download (or resume) every file of a job\'s manifest, verified'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server completions help" -f -a "run" -d 'Kick off, poll and download in one go; re-running with the same --out resumes'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server completions help" -f -a "status" -d 'Ask the status URL once (no waiting)'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server completions help" -f -a "cancel" -d 'Cancel the export on the server (DELETE on the status URL)'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server completions help" -f -a "demo" -d 'Run a full export against the bundled mock server, into --out DIR'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server completions help" -f -a "mock-server" -d 'Run the bundled mock Bulk Data server (prints its base URL on stdout)'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server completions help" -f -a "completions" -d 'Print shell completions for SHELL on stdout'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and __fish_seen_subcommand_from groups" -f -a "search" -d 'Search Groups (GET [base]/Group, or POST [base]/Group/_search with --post)'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and __fish_seen_subcommand_from groups" -f -a "read" -d 'Read one Group by id'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and __fish_seen_subcommand_from groups" -f -a "members" -d 'List the members of one Group with their period and inactive flag'

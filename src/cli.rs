@@ -1,0 +1,423 @@
+//! The command-line interface: clap declarations only (commands, flags, help, env names).
+//!
+//! Nothing here decides anything; `config` turns these values into validated settings and
+//! the command modules act on them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::mock::MockConfig;
+
+/// Find FHIR Groups and export their members' data with the FHIR Bulk Data Access API.
+#[derive(Debug, Parser)]
+#[command(name = "group-export", version, about, max_term_width = 100)]
+#[command(
+    after_help = "Exit codes: 0 ok, 1 internal, 2 usage, 3 auth, 4 server rejected, \
+    5 timed out, 6 verification failed, 7 server reported errors, 73 job locked, \
+    74 local I/O, \
+    75 try again later, 130 interrupted."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by every command.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT
+    ///
+    /// Request URLs are built by appending path segments to it, so a path (tenant, /fhir)
+    /// is kept.
+    #[arg(long, global = true, env = "GROUP_EXPORT_BASE_URL", value_name = "URL")]
+    pub base_url: Option<String>,
+
+    /// More log output on stderr (-v requests, -vv headers with secrets redacted)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Print only errors on stderr
+    #[arg(short, long, global = true, env = "GROUP_EXPORT_QUIET")]
+    pub quiet: bool,
+
+    /// Extra HTTP header for requests to the FHIR server, as 'Name: value' (repeatable)
+    #[arg(long = "header", global = true, value_name = "'K: V'")]
+    pub headers: Vec<String>,
+
+    /// Timeout for connecting and for each response to start, e.g. 30s, 2m
+    #[arg(
+        long,
+        global = true,
+        env = "GROUP_EXPORT_REQUEST_TIMEOUT",
+        value_name = "DURATION",
+        default_value = "60s"
+    )]
+    pub request_timeout: humantime::Duration,
+
+    /// How often a request is retried after a transient failure (network error, 429,
+    /// 502/503/504, a transient OperationOutcome)
+    #[arg(
+        long,
+        global = true,
+        env = "GROUP_EXPORT_RETRIES",
+        value_name = "N",
+        default_value_t = 3
+    )]
+    pub retries: u32,
+
+    /// Read a bearer access token from FILE (first line)
+    ///
+    /// The token can also come from the GROUP_EXPORT_TOKEN environment variable; there is
+    /// deliberately no flag that takes the token itself, so it never shows in the process
+    /// list or shell history.
+    #[arg(
+        long,
+        global = true,
+        env = "GROUP_EXPORT_TOKEN_FILE",
+        value_name = "FILE"
+    )]
+    pub token_file: Option<std::path::PathBuf>,
+
+    /// How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)
+    #[arg(
+        long,
+        global = true,
+        env = "GROUP_EXPORT_PROGRESS",
+        value_enum,
+        default_value_t = ProgressMode::Auto
+    )]
+    pub progress: ProgressMode,
+}
+
+/// How progress is shown on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressMode {
+    /// bars on a terminal, plain lines otherwise
+    Auto,
+    /// progress bars
+    Bars,
+    /// one log line per event, for cron mail and CI logs
+    Plain,
+    /// nothing but warnings and errors
+    None,
+}
+
+// Parsed once per process: the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find and read Groups
+    #[command(subcommand)]
+    Groups(GroupsCommand),
+
+    /// Start a Group export; prints the status URL and records the job in --out DIR
+    #[command(after_help = "Examples:\n  \
+        group-export kickoff diabetes-care-group --out exports/dcg --type Patient,Observation\n  \
+        group-export kickoff g1 --out exports/g1 --since 2024-01-01T00:00:00+01:00 --post")]
+    Kickoff(KickoffCommand),
+
+    /// Wait until the export of a job is complete and save its manifest
+    Poll(PollCommand),
+
+    /// Download (or resume) every file of a job's manifest, verified
+    #[command(after_help = "Examples:\n  \
+        group-export download --out exports/dcg --parallel 8\n  \
+        group-export download --out exports/dcg --stdout --types Patient | jq -r .id")]
+    Download(DownloadCommand),
+
+    /// Kick off, poll and download in one go; re-running with the same --out resumes
+    #[command(after_help = "Examples:\n  \
+        group-export run diabetes-care-group --out exports/dcg\n  \
+        group-export run g1 --out /tmp/g1 --stdout | jq -c 'select(.resourceType==\"Patient\") | .id'\n  \
+        # cron, every night at 02:00:\n  \
+        0 2 * * * group-export run g1 --out /data/g1/$(date +\\%F) --progress plain 2>>/var/log/g1.log")]
+    Run(RunCommand),
+
+    /// Ask the status URL once (no waiting)
+    Status(JobTarget),
+
+    /// Cancel the export on the server (DELETE on the status URL)
+    Cancel(JobTarget),
+
+    /// Run a full export against the bundled mock server, into --out DIR
+    Demo {
+        /// Where to write the export
+        #[arg(long, default_value = "demo-export")]
+        out: std::path::PathBuf,
+    },
+
+    /// Run the bundled mock Bulk Data server (prints its base URL on stdout)
+    MockServer(MockServerArgs),
+
+    /// Print shell completions for SHELL on stdout
+    Completions {
+        /// The shell to generate completions for
+        shell: clap_complete::Shell,
+    },
+}
+
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+pub enum GroupsCommand {
+    /// Search Groups (GET [base]/Group, or POST [base]/Group/_search with --post)
+    #[command(after_help = "Examples:\n  \
+        group-export groups search --code diabetes-management\n  \
+        group-export groups search --member Patient/patient-123 --format ndjson | jq -r .id\n  \
+        group-export groups search --type person --count 50 --all --summary")]
+    Search(SearchArgs),
+
+    /// Read one Group by id
+    Read {
+        /// The Group's logical id
+        id: String,
+        /// Output format (auto: table on a terminal, json otherwise)
+        #[arg(long, value_enum, default_value_t = ReadFormat::Auto)]
+        format: ReadFormat,
+    },
+
+    /// List the members of one Group with their period and inactive flag
+    Members {
+        /// The Group's logical id
+        id: String,
+        /// Output format (auto: table on a terminal, ndjson otherwise)
+        #[arg(long, value_enum, default_value_t = ListFormat::Auto)]
+        format: ListFormat,
+    },
+}
+
+/// `groups search` parameters. Each maps to the FHIR R4 Group search parameter of that name.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Group.code, as CODE or SYSTEM|CODE
+    #[arg(long, value_name = "TOKEN")]
+    pub code: Vec<String>,
+    /// Group.type: person, animal, practitioner, device, medication, substance
+    #[arg(long = "type", value_name = "TYPE")]
+    pub group_type: Vec<String>,
+    /// A member reference, e.g. Patient/patient-123
+    #[arg(long, value_name = "REF")]
+    pub member: Vec<String>,
+    /// Group.identifier, as VALUE or SYSTEM|VALUE
+    #[arg(long, value_name = "TOKEN")]
+    pub identifier: Vec<String>,
+    /// Group.characteristic code, as CODE or SYSTEM|CODE
+    #[arg(long, value_name = "TOKEN")]
+    pub characteristic: Vec<String>,
+    /// Group.managingEntity reference, e.g. Organization/org-1
+    #[arg(long, value_name = "REF")]
+    pub managing_entity: Vec<String>,
+    /// Any other search parameter, as NAME=VALUE (repeatable)
+    #[arg(long = "param", value_name = "K=V")]
+    pub params: Vec<String>,
+    /// Page size asked of the server (_count)
+    #[arg(long, value_name = "N")]
+    pub count: Option<u32>,
+    /// Follow next links to the last page
+    #[arg(long, conflicts_with = "limit")]
+    pub all: bool,
+    /// Stop after N Groups, following next links as needed
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// _include, e.g. Group:member (repeatable)
+    #[arg(long, value_name = "X")]
+    pub include: Vec<String>,
+    /// _revinclude, e.g. Coverage:beneficiary (repeatable)
+    #[arg(long, value_name = "X")]
+    pub revinclude: Vec<String>,
+    /// Ask for _summary=true (no member or characteristic lists)
+    #[arg(long)]
+    pub summary: bool,
+    /// Search with POST [base]/Group/_search and a form body
+    #[arg(long)]
+    pub post: bool,
+    /// Output format (auto: table on a terminal, ndjson otherwise)
+    #[arg(long, value_enum, default_value_t = ListFormat::Auto)]
+    pub format: ListFormat,
+}
+
+/// Which job a command works on: a job directory, or a bare status URL.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = true)]
+pub struct JobTarget {
+    /// The job directory written by kickoff or run
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// A status URL (Content-Location of a kick-off), when there is no job directory
+    #[arg(long, value_name = "URL")]
+    pub status_url: Option<String>,
+}
+
+/// The kick-off parameters of the Bulk Data IG.
+#[derive(Debug, Clone, Args)]
+pub struct KickoffArgs {
+    /// Resource types to export (_type), comma-separated or repeated
+    #[arg(long = "type", value_name = "T[,T]", value_delimiter = ',')]
+    pub types: Vec<String>,
+    /// Only resources changed after this instant (_since), e.g. 2024-01-01T00:00:00Z
+    #[arg(long, value_name = "INSTANT")]
+    pub since: Option<String>,
+    /// Only resources changed before this instant (_until, IG v3)
+    #[arg(long, value_name = "INSTANT")]
+    pub until: Option<String>,
+    /// A FHIR query restricting one type (_typeFilter), e.g. 'Observation?status=final'
+    #[arg(long = "type-filter", value_name = "QUERY")]
+    pub type_filters: Vec<String>,
+    /// Elements to keep (_elements), comma-separated
+    #[arg(long, value_name = "E[,E]", value_delimiter = ',')]
+    pub elements: Vec<String>,
+    /// _outputFormat to ask for
+    #[arg(long, value_name = "F", default_value = "application/fhir+ndjson")]
+    pub output_format: String,
+    /// Only these patients of the Group (sent with POST), e.g. Patient/123
+    #[arg(long = "patient", value_name = "REF")]
+    pub patients: Vec<String>,
+    /// includeAssociatedData values, e.g. LatestProvenanceResources
+    #[arg(long = "include-associated-data", value_name = "V")]
+    pub include_associated_data: Vec<String>,
+    /// Kick off with POST and a Parameters body instead of GET
+    #[arg(long)]
+    pub post: bool,
+    /// Ask the server to ignore parameters it does not support (Prefer: handling=lenient)
+    #[arg(long)]
+    pub lenient: bool,
+}
+
+/// How long to wait for the export.
+#[derive(Debug, Clone, Args)]
+pub struct PollArgs {
+    /// Give up waiting after this long (the job goes on; poll again later)
+    #[arg(
+        long,
+        env = "GROUP_EXPORT_TIMEOUT",
+        value_name = "DURATION",
+        default_value = "24h"
+    )]
+    pub timeout: humantime::Duration,
+    /// The longest single wait between two status requests, whatever Retry-After says
+    #[arg(
+        long,
+        env = "GROUP_EXPORT_MAX_WAIT",
+        value_name = "DURATION",
+        default_value = "5m"
+    )]
+    pub max_wait: humantime::Duration,
+}
+
+/// How to download the files.
+#[derive(Debug, Clone, Args)]
+pub struct DownloadArgs {
+    /// Files downloaded at once
+    #[arg(long, env = "GROUP_EXPORT_PARALLEL", value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: u16,
+    /// Write the NDJSON of the output files to stdout, one file after another in manifest
+    /// order, instead of to files (error and deleted files still go to DIR)
+    #[arg(long)]
+    pub stdout: bool,
+    /// Only the output files of these types, comma-separated
+    #[arg(long = "types", value_name = "T[,T]", value_delimiter = ',')]
+    pub output_types: Vec<String>,
+    /// Skip the per-line JSON and resourceType check (line counts are still compared)
+    #[arg(long)]
+    pub no_verify: bool,
+    /// Print the final summary as text (stderr) or JSON (stdout)
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+}
+
+/// Where and how the final summary is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SummaryFormat {
+    /// readable lines on stderr
+    Text,
+    /// one JSON document on stdout
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct KickoffCommand {
+    /// The Group's logical id
+    pub group_id: String,
+    /// The job directory to create
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub kickoff: KickoffArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PollCommand {
+    #[command(flatten)]
+    pub target: JobTarget,
+    #[command(flatten)]
+    pub poll: PollArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DownloadCommand {
+    /// The job directory (with --manifest: where to write)
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// A manifest file to download from, for a job not started by group-export
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    #[command(flatten)]
+    pub download: DownloadArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RunCommand {
+    /// The Group's logical id
+    pub group_id: String,
+    /// The job directory; re-running with the same directory resumes the job
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub kickoff: KickoffArgs,
+    #[command(flatten)]
+    pub poll: PollArgs,
+    #[command(flatten)]
+    pub download: DownloadArgs,
+    /// Leave the export on the server after a complete, verified download (no DELETE)
+    #[arg(long)]
+    pub keep_server_job: bool,
+}
+
+/// Output formats of commands that list things.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// table on a terminal, ndjson otherwise
+    Auto,
+    /// aligned columns for people
+    Table,
+    /// one JSON document
+    Json,
+    /// one JSON object per line
+    Ndjson,
+}
+
+/// Output formats of commands that show one resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReadFormat {
+    /// table on a terminal, json otherwise
+    Auto,
+    /// a readable summary
+    Table,
+    /// the resource as the server sent it, pretty-printed
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct MockServerArgs {
+    /// Address to listen on
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Port to listen on (0 picks a free one)
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    #[command(flatten)]
+    pub config: MockConfig,
+}

@@ -1,0 +1,161 @@
+//! Command-line values (already parsed by clap, env vars included) turned into validated
+//! settings that the commands use.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use url::Url;
+
+use crate::cli::{GlobalArgs, ProgressMode};
+use crate::error::{Error, Result};
+use crate::http::Secret;
+
+/// The environment variable that may hold a bearer token.
+pub const TOKEN_ENV: &str = "GROUP_EXPORT_TOKEN";
+
+/// How much to log on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+    Debug,
+}
+
+/// The validated global settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    base_url: Option<Url>,
+    pub headers: HeaderMap,
+    pub verbosity: Verbosity,
+    pub request_timeout: Duration,
+    /// Retries after a transient failure.
+    pub retries: u32,
+    /// A static bearer token (from `--token-file` or `GROUP_EXPORT_TOKEN`).
+    pub token: Option<Secret>,
+    pub progress: ProgressMode,
+}
+
+impl Settings {
+    pub fn from_args(args: &GlobalArgs) -> Result<Settings> {
+        let base_url = args
+            .base_url
+            .as_deref()
+            .filter(|url| !url.trim().is_empty())
+            .map(parse_base_url)
+            .transpose()?;
+        let mut headers = HeaderMap::new();
+        for header in &args.headers {
+            let (name, value) = parse_header(header)?;
+            headers.append(name, value);
+        }
+        let verbosity = match (args.quiet, args.verbose) {
+            (true, _) => Verbosity::Quiet,
+            (false, 0) => Verbosity::Normal,
+            (false, 1) => Verbosity::Verbose,
+            (false, _) => Verbosity::Debug,
+        };
+        let token = match (&args.token_file, std::env::var(TOKEN_ENV)) {
+            (Some(path), _) => Some(read_token_file(path)?),
+            (None, Ok(token)) if !token.trim().is_empty() => {
+                Some(Secret::new(token.trim().to_string()))
+            }
+            _ => None,
+        };
+        let progress = match (verbosity, args.progress) {
+            (Verbosity::Quiet, _) => ProgressMode::None,
+            (_, ProgressMode::Auto) if std::io::stderr().is_terminal() => ProgressMode::Bars,
+            (_, ProgressMode::Auto) => ProgressMode::Plain,
+            (_, mode) => mode,
+        };
+        Ok(Settings {
+            base_url,
+            headers,
+            verbosity,
+            request_timeout: args.request_timeout.into(),
+            retries: args.retries,
+            token,
+            progress,
+        })
+    }
+
+    /// Points the commands at another server (the demo's in-process mock).
+    pub fn set_base_url(&mut self, url: Url) {
+        self.base_url = Some(url);
+    }
+
+    /// The FHIR base URL, or a usage error saying how to give one.
+    pub fn base_url(&self) -> Result<&Url> {
+        self.base_url.as_ref().ok_or_else(|| {
+            Error::usage("no FHIR base URL: pass --base-url URL or set GROUP_EXPORT_BASE_URL")
+        })
+    }
+}
+
+/// Reads a bearer token from a file (first line, trimmed).
+fn read_token_file(path: &Path) -> Result<Secret> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let token = text.lines().next().unwrap_or("").trim();
+    if token.is_empty() {
+        return Err(Error::usage(format!(
+            "the token file {} is empty",
+            path.display()
+        )));
+    }
+    Ok(Secret::new(token.to_string()))
+}
+
+/// Parses and checks a FHIR base URL: absolute http(s), no query or fragment.
+pub fn parse_base_url(text: &str) -> Result<Url> {
+    let url = Url::parse(text.trim())
+        .map_err(|e| Error::usage(format!("invalid base URL '{text}': {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::usage(format!(
+            "invalid base URL '{text}': the scheme must be http or https"
+        )));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::usage(format!(
+            "invalid base URL '{text}': a base URL has no query or fragment"
+        )));
+    }
+    Ok(url)
+}
+
+/// Parses `Name: value` into a header.
+fn parse_header(text: &str) -> Result<(HeaderName, HeaderValue)> {
+    let bad = |why: &str| Error::usage(format!("invalid --header '{text}': {why}"));
+    let (name, value) = text
+        .split_once(':')
+        .ok_or_else(|| bad("expected 'Name: value'"))?;
+    let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| bad("bad name"))?;
+    let value = HeaderValue::from_str(value.trim()).map_err(|_| bad("bad value"))?;
+    Ok((name, value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_keeps_its_path_and_rejects_nonsense() {
+        let url = parse_base_url("https://h/provider/system-access/v2/t1/").unwrap();
+        assert_eq!(url.path(), "/provider/system-access/v2/t1/");
+        assert!(parse_base_url("not a url").is_err());
+        assert!(parse_base_url("ftp://h/fhir").is_err());
+        assert!(parse_base_url("https://h/fhir?x=1").is_err());
+    }
+
+    #[test]
+    fn header_needs_a_colon_and_a_valid_name() {
+        let (name, value) = parse_header("X-Tenant:  a1 ").unwrap();
+        assert_eq!((name.as_str(), value.to_str().unwrap()), ("x-tenant", "a1"));
+        assert!(parse_header("no colon").is_err());
+        assert!(parse_header("bad name: v").is_err());
+    }
+}

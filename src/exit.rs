@@ -1,0 +1,77 @@
+//! The exit-code table and the one `match` from error to code, plus the error report that
+//! `main` prints (`group-export: error: …` and an optional `hint: …`).
+
+use std::process::ExitCode;
+
+use crate::error::Error;
+
+/// Every exit code group-export uses. README.md and `--help` list the same table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Code {
+    Success = 0,
+    Internal = 1,
+    Usage = 2,
+    Auth = 3,
+    ServerRejected = 4,
+    TimedOut = 5,
+    Verification = 6,
+    ServerReportedErrors = 7,
+    JobLocked = 73,
+    LocalIo = 74,
+    TryAgainLater = 75,
+    Interrupted = 130,
+}
+
+/// The exit code for an error.
+pub fn code(error: &Error) -> Code {
+    match error {
+        Error::Usage(_) => Code::Usage,
+        Error::Network { .. } => Code::TryAgainLater,
+        Error::Server {
+            status: 401 | 403, ..
+        } => Code::Auth,
+        Error::Server { .. } if error.is_transient() => Code::TryAgainLater,
+        Error::Server { .. } => Code::ServerRejected,
+        Error::InvalidResponse { .. } => Code::ServerRejected,
+        Error::Io { .. } => Code::LocalIo,
+        Error::TimedOut(_) => Code::TimedOut,
+        Error::Verification(_) => Code::Verification,
+        Error::ServerReportedErrors(_) => Code::ServerReportedErrors,
+        Error::JobLocked(_) => Code::JobLocked,
+        Error::Interrupted => Code::Interrupted,
+        Error::BrokenPipe => Code::Success,
+    }
+}
+
+/// A hint line for errors where the next step is not obvious.
+fn hint(error: &Error) -> Option<&'static str> {
+    match error {
+        Error::Server { status: 404, .. } => {
+            Some("check the id and the --base-url (a Group that is inactive may also answer 404)")
+        }
+        Error::Server {
+            status: 401 | 403, ..
+        } => Some("the server wants credentials or refused them"),
+        Error::Server { .. } | Error::Network { .. } if error.is_transient() => {
+            Some("the server is busy or unreachable: try again later")
+        }
+        Error::TimedOut(_) => {
+            Some("the export goes on on the server: run `group-export poll --out DIR` to wait more")
+        }
+        Error::JobLocked(_) => Some("wait for it to finish, or use another --out directory"),
+        _ => None,
+    }
+}
+
+/// Prints the error on stderr (unless it is a quiet one) and returns its exit code.
+pub fn report(error: &Error) -> ExitCode {
+    let code = code(error);
+    if code != Code::Success {
+        eprintln!("group-export: error: {error}");
+        if let Some(hint) = hint(error) {
+            eprintln!("hint: {hint}");
+        }
+    }
+    ExitCode::from(code as u8)
+}

@@ -1,0 +1,66 @@
+//! The kick-off request (`GET|POST [base]/Group/{id}/$export`) and its 202 answer.
+
+use reqwest::Method;
+use reqwest::header::{CONTENT_LOCATION, HeaderValue};
+use url::Url;
+
+use super::request::ExportRequest;
+use crate::error::{Error, Result};
+use crate::http::{Body, Client, Request};
+
+/// Starts the export; returns the status URL from `Content-Location`, kept verbatim (it
+/// may live under another path or host than the base).
+pub async fn kickoff(client: &Client, request: &ExportRequest) -> Result<Url> {
+    request.validate()?;
+    let mut url = client.endpoint(&["Group", &request.group_id, "$export"])?;
+    let what = format!("export kick-off for Group/{}", request.group_id);
+    let prefer = if request.lenient {
+        "respond-async, handling=lenient"
+    } else {
+        "respond-async"
+    };
+    let http_request = if request.uses_post() {
+        let body =
+            serde_json::to_vec(&request.parameters()).map_err(|e| Error::usage(e.to_string()))?;
+        Request::fhir(Method::POST, url, what.clone()).with_body(Body::FhirJson(body))
+    } else {
+        let pairs = request.query_pairs();
+        if !pairs.is_empty() {
+            url.query_pairs_mut().extend_pairs(pairs);
+        }
+        Request::fhir(Method::GET, url, what.clone())
+    }
+    .with_header(
+        reqwest::header::HeaderName::from_static("prefer"),
+        HeaderValue::from_static(prefer),
+    );
+
+    let response = client.send(&http_request).await?;
+    if response.status() != reqwest::StatusCode::ACCEPTED {
+        return Err(Error::InvalidResponse {
+            what,
+            reason: format!(
+                "expected 202 Accepted, got {} (group-export only supports asynchronous exports)",
+                response.status()
+            ),
+        });
+    }
+    let location = response
+        .headers()
+        .get(CONTENT_LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| Error::InvalidResponse {
+            what: what.clone(),
+            reason: "202 without a Content-Location header".into(),
+        })?;
+    // The IG says absolute; a relative one is resolved against the kick-off URL.
+    Url::parse(location)
+        .or_else(|_| http_request.url.join(location))
+        .map_err(|e| Error::InvalidResponse {
+            what,
+            reason: format!(
+                "bad Content-Location '{}': {e}",
+                crate::text::escape_control(location)
+            ),
+        })
+}

@@ -1,0 +1,647 @@
+//! The export workflow: kick-off → poll → download, as separate operator steps and as one
+//! re-entrant `run`. All state goes through [`job`]; every step can be re-run and continues
+//! where the last one stopped.
+
+pub mod download;
+pub mod job;
+pub mod kickoff;
+pub mod poll;
+pub mod request;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use futures::StreamExt;
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use url::Url;
+
+use crate::cli::{
+    DownloadArgs, DownloadCommand, JobTarget, KickoffArgs, KickoffCommand, PollArgs, PollCommand,
+    RunCommand, SummaryFormat,
+};
+use crate::error::{Error, Result};
+use crate::fhir::{Manifest, OperationOutcome};
+use crate::http::{Client, Request};
+use crate::report::Reporter;
+use crate::sink::{FileSink, Sink};
+use download::{Downloaded, FileKind, FileTask};
+use job::{FileRecord, Job, JobDir};
+use poll::{PollOptions, Status};
+use request::ExportRequest;
+
+/// What every export command needs.
+pub struct Context {
+    pub client: Client,
+    pub reporter: Reporter,
+    pub quiet: bool,
+}
+
+/// `kickoff`: start the export and record it; prints the status URL on stdout.
+pub async fn kickoff_command(ctx: &Context, command: KickoffCommand) -> Result<()> {
+    let request = export_request(&command.group_id, &command.kickoff);
+    let dir = JobDir::open(&command.out)?;
+    let job = ensure_started(ctx, &dir, request).await?;
+    println!("{}", job.status_url.as_deref().unwrap_or_default());
+    Ok(())
+}
+
+/// `poll`: wait for completion; save the manifest in the job directory, or print it when
+/// only a status URL was given.
+pub async fn poll_command(ctx: &Context, command: PollCommand) -> Result<()> {
+    let options = poll_options(&command.poll);
+    match command.target.out {
+        Some(out) => {
+            let dir = JobDir::open(&out)?;
+            let mut job = match (dir.load()?, &command.target.status_url) {
+                (Some(job), _) => job,
+                (None, Some(url)) => {
+                    let mut job = Job::new(None, None);
+                    job.status_url = Some(parse_status_url(url)?.to_string());
+                    job
+                }
+                (None, None) => return Err(no_job(&out)),
+            };
+            ensure_manifest(ctx, &dir, &mut job, options).await?;
+            if !ctx.quiet {
+                print_manifest_summary(job.manifest.as_ref());
+            }
+            Ok(())
+        }
+        None => {
+            let url = parse_status_url(command.target.status_url.as_deref().unwrap_or_default())?;
+            let (manifest, _) =
+                poll::poll(&ctx.client, &url, options, &ctx.reporter.polling()).await?;
+            let json = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+            println!("{json}");
+            Ok(())
+        }
+    }
+}
+
+/// `download`: fetch every file of the job's manifest (or of `--manifest FILE`).
+pub async fn download_command(ctx: &Context, command: DownloadCommand) -> Result<()> {
+    let dir = JobDir::open(&command.out)?;
+    let mut job = match (dir.load()?, &command.manifest) {
+        (job, Some(path)) => adopt_manifest(&dir, job, path)?,
+        (Some(job), None) => job,
+        (None, None) => return Err(no_job(&command.out)),
+    };
+    if job.manifest.is_none() {
+        return Err(Error::usage(format!(
+            "the export in {} is not complete yet: run `group-export poll --out {}` first",
+            command.out.display(),
+            command.out.display()
+        )));
+    }
+    let started = Instant::now();
+    let result = download_all(ctx, &dir, &mut job, &command.download).await;
+    finish(
+        ctx,
+        &dir,
+        &mut job,
+        &command.download,
+        started,
+        result,
+        true,
+    )
+    .await
+}
+
+/// `run`: kick-off (or re-attach), poll, download, then DELETE the server job.
+pub async fn run_command(ctx: &Context, command: RunCommand) -> Result<()> {
+    check_summary_target(&command.download)?;
+    let started = Instant::now();
+    let request = export_request(&command.group_id, &command.kickoff);
+    let dir = JobDir::open(&command.out)?;
+    let mut job = ensure_started(ctx, &dir, request).await?;
+    ensure_manifest(ctx, &dir, &mut job, poll_options(&command.poll)).await?;
+    let result = download_all(ctx, &dir, &mut job, &command.download).await;
+    finish(
+        ctx,
+        &dir,
+        &mut job,
+        &command.download,
+        started,
+        result,
+        command.keep_server_job,
+    )
+    .await
+}
+
+/// `status`: one status request, printed on stdout.
+pub async fn status_command(ctx: &Context, target: JobTarget) -> Result<()> {
+    let url = target_status_url(&target)?;
+    match poll::status_once(&ctx.client, &url).await? {
+        Status::InProgress { progress, .. } => println!(
+            "in progress: {}",
+            crate::text::escape_control(progress.as_deref().unwrap_or("no progress given"))
+        ),
+        Status::Complete { manifest, .. } => println!(
+            "complete: {} output files, {} error files, transactionTime {}",
+            manifest.output.len(),
+            manifest.errors().count(),
+            manifest.transaction_time
+        ),
+        Status::TryAgain { error, .. } => {
+            println!("unknown (the server is busy or unreachable)");
+            return Err(error);
+        }
+    }
+    Ok(())
+}
+
+/// `cancel`: DELETE the status URL (202 expected) and remember it in the job.
+pub async fn cancel_command(ctx: &Context, target: JobTarget) -> Result<()> {
+    let url = target_status_url(&target)?;
+    delete_server_job(&ctx.client, &url, "export cancel").await?;
+    if let Some(out) = &target.out {
+        let dir = JobDir::open(out)?;
+        if let Some(mut job) = dir.load()? {
+            job.server_job_ended = true;
+            dir.save(&job)?;
+        }
+    }
+    if !ctx.quiet {
+        eprintln!("cancelled: the server accepted the DELETE of {url}");
+    }
+    Ok(())
+}
+
+fn export_request(group_id: &str, args: &KickoffArgs) -> ExportRequest {
+    ExportRequest {
+        group_id: group_id.to_string(),
+        types: args.types.clone(),
+        since: args.since.clone(),
+        until: args.until.clone(),
+        type_filters: args.type_filters.clone(),
+        elements: args.elements.clone(),
+        output_format: Some(args.output_format.clone()),
+        patients: args.patients.clone(),
+        include_associated_data: args.include_associated_data.clone(),
+        post: args.post,
+        lenient: args.lenient,
+    }
+}
+
+fn poll_options(args: &PollArgs) -> PollOptions {
+    PollOptions {
+        timeout: args.timeout.into(),
+        max_wait: args.max_wait.into(),
+    }
+}
+
+fn no_job(out: &Path) -> Error {
+    Error::usage(format!(
+        "{} holds no export job: start one with `group-export kickoff` or `run`",
+        out.display()
+    ))
+}
+
+fn parse_status_url(text: &str) -> Result<Url> {
+    let url =
+        Url::parse(text).map_err(|e| Error::usage(format!("invalid status URL '{text}': {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::usage(format!(
+            "invalid status URL '{text}': the scheme must be http or https"
+        )));
+    }
+    Ok(url)
+}
+
+/// The status URL of `--status-url`, or of the job in `--out`.
+fn target_status_url(target: &JobTarget) -> Result<Url> {
+    if let Some(url) = &target.status_url {
+        return parse_status_url(url);
+    }
+    let out = target.out.as_deref().unwrap_or(Path::new("."));
+    let job = JobDir::open(out)?.load()?.ok_or_else(|| no_job(out))?;
+    let url = job
+        .status_url
+        .ok_or_else(|| Error::usage(format!("the job in {} has no status URL", out.display())))?;
+    parse_status_url(&url)
+}
+
+/// The job of this directory for this request: the recorded one when it matches (so a
+/// re-run continues it), a new kick-off when there is none or it was cancelled, and a
+/// refusal when the directory holds another export.
+async fn ensure_started(ctx: &Context, dir: &JobDir, request: ExportRequest) -> Result<Job> {
+    let base = ctx.client.base()?.to_string();
+    if let Some(job) = dir.load()? {
+        let same = job.request.as_ref() == Some(&request) && job.base_url.as_deref() == Some(&base);
+        if !same {
+            let other = job
+                .request
+                .as_ref()
+                .map(|r| format!("an export of Group/{}", r.group_id))
+                .unwrap_or_else(|| "another export".into());
+            return Err(Error::usage(format!(
+                "{} holds {other} with other parameters; use another --out directory",
+                dir.root().display()
+            )));
+        }
+        let cancelled = job.server_job_ended && job.manifest.is_none();
+        if job.status_url.is_some() && !cancelled {
+            tracing::info!("continuing the export recorded in {}", dir.root().display());
+            return Ok(job);
+        }
+    }
+    let status_url = kickoff::kickoff(&ctx.client, &request).await?;
+    let mut job = Job::new(Some(base), Some(request));
+    job.status_url = Some(status_url.to_string());
+    job.kicked_off_at = Some(jiff::Timestamp::now().to_string());
+    dir.save(&job)?;
+    tracing::info!("export started; status URL {status_url}");
+    Ok(job)
+}
+
+/// Polls until the job's manifest is known, then records it.
+async fn ensure_manifest(
+    ctx: &Context,
+    dir: &JobDir,
+    job: &mut Job,
+    options: PollOptions,
+) -> Result<()> {
+    if job.manifest.is_some() {
+        return Ok(());
+    }
+    let url = parse_status_url(job.status_url.as_deref().unwrap_or_default())?;
+    let (manifest, _expires) =
+        poll::poll(&ctx.client, &url, options, &ctx.reporter.polling()).await?;
+    download::plan(&manifest)?;
+    dir.save_manifest(&manifest)?;
+    job.manifest = Some(manifest);
+    dir.save(job)
+}
+
+/// `download --manifest FILE`: the manifest becomes the job's (or must equal it).
+fn adopt_manifest(dir: &JobDir, job: Option<Job>, path: &Path) -> Result<Job> {
+    let bytes = std::fs::read(path).map_err(|e| job::io_error(path, e))?;
+    let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
+        Error::usage(format!(
+            "{} is not a Bulk Data manifest: {e}",
+            path.display()
+        ))
+    })?;
+    download::plan(&manifest)?;
+    let mut job = job.unwrap_or_else(|| Job::new(None, None));
+    match &job.manifest {
+        Some(known) if known.output != manifest.output => {
+            return Err(Error::usage(format!(
+                "{} holds a job with another manifest; use another --out directory",
+                dir.root().display()
+            )));
+        }
+        Some(_) => {}
+        None => {
+            dir.save_manifest(&manifest)?;
+            job.manifest = Some(manifest);
+            dir.save(&job)?;
+        }
+    }
+    Ok(job)
+}
+
+/// The outcome of the downloads: each file's result, in plan order.
+struct Downloads {
+    tasks: Vec<FileTask>,
+    results: Vec<Result<Downloaded>>,
+}
+
+/// Downloads every planned file that is not done yet; one failure does not stop the
+/// others. Output files go to stdout instead with `--stdout`, in manifest order.
+async fn download_all(
+    ctx: &Context,
+    dir: &JobDir,
+    job: &mut Job,
+    args: &DownloadArgs,
+) -> Result<Downloads> {
+    check_summary_target(args)?;
+    let manifest = job.manifest.clone().unwrap_or_default();
+    let mut tasks = download::plan(&manifest)?;
+    if !args.output_types.is_empty() {
+        for wanted in &args.output_types {
+            if !manifest.output.iter().any(|f| &f.resource_type == wanted) {
+                tracing::warn!("the manifest has no {wanted} files");
+            }
+        }
+        tasks.retain(|t| {
+            t.kind != FileKind::Output || args.output_types.contains(&t.file.resource_type)
+        });
+    }
+    let send_token = manifest.requires_access_token;
+    let verify = !args.no_verify;
+    let progress = ctx.reporter.downloading(tasks.len());
+    let shared_job = Mutex::new(std::mem::replace(job, Job::new(None, None)));
+
+    let to_disk = |task: FileTask| {
+        let (shared_job, progress) = (&shared_job, &progress);
+        async move {
+            let path = dir.root().join(&task.name);
+            let record = shared_job
+                .lock()
+                .map(|j| j.files.get(&task.name).cloned())
+                .ok()
+                .flatten();
+            if let Some(record) =
+                record.filter(|r| r.done && r.url == task.file.url && path.exists())
+            {
+                progress.skipped(&task.name);
+                return Ok(Downloaded {
+                    resources: record.resources,
+                    bytes: record.bytes,
+                });
+            }
+            let mut sink = Sink::File(FileSink::create(&path).await?);
+            let done =
+                download::download(&ctx.client, &task, send_token, verify, &mut sink, progress)
+                    .await?;
+            sink.commit().await?;
+            let mut job = shared_job
+                .lock()
+                .map_err(|_| Error::usage("job state poisoned"))?;
+            job.files.insert(
+                task.name.clone(),
+                FileRecord {
+                    url: task.file.url.clone(),
+                    done: true,
+                    bytes: done.bytes,
+                    resources: done.resources,
+                },
+            );
+            dir.save(&job)?;
+            Ok(done)
+        }
+    };
+
+    let (stdout_tasks, disk_tasks): (Vec<_>, Vec<_>) = tasks
+        .iter()
+        .cloned()
+        .enumerate()
+        .partition(|(_, t)| args.stdout && t.kind == FileKind::Output);
+    let mut results: Vec<Option<Result<Downloaded>>> = tasks.iter().map(|_| None).collect();
+    let mut disk = futures::stream::iter(disk_tasks)
+        .map(|(i, task)| {
+            let fut = to_disk(task);
+            async move { (i, fut.await) }
+        })
+        .buffer_unordered(usize::from(args.parallel));
+    let stdout_run = async {
+        let mut out = Vec::new();
+        for (i, task) in stdout_tasks {
+            let mut sink = Sink::stdout();
+            let result =
+                download::download(&ctx.client, &task, send_token, verify, &mut sink, &progress)
+                    .await;
+            let result = match result {
+                Ok(done) => sink.commit().await.map(|()| done),
+                Err(e) => Err(e),
+            };
+            let broken_pipe = matches!(result, Err(Error::BrokenPipe));
+            out.push((i, result));
+            if broken_pipe {
+                break;
+            }
+        }
+        out
+    };
+    let disk_run = async move {
+        let mut out = Vec::new();
+        while let Some(item) = disk.next().await {
+            out.push(item);
+        }
+        out
+    };
+    let (stdout_results, disk_results) = tokio::join!(stdout_run, disk_run);
+    for (i, result) in stdout_results.into_iter().chain(disk_results) {
+        results[i] = Some(result);
+    }
+    progress.finish();
+    *job = shared_job.into_inner().unwrap_or_else(|e| e.into_inner());
+    Ok(Downloads {
+        results: results
+            .into_iter()
+            .map(|r| r.unwrap_or(Err(Error::BrokenPipe)))
+            .collect(),
+        tasks,
+    })
+}
+
+fn check_summary_target(args: &DownloadArgs) -> Result<()> {
+    if args.stdout && args.format == SummaryFormat::Json {
+        return Err(Error::usage(
+            "--format json prints the summary on stdout, which --stdout uses for data: pick one",
+        ));
+    }
+    Ok(())
+}
+
+/// After the downloads: summary, then the exit status (failures first, then server
+/// errors), and the DELETE of the server job when everything is complete and verified.
+async fn finish(
+    ctx: &Context,
+    dir: &JobDir,
+    job: &mut Job,
+    args: &DownloadArgs,
+    started: Instant,
+    downloads: Result<Downloads>,
+    keep_server_job: bool,
+) -> Result<()> {
+    let downloads = downloads?;
+    if downloads
+        .results
+        .iter()
+        .any(|r| matches!(r, Err(Error::BrokenPipe)))
+    {
+        return Err(Error::BrokenPipe);
+    }
+    let summary = Summary::new(job, dir.root(), &downloads, started);
+    match args.format {
+        SummaryFormat::Json => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&summary).unwrap_or_default()
+            );
+        }
+        SummaryFormat::Text if !ctx.quiet => crate::report::print_summary(&summary),
+        SummaryFormat::Text => {}
+    }
+
+    let total = downloads.tasks.len();
+    let failures: Vec<(String, Error)> = downloads
+        .tasks
+        .iter()
+        .zip(downloads.results)
+        .filter_map(|(t, r)| r.err().map(|e| (t.name.clone(), e)))
+        .collect();
+    if !failures.is_empty() {
+        for (name, error) in &failures {
+            tracing::error!("{name}: {error}");
+        }
+        let verification = failures
+            .iter()
+            .any(|(_, e)| matches!(e, Error::Verification(_)));
+        let message = format!(
+            "{} of {total} files failed (partial data kept as .part, never renamed); \
+             re-run the same command to retry them",
+            failures.len()
+        );
+        if verification {
+            return Err(Error::Verification(message));
+        }
+        tracing::error!("{message}");
+        return Err(failures
+            .into_iter()
+            .next()
+            .map(|(_, e)| e)
+            .unwrap_or(Error::BrokenPipe));
+    }
+
+    if !keep_server_job
+        && !job.server_job_ended
+        && let Some(url) = job.status_url.as_deref().and_then(|u| Url::parse(u).ok())
+    {
+        match delete_server_job(&ctx.client, &url, "export clean-up").await {
+            Ok(()) => {
+                job.server_job_ended = true;
+                dir.save(job)?;
+            }
+            Err(error) => tracing::warn!("could not delete the export on the server: {error}"),
+        }
+    }
+
+    if summary.errors.resources > 0 {
+        report_server_errors(dir.root(), &downloads.tasks);
+        return Err(Error::ServerReportedErrors(format!(
+            "the server reported {} errors; see {}/error/",
+            summary.errors.resources,
+            dir.root().display()
+        )));
+    }
+    Ok(())
+}
+
+async fn delete_server_job(client: &Client, url: &Url, what: &str) -> Result<()> {
+    let response = client
+        .send(&Request::fhir(Method::DELETE, url.clone(), what))
+        .await?;
+    match response.status() {
+        StatusCode::ACCEPTED | StatusCode::OK | StatusCode::NO_CONTENT => Ok(()),
+        other => Err(Error::InvalidResponse {
+            what: what.into(),
+            reason: format!("expected 202 Accepted, got {other}"),
+        }),
+    }
+}
+
+/// Shows the first issues of the downloaded error files.
+fn report_server_errors(root: &Path, tasks: &[FileTask]) {
+    const SHOWN: usize = 5;
+    let lines = tasks
+        .iter()
+        .filter(|t| t.kind == FileKind::Error)
+        .filter_map(|t| std::fs::read_to_string(root.join(&t.name)).ok())
+        .flat_map(|text| text.lines().map(String::from).collect::<Vec<_>>());
+    for line in lines.take(SHOWN) {
+        if let Some(outcome) = OperationOutcome::from_body(line.as_bytes()) {
+            tracing::warn!(
+                "server: {}",
+                crate::text::escape_control(&outcome.summary())
+            );
+        }
+    }
+}
+
+fn print_manifest_summary(manifest: Option<&Manifest>) {
+    let Some(manifest) = manifest else { return };
+    let mut per_type = BTreeMap::<&str, (usize, Option<u64>)>::new();
+    for file in &manifest.output {
+        let entry = per_type.entry(&file.resource_type).or_insert((0, Some(0)));
+        entry.0 += 1;
+        entry.1 = entry.1.zip(file.count).map(|(a, b)| a + b);
+    }
+    eprintln!(
+        "export complete (transactionTime {})",
+        manifest.transaction_time
+    );
+    for (resource_type, (files, count)) in per_type {
+        let count = count.map_or("? resources".into(), |c| format!("{c} resources"));
+        eprintln!("  {resource_type:<24} {files} files, {count}");
+    }
+    let errors = manifest.errors().count();
+    if errors > 0 {
+        eprintln!("  {errors} error files");
+    }
+}
+
+/// The final summary of a run or download.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    pub output_dir: String,
+    pub transaction_time: Option<String>,
+    pub elapsed_seconds: f64,
+    pub types: Vec<TypeSummary>,
+    pub errors: Totals,
+    pub deleted: Totals,
+    pub failed_files: usize,
+}
+
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TypeSummary {
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    pub files: usize,
+    pub resources: u64,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Totals {
+    pub files: usize,
+    pub resources: u64,
+    pub bytes: u64,
+}
+
+impl Summary {
+    fn new(job: &Job, root: &Path, downloads: &Downloads, started: Instant) -> Self {
+        let mut types = BTreeMap::<String, TypeSummary>::new();
+        let mut errors = Totals::default();
+        let mut deleted = Totals::default();
+        let mut failed_files = 0;
+        for (task, result) in downloads.tasks.iter().zip(&downloads.results) {
+            let Ok(done) = result else {
+                failed_files += 1;
+                continue;
+            };
+            let (files, resources, bytes) = match task.kind {
+                FileKind::Output => {
+                    let entry = types.entry(task.file.resource_type.clone()).or_default();
+                    entry.resource_type = task.file.resource_type.clone();
+                    (&mut entry.files, &mut entry.resources, &mut entry.bytes)
+                }
+                FileKind::Error => (&mut errors.files, &mut errors.resources, &mut errors.bytes),
+                FileKind::Deleted => (
+                    &mut deleted.files,
+                    &mut deleted.resources,
+                    &mut deleted.bytes,
+                ),
+            };
+            *files += 1;
+            *resources += done.resources;
+            *bytes += done.bytes;
+        }
+        Summary {
+            output_dir: root.display().to_string(),
+            transaction_time: job.manifest.as_ref().map(|m| m.transaction_time.clone()),
+            elapsed_seconds: started.elapsed().as_secs_f64(),
+            types: types.into_values().collect(),
+            errors,
+            deleted,
+            failed_files,
+        }
+    }
+}

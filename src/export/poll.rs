@@ -1,0 +1,176 @@
+//! The status polling loop: a 202 is a state, not an error. Honours `Retry-After`
+//! (seconds or HTTP-date, capped by `--max-wait`), backs off with jitter without it,
+//! slows down on 429, retries transient failures, and stops at `--timeout`.
+
+use std::time::{Duration, Instant};
+
+use reqwest::header::{EXPIRES, HeaderName};
+use reqwest::{Method, Response, StatusCode};
+use url::Url;
+
+use crate::error::{Error, Result};
+use crate::fhir::Manifest;
+use crate::http::retry::Backoff;
+use crate::http::{self, Client, Request};
+use crate::report::PollProgress;
+
+/// The first wait when the server gives no `Retry-After`.
+const FIRST_WAIT: Duration = Duration::from_secs(1);
+/// Consecutive transient failures tolerated before giving up.
+const MAX_FAILURES: u32 = 10;
+
+#[derive(Debug, Clone, Copy)]
+pub struct PollOptions {
+    /// The whole wait for the export.
+    pub timeout: Duration,
+    /// The longest single wait between two polls.
+    pub max_wait: Duration,
+}
+
+/// One answer of the status URL.
+pub enum Status {
+    InProgress {
+        progress: Option<String>,
+        retry_after: Option<Duration>,
+    },
+    Complete {
+        manifest: Box<Manifest>,
+        expires: Option<String>,
+    },
+    /// A failure after which asking again may work: network error, 429, gateway error, a
+    /// server error that is not FHIR or whose OperationOutcome is transient.
+    TryAgain {
+        error: Error,
+        retry_after: Option<Duration>,
+    },
+}
+
+/// One status request, classified; an `Err` is fatal (the job failed or is gone).
+pub async fn status_once(client: &Client, status_url: &Url) -> Result<Status> {
+    let request = status_request(status_url);
+    match client.send_once(&request).await {
+        Ok(response) => classify(&request, response).await,
+        Err(error @ Error::Network { .. }) => Ok(Status::TryAgain {
+            error,
+            retry_after: None,
+        }),
+        Err(error) => Err(error),
+    }
+}
+
+/// Polls until the export is complete, then reads every manifest page.
+pub async fn poll(
+    client: &Client,
+    status_url: &Url,
+    options: PollOptions,
+    progress: &PollProgress,
+) -> Result<(Manifest, Option<String>)> {
+    let started = Instant::now();
+    let mut backoff = Backoff::new(FIRST_WAIT, options.max_wait);
+    let mut failures = 0;
+    loop {
+        let (wait, failed) = match status_once(client, status_url).await? {
+            Status::Complete { manifest, expires } => {
+                progress.finish();
+                let manifest = follow_manifest_pages(client, *manifest).await?;
+                return Ok((manifest, expires));
+            }
+            Status::InProgress {
+                progress: text,
+                retry_after,
+            } => {
+                failures = 0;
+                let wait = backoff.wait(retry_after);
+                progress.in_progress(text.as_deref(), wait);
+                (wait, None)
+            }
+            Status::TryAgain { error, retry_after } => {
+                failures += 1;
+                if failures > MAX_FAILURES {
+                    return Err(error);
+                }
+                (backoff.wait(retry_after), Some(error))
+            }
+        };
+        let elapsed = started.elapsed();
+        if elapsed + wait > options.timeout {
+            return Err(Error::TimedOut(format!(
+                "the export was not complete after {} (--timeout)",
+                humantime::format_duration(crate::http::round_to_ms(elapsed))
+            )));
+        }
+        if let Some(error) = failed {
+            progress.retrying(&error.to_string(), wait);
+        }
+        progress.countdown(wait).await;
+    }
+}
+
+fn status_request(status_url: &Url) -> Request {
+    let mut request = Request::fhir(Method::GET, status_url.clone(), "export status request");
+    request.accept = "application/json";
+    request
+}
+
+async fn classify(request: &Request, response: Response) -> Result<Status> {
+    let status = response.status();
+    let headers = response.headers().clone();
+    match status {
+        StatusCode::ACCEPTED => Ok(Status::InProgress {
+            progress: headers
+                .get(HeaderName::from_static("x-progress"))
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+            retry_after: http::retry_after(&headers),
+        }),
+        StatusCode::OK => {
+            let body = http::read_body(&request.what, response).await?;
+            let manifest: Manifest = http::decode_json("export status request (manifest)", &body)?;
+            Ok(Status::Complete {
+                manifest: Box::new(manifest),
+                expires: headers
+                    .get(EXPIRES)
+                    .and_then(|v| v.to_str().ok())
+                    .map(String::from),
+            })
+        }
+        _ if status.is_success() => Err(Error::InvalidResponse {
+            what: request.what.clone(),
+            reason: format!("unexpected status {status}"),
+        }),
+        _ => {
+            let error = http::error_from_response(&request.what, response).await;
+            if error.is_transient() {
+                Ok(Status::TryAgain {
+                    error,
+                    retry_after: http::retry_after(&headers),
+                })
+            } else {
+                Err(error)
+            }
+        }
+    }
+}
+
+/// IG v3 manifests may page with `link[next]`: fetch every page and merge the files.
+async fn follow_manifest_pages(client: &Client, mut manifest: Manifest) -> Result<Manifest> {
+    let mut seen = std::collections::HashSet::new();
+    while let Some(next) = manifest.next_link().map(str::to_string) {
+        if !seen.insert(next.clone()) {
+            return Err(Error::InvalidResponse {
+                what: "manifest paging".into(),
+                reason: format!("the next link repeats a page ({next})"),
+            });
+        }
+        let url = Url::parse(&next).map_err(|e| Error::InvalidResponse {
+            what: "manifest paging".into(),
+            reason: format!("bad next link: {e}"),
+        })?;
+        let page: Manifest = client.json(&status_request(&url)).await?;
+        manifest.output.extend(page.output);
+        manifest.error.extend(page.error);
+        manifest.outcome.extend(page.outcome);
+        manifest.deleted.extend(page.deleted);
+        manifest.link = page.link;
+    }
+    Ok(manifest)
+}

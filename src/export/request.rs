@@ -1,0 +1,192 @@
+//! The export request: the kick-off parameters, validated, and their two wire forms
+//! (GET query string, POST `Parameters` body).
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::fhir::Parameters;
+
+/// Everything that identifies an export: two runs with equal requests are the same job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportRequest {
+    pub group_id: String,
+    #[serde(default)]
+    pub types: Vec<String>,
+    #[serde(default)]
+    pub since: Option<String>,
+    #[serde(default)]
+    pub until: Option<String>,
+    #[serde(default)]
+    pub type_filters: Vec<String>,
+    #[serde(default)]
+    pub elements: Vec<String>,
+    #[serde(default)]
+    pub output_format: Option<String>,
+    #[serde(default)]
+    pub patients: Vec<String>,
+    #[serde(default)]
+    pub include_associated_data: Vec<String>,
+    /// POST with a Parameters body (always, when patients are given).
+    #[serde(default)]
+    pub post: bool,
+    /// `Prefer: handling=lenient`.
+    #[serde(default)]
+    pub lenient: bool,
+}
+
+impl ExportRequest {
+    /// Checks what can be checked before asking the server.
+    pub fn validate(&self) -> Result<()> {
+        crate::groups::check_id("Group", &self.group_id)?;
+        for (flag, value) in [("--since", &self.since), ("--until", &self.until)] {
+            if let Some(value) = value {
+                check_instant(flag, value)?;
+            }
+        }
+        for filter in &self.type_filters {
+            if !filter.contains('?') {
+                return Err(Error::usage(format!(
+                    "invalid --type-filter '{filter}': expected TYPE?QUERY, e.g. Observation?status=final"
+                )));
+            }
+        }
+        for patient in &self.patients {
+            if !patient.starts_with("Patient/") || patient.len() == "Patient/".len() {
+                return Err(Error::usage(format!(
+                    "invalid --patient '{patient}': expected a reference like Patient/123"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the kick-off is a POST (asked for, or needed to send `patient`).
+    pub fn uses_post(&self) -> bool {
+        self.post || !self.patients.is_empty()
+    }
+
+    /// The parameters as (name, value) pairs for a GET query string, in IG v2 form:
+    /// `_type` and `_elements` as comma lists, `_typeFilter` repeated.
+    pub fn query_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
+        if let Some(format) = &self.output_format {
+            pairs.push(("_outputFormat", format.clone()));
+        }
+        if !self.types.is_empty() {
+            pairs.push(("_type", self.types.join(",")));
+        }
+        if let Some(since) = &self.since {
+            pairs.push(("_since", since.clone()));
+        }
+        if let Some(until) = &self.until {
+            pairs.push(("_until", until.clone()));
+        }
+        for filter in &self.type_filters {
+            pairs.push(("_typeFilter", filter.clone()));
+        }
+        if !self.elements.is_empty() {
+            pairs.push(("_elements", self.elements.join(",")));
+        }
+        for value in &self.include_associated_data {
+            pairs.push(("includeAssociatedData", value.clone()));
+        }
+        pairs
+    }
+
+    /// The POST body: a FHIR Parameters resource with each parameter's FHIR type.
+    pub fn parameters(&self) -> Parameters {
+        let mut parameters = Parameters::new();
+        for (name, value) in self.query_pairs() {
+            let key = match name {
+                "_since" | "_until" => "valueInstant",
+                "includeAssociatedData" => "valueCode",
+                _ => "valueString",
+            };
+            parameters.push(name, key, Value::String(value));
+        }
+        for patient in &self.patients {
+            parameters.push(
+                "patient",
+                "valueReference",
+                serde_json::json!({ "reference": patient }),
+            );
+        }
+        parameters
+    }
+}
+
+/// A FHIR instant: RFC 3339 with seconds and a zone (`Z` or an offset).
+fn check_instant(flag: &str, value: &str) -> Result<()> {
+    value.parse::<jiff::Timestamp>().map(|_| ()).map_err(|_| {
+        Error::usage(format!(
+            "invalid {flag} '{value}': expected an instant such as 2024-01-01T00:00:00Z or 2024-01-01T00:00:00+02:00"
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request() -> ExportRequest {
+        ExportRequest {
+            group_id: "g1".into(),
+            types: vec!["Patient".into(), "Observation".into()],
+            since: Some("2024-01-01T00:00:00+02:00".into()),
+            until: None,
+            type_filters: vec!["Observation?status=final".into()],
+            elements: vec![],
+            output_format: Some("application/fhir+ndjson".into()),
+            patients: vec![],
+            include_associated_data: vec![],
+            post: false,
+            lenient: false,
+        }
+    }
+
+    #[test]
+    fn instants_need_a_zone() {
+        let mut r = request();
+        assert!(r.validate().is_ok());
+        r.since = Some("2024-01-01".into());
+        assert!(r.validate().is_err());
+        r.since = Some("2024-01-01T00:00:00".into());
+        assert!(r.validate().is_err());
+    }
+
+    #[test]
+    fn query_keeps_the_plus_of_an_offset_after_encoding() {
+        let mut url = url::Url::parse("https://h/fhir/Group/g1/$export").unwrap();
+        url.query_pairs_mut().extend_pairs(request().query_pairs());
+        assert!(
+            url.as_str()
+                .contains("_since=2024-01-01T00%3A00%3A00%2B02%3A00"),
+            "{url}"
+        );
+        assert!(
+            url.as_str().contains("_type=Patient%2CObservation"),
+            "{url}"
+        );
+    }
+
+    #[test]
+    fn parameters_body_matches_the_vendor_example_shape() {
+        let mut r = request();
+        r.patients = vec!["Patient/p1".into()];
+        assert!(r.uses_post());
+        let json = serde_json::to_value(r.parameters()).unwrap();
+        assert_eq!(json["resourceType"], "Parameters");
+        let params = json["parameter"].as_array().unwrap();
+        assert!(
+            params
+                .contains(&serde_json::json!({"name":"_type","valueString":"Patient,Observation"}))
+        );
+        assert!(params.contains(
+            &serde_json::json!({"name":"_since","valueInstant":"2024-01-01T00:00:00+02:00"})
+        ));
+        assert!(params.contains(
+            &serde_json::json!({"name":"patient","valueReference":{"reference":"Patient/p1"}})
+        ));
+    }
+}

@@ -1,0 +1,333 @@
+//! The single HTTP client of group-export: every request to the FHIR server goes through
+//! here, so headers, timeouts, logging, retries and error classification are the same
+//! everywhere.
+//!
+//! Redirects: reqwest follows up to 10 and drops `Authorization` (and cookies) when the
+//! host, port or scheme changes, which is the rule the Bulk Data IG asks for.
+
+pub mod retry;
+
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::{Method, Response};
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use crate::config::Settings;
+use crate::error::{Error, Result};
+use crate::fhir::OperationOutcome;
+use crate::text;
+use retry::{Backoff, parse_retry_after};
+
+/// Error bodies are read up to this size; the rest is never shown anyway.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// What a request carries besides its URL.
+#[derive(Debug, Clone)]
+pub enum Body {
+    Empty,
+    /// `application/x-www-form-urlencoded` pairs (FHIR `_search`).
+    Form(Vec<(String, String)>),
+    /// A FHIR JSON document (`application/fhir+json`).
+    FhirJson(Vec<u8>),
+}
+
+/// One request: method, URL, what to call it in messages, and its specific headers.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: Method,
+    pub url: Url,
+    /// Names the request in messages: "Group search", "export kick-off", …
+    pub what: String,
+    pub accept: &'static str,
+    pub headers: HeaderMap,
+    pub body: Body,
+    /// Whether the access token may go with this request (FHIR API calls: yes; export
+    /// files: only when the manifest says `requiresAccessToken`).
+    pub send_token: bool,
+}
+
+impl Request {
+    /// A FHIR API request (`Accept: application/fhir+json`).
+    pub fn fhir(method: Method, url: Url, what: impl Into<String>) -> Self {
+        Request {
+            method,
+            url,
+            what: what.into(),
+            accept: crate::fhir::FHIR_JSON,
+            headers: HeaderMap::new(),
+            body: Body::Empty,
+            send_token: true,
+        }
+    }
+
+    /// An export file download (`Accept: application/fhir+ndjson`).
+    pub fn file(url: Url, what: impl Into<String>, send_token: bool) -> Self {
+        Request {
+            accept: crate::fhir::FHIR_NDJSON,
+            send_token,
+            ..Request::fhir(Method::GET, url, what)
+        }
+    }
+
+    pub fn with_body(mut self, body: Body) -> Self {
+        self.body = body;
+        self
+    }
+
+    pub fn with_header(mut self, name: header::HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
+    }
+}
+
+/// The client: a reqwest client plus the base URL, the user's extra headers and the
+/// access token.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: Option<Url>,
+    extra_headers: HeaderMap,
+    token: Option<Secret>,
+    retries: u32,
+}
+
+/// A secret (access token) that never shows in `Debug` output or logs.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Secret(value)
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl Client {
+    pub fn new(settings: &Settings) -> Result<Client> {
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("group-export/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(settings.request_timeout)
+            .read_timeout(settings.request_timeout)
+            .redirect(reqwest::redirect::Policy::limited(10))
+            .build()
+            .map_err(|e| Error::usage(format!("cannot set up the HTTP client: {e}")))?;
+        Ok(Client {
+            http,
+            base: settings.base_url().ok().cloned(),
+            extra_headers: settings.headers.clone(),
+            token: settings.token.clone(),
+            retries: settings.retries,
+        })
+    }
+
+    /// The FHIR base URL, or a usage error saying how to give one.
+    pub fn base(&self) -> Result<&Url> {
+        self.base.as_ref().ok_or_else(|| {
+            Error::usage("no FHIR base URL: pass --base-url URL or set GROUP_EXPORT_BASE_URL")
+        })
+    }
+
+    /// `[base]/seg1/seg2…`: segments are appended (and percent-encoded), never resolved
+    /// relatively, so a base path such as a tenant is kept.
+    pub fn endpoint(&self, segments: &[&str]) -> Result<Url> {
+        let mut url = self.base()?.clone();
+        url.path_segments_mut()
+            .map_err(|()| Error::usage("the base URL cannot have a path"))?
+            .pop_if_empty()
+            .extend(segments);
+        Ok(url)
+    }
+
+    /// Sends once and returns whatever the server answered; only a failure to get an
+    /// answer at all is an error.
+    pub async fn send_once(&self, request: &Request) -> Result<Response> {
+        let mut builder = self
+            .http
+            .request(request.method.clone(), request.url.clone())
+            .header(header::ACCEPT, request.accept)
+            .headers(request.headers.clone())
+            .headers(self.extra_headers.clone());
+        if let (true, Some(Secret(token))) = (request.send_token, &self.token) {
+            builder = builder.bearer_auth(token);
+        }
+        builder = match &request.body {
+            Body::Empty => builder,
+            Body::Form(pairs) => builder.form(pairs),
+            Body::FhirJson(json) => builder
+                .header(header::CONTENT_TYPE, crate::fhir::FHIR_JSON)
+                .body(json.clone()),
+        };
+        let built = builder.build().map_err(|e| Error::Network {
+            url: request.url.to_string(),
+            reason: error_chain(&e),
+        })?;
+        tracing::debug!("{} {}", built.method(), built.url());
+        for (name, value) in built.headers() {
+            tracing::trace!("> {name}: {}", redact(name, value));
+        }
+        let started = Instant::now();
+        let response = self.http.execute(built).await.map_err(|e| Error::Network {
+            url: request.url.to_string(),
+            reason: error_chain(&e),
+        })?;
+        tracing::debug!(
+            "{} {} → {} ({} ms)",
+            request.method,
+            request.url,
+            response.status(),
+            started.elapsed().as_millis()
+        );
+        for (name, value) in response.headers() {
+            tracing::trace!("< {name}: {}", redact(name, value));
+        }
+        Ok(response)
+    }
+
+    /// Sends, retrying transient failures (network errors, 408/429/502/503/504, an
+    /// OperationOutcome whose issues are all transient) with backoff and `Retry-After`;
+    /// returns a successful (2xx) response or the error the server gave.
+    pub async fn send(&self, request: &Request) -> Result<Response> {
+        let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
+        let attempts = self.retries + 1;
+        let mut attempt = 1;
+        loop {
+            let failure = match self.send_once(request).await {
+                Ok(response) if response.status().is_success() => return Ok(response),
+                Ok(response) => {
+                    let retry_after = retry_after(response.headers());
+                    let error = error_from_response(&request.what, response).await;
+                    let transient = error.is_transient();
+                    (error, transient, retry_after)
+                }
+                Err(error) => (error, true, None),
+            };
+            let (error, transient, retry_after) = failure;
+            if !transient || attempt >= attempts {
+                return Err(error);
+            }
+            let wait = backoff.wait(retry_after);
+            tracing::warn!(
+                "{error}; retrying in {} (attempt {}/{attempts})",
+                humantime::format_duration(round_to_ms(wait)),
+                attempt + 1
+            );
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// Sends (with retries) and decodes a JSON body.
+    pub async fn json<T: DeserializeOwned>(&self, request: &Request) -> Result<T> {
+        let response = self.send(request).await?;
+        let body = read_body(&request.what, response).await?;
+        decode_json(&request.what, &body)
+    }
+}
+
+/// Reads a whole (small) body.
+pub async fn read_body(what: &str, response: Response) -> Result<Bytes> {
+    let url = response.url().to_string();
+    response.bytes().await.map_err(|e| Error::Network {
+        url,
+        reason: format!("reading the {what} response: {}", error_chain(&e)),
+    })
+}
+
+/// Decodes JSON, or says clearly where it is broken.
+pub fn decode_json<T: DeserializeOwned>(what: &str, body: &[u8]) -> Result<T> {
+    serde_json::from_slice(body).map_err(|e| Error::InvalidResponse {
+        what: what.into(),
+        reason: format!("the body is not the expected JSON ({e})"),
+    })
+}
+
+/// Turns an error response into an `Error::Server`, showing the OperationOutcome when the
+/// body is one and a short summary of anything else.
+pub async fn error_from_response(what: &str, response: Response) -> Error {
+    let status = response.status();
+    let mut body = Vec::new();
+    let mut response = response;
+    while let Ok(Some(chunk)) = response.chunk().await {
+        let room = MAX_ERROR_BODY - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= MAX_ERROR_BODY {
+            break;
+        }
+    }
+    let outcome = OperationOutcome::from_body(&body);
+    let detail = match &outcome {
+        Some(outcome) => text::escape_control(&outcome.summary()),
+        None if body.is_empty() => status.canonical_reason().unwrap_or("no body").into(),
+        None => text::summarize_body(&body),
+    };
+    Error::Server {
+        what: what.into(),
+        status: status.as_u16(),
+        detail,
+        outcome: outcome.map(Box::new),
+    }
+}
+
+/// The `Retry-After` of a response as a wait from now.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?;
+    parse_retry_after(value, SystemTime::now())
+}
+
+/// A header value fit for logs: credentials replaced by `***`.
+fn redact(name: &header::HeaderName, value: &HeaderValue) -> String {
+    if name == header::AUTHORIZATION {
+        let scheme = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.split_whitespace().next())
+            .unwrap_or("");
+        format!("{scheme} ***")
+    } else if name == header::COOKIE || name == header::SET_COOKIE {
+        "***".into()
+    } else {
+        text::escape_control(&String::from_utf8_lossy(value.as_bytes()))
+    }
+}
+
+/// An error with its sources ("error sending request: connection refused"), since
+/// reqwest's top-level message alone rarely says what went wrong.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// Durations in messages are shown to the millisecond at most.
+pub fn round_to_ms(duration: Duration) -> Duration {
+    Duration::from_millis(duration.as_millis() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authorization_is_redacted_in_logs() {
+        let value = HeaderValue::from_static("Bearer s3cr3t");
+        assert_eq!(redact(&header::AUTHORIZATION, &value), "Bearer ***");
+        let value = HeaderValue::from_static("application/fhir+json");
+        assert_eq!(redact(&header::ACCEPT, &value), "application/fhir+json");
+    }
+}

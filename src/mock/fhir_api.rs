@@ -1,0 +1,182 @@
+//! Handlers of the FHIR REST API: `metadata`, Group search and read, Patient read and the
+//! `_has:Group:member:_id` Patient search.
+
+use std::collections::HashSet;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+
+use super::capability::capability_statement;
+use super::catalogue::{GroupRecord, GroupView};
+use super::outcome::{MockError, fhir_json};
+use super::resources::{ResourceType, Subject};
+use super::routes::AppState;
+use super::search::{BundleWriter, GroupSearch, Page, Params, Summary, parse_query, search_params};
+
+pub async fn metadata(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let statement = capability_statement(&state.base_url(&headers));
+    fhir_json(StatusCode::OK, statement.to_string())
+}
+
+pub async fn search_groups(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, MockError> {
+    group_search(&state, &headers, &parse_query(query.as_deref()))
+}
+
+/// `POST Group/_search`: form parameters, merged after any query parameters.
+pub async fn search_groups_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Result<Response, MockError> {
+    group_search(&state, &headers, &search_params(query.as_deref(), &body))
+}
+
+fn group_search(
+    state: &AppState,
+    headers: &HeaderMap,
+    params: &Params,
+) -> Result<Response, MockError> {
+    let search = GroupSearch::parse(params)?;
+    let matched: Vec<&GroupRecord> = state
+        .catalogue
+        .groups()
+        .iter()
+        .filter(|g| search.matches(g))
+        .collect();
+    let base = state.base_url(headers);
+    let links = search
+        .page
+        .links(&format!("{base}/Group"), params, matched.len());
+    let mut bundle = BundleWriter::new(matched.len(), &links);
+    if search.summary == Summary::Count {
+        return Ok(fhir_json(StatusCode::OK, bundle.finish(false)));
+    }
+    let view = match search.summary {
+        Summary::True => GroupView::Summary,
+        _ => GroupView::Full,
+    };
+    let mut seen = HashSet::new();
+    let mut included = Vec::new();
+    for group in &matched[search.page.range(matched.len())] {
+        let url = format!("{base}/Group/{}", group.id);
+        bundle.entry(&url, &group.render(view), "match");
+        if search.include_members {
+            for index in 0..group.members.len() {
+                let id = group.members.id_at(index);
+                if seen.insert(id.clone()) {
+                    included.push(id);
+                }
+            }
+        }
+    }
+    for id in included {
+        let url = format!("{base}/Patient/{id}");
+        bundle.entry(&url, &patient_json(state, &id), "include");
+    }
+    Ok(fhir_json(StatusCode::OK, bundle.finish(true)))
+}
+
+/// An active Group by id; unknown and inactive groups are 404, as at the vendor.
+pub fn active_group<'a>(state: &'a AppState, id: &str) -> Result<&'a GroupRecord, MockError> {
+    let group = state
+        .catalogue
+        .get(id)
+        .ok_or_else(|| MockError::not_found(format!("Group/{id} does not exist")))?;
+    if group.is_active() {
+        Ok(group)
+    } else {
+        Err(MockError::not_found(format!("Group/{id} is inactive")))
+    }
+}
+
+pub async fn read_group(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, MockError> {
+    let group = active_group(&state, &id)?;
+    Ok(fhir_json(StatusCode::OK, group.render(GroupView::Full)))
+}
+
+fn patient_json(state: &AppState, id: &str) -> String {
+    let mut out = String::new();
+    Subject::new(state.config.seed, id).write(&mut out, ResourceType::Patient, 0, &|_| true, false);
+    out
+}
+
+pub async fn read_patient(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, MockError> {
+    if !state.catalogue.patient_exists(&id) {
+        return Err(MockError::not_found(format!("Patient/{id} does not exist")));
+    }
+    Ok(fhir_json(StatusCode::OK, patient_json(&state, &id)))
+}
+
+/// `GET Patient?_has:Group:member:_id=…` (members of one group, in member order) and/or
+/// `_id=…`.
+pub async fn search_patients(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, MockError> {
+    let params = parse_query(query.as_deref());
+    let page = Page::parse(&params)?;
+    let value = |name: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let ids: Option<Vec<&str>> = value("_id").map(|v| v.split(',').map(str::trim).collect());
+    let group = match value("_has:Group:member:_id") {
+        Some(group_id) if group_id.contains(',') => {
+            return Err(MockError::not_supported(
+                "_has:Group:member:_id takes a single group id",
+            ));
+        }
+        Some(group_id) => Some(state.catalogue.get(group_id).filter(|g| g.is_active())),
+        None => None,
+    };
+    // The matching patients, as a count and a way to get the n-th id without listing all.
+    let selected: Vec<String>;
+    let (total, id_at): (usize, Box<dyn Fn(usize) -> String + '_>) = match (group, &ids) {
+        (None, None) => {
+            return Err(MockError::not_supported(
+                "patient search needs _has:Group:member:_id or _id",
+            ));
+        }
+        (Some(None), _) => (0, Box::new(|_| String::new())),
+        (Some(Some(group)), None) => (group.members.len(), Box::new(|i| group.members.id_at(i))),
+        (group, Some(ids)) => {
+            selected = ids
+                .iter()
+                .filter(|id| match group {
+                    Some(Some(g)) => g.members.position(id).is_some(),
+                    _ => state.catalogue.patient_exists(id),
+                })
+                .map(|id| id.to_string())
+                .collect();
+            (selected.len(), Box::new(|i| selected[i].clone()))
+        }
+    };
+    let base = state.base_url(&headers);
+    let links = page.links(&format!("{base}/Patient"), &params, total);
+    let mut bundle = BundleWriter::new(total, &links);
+    for index in page.range(total) {
+        let id = id_at(index);
+        bundle.entry(
+            &format!("{base}/Patient/{id}"),
+            &patient_json(&state, &id),
+            "match",
+        );
+    }
+    Ok(fhir_json(StatusCode::OK, bundle.finish(true)))
+}

@@ -1,0 +1,154 @@
+//! NDJSON line splitting and validation, on bytes as they arrive from the network.
+//!
+//! The checker never changes the bytes: callers write each chunk exactly as received and
+//! feed the same chunk here. A line may be split across chunks (and a multi-byte UTF-8
+//! character with it); the unfinished tail is kept until its newline arrives.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+
+/// Why a line was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {reason}")]
+pub struct LineError {
+    pub line: u64,
+    pub reason: String,
+}
+
+/// Checks that every non-empty line is one JSON object whose `resourceType` is the
+/// expected one, and counts them.
+#[derive(Debug)]
+pub struct LineChecker {
+    expected_type: String,
+    verify: bool,
+    tail: Vec<u8>,
+    lines: u64,
+    resources: u64,
+}
+
+/// What is parsed of each line: only `resourceType`; the rest is checked for syntax and
+/// skipped without building values.
+#[derive(Deserialize)]
+struct Head<'a> {
+    #[serde(rename = "resourceType", borrow)]
+    resource_type: Option<Cow<'a, str>>,
+}
+
+impl LineChecker {
+    /// `verify: false` only splits and counts lines (no JSON parsing).
+    pub fn new(expected_type: &str, verify: bool) -> Self {
+        LineChecker {
+            expected_type: expected_type.to_string(),
+            verify,
+            tail: Vec::new(),
+            lines: 0,
+            resources: 0,
+        }
+    }
+
+    /// Resources seen so far in complete lines.
+    pub fn resources(&self) -> u64 {
+        self.resources
+    }
+
+    /// Checks the complete lines in `chunk` (with the tail of the previous chunk).
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<(), LineError> {
+        let mut rest = chunk;
+        if !self.tail.is_empty() {
+            let Some(end) = memchr::memchr(b'\n', rest) else {
+                self.tail.extend_from_slice(rest);
+                return Ok(());
+            };
+            let mut line = std::mem::take(&mut self.tail);
+            line.extend_from_slice(&rest[..end]);
+            self.check_line(&line)?;
+            rest = &rest[end + 1..];
+        }
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', rest) {
+            self.check_line(&rest[start..end])?;
+            start = end + 1;
+        }
+        self.tail.extend_from_slice(&rest[start..]);
+        Ok(())
+    }
+
+    /// Checks a last line without a newline and returns the number of resources.
+    pub fn finish(&mut self) -> Result<u64, LineError> {
+        if !self.tail.is_empty() {
+            let line = std::mem::take(&mut self.tail);
+            self.check_line(&line)?;
+        }
+        Ok(self.resources)
+    }
+
+    fn check_line(&mut self, line: &[u8]) -> Result<(), LineError> {
+        self.lines += 1;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return Ok(());
+        }
+        self.resources += 1;
+        if !self.verify {
+            return Ok(());
+        }
+        let error = |reason: String| LineError {
+            line: self.lines,
+            reason,
+        };
+        let head: Head =
+            serde_json::from_slice(line).map_err(|e| error(format!("not a JSON object ({e})")))?;
+        match head.resource_type.as_deref() {
+            Some(found) if found == self.expected_type => Ok(()),
+            Some(found) => Err(error(format!(
+                "resourceType is {}, the manifest says {}",
+                crate::text::escape_control(found),
+                self.expected_type
+            ))),
+            None => Err(error("no resourceType".into())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(expected: &str, chunks: &[&[u8]]) -> Result<u64, LineError> {
+        let mut checker = LineChecker::new(expected, true);
+        for chunk in chunks {
+            checker.feed(chunk)?;
+        }
+        checker.finish()
+    }
+
+    #[test]
+    fn counts_lines_split_anywhere_including_inside_utf8() {
+        let data =
+            "{\"resourceType\":\"Patient\",\"name\":\"Zoë\"}\r\n\n{\"resourceType\":\"Patient\"}";
+        let bytes = data.as_bytes();
+        for cut in 0..bytes.len() {
+            let (a, b) = bytes.split_at(cut);
+            assert_eq!(check("Patient", &[a, b]), Ok(2), "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn refuses_bad_json_and_wrong_types_with_the_line_number() {
+        let err = check("Patient", &[b"{\"resourceType\":\"Patient\"}\n{oops\n"]).unwrap_err();
+        assert_eq!(err.line, 2);
+        let err = check("Patient", &[b"{\"resourceType\":\"Observation\"}\n"]).unwrap_err();
+        assert!(err.reason.contains("Observation"), "{err}");
+        let err = check("Patient", &[b"{\"id\":\"x\"}"]).unwrap_err();
+        assert_eq!(err.reason, "no resourceType");
+        assert!(check("Patient", &[b"[1,2]\n"]).is_err());
+    }
+
+    #[test]
+    fn without_verification_only_counts() {
+        let mut checker = LineChecker::new("Patient", false);
+        checker.feed(b"not json\n\n{}\n").unwrap();
+        assert_eq!(checker.finish(), Ok(2));
+    }
+}

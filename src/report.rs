@@ -1,0 +1,323 @@
+//! What the user sees on stderr while work goes on: progress bars on a terminal, plain log
+//! lines otherwise (cron mail, CI logs), nothing with `--progress none` or `-q`.
+//!
+//! This module observes; it never decides. Logs written through `tracing` while bars are
+//! shown suspend the bars first (see [`LogWriter`]), so a log line never tears a bar.
+
+use std::io::Write;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use indicatif::{HumanBytes, MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::cli::ProgressMode;
+use crate::text::escape_control;
+
+/// The bars on screen, shared with the log writer.
+static BARS: OnceLock<MultiProgress> = OnceLock::new();
+
+/// A `tracing` writer for stderr that hides the bars while a line is written.
+pub struct LogWriter;
+
+impl Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match BARS.get() {
+            Some(bars) => bars.suspend(|| std::io::stderr().write_all(buf))?,
+            None => std::io::stderr().write_all(buf)?,
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+/// The progress display of one command.
+#[derive(Clone)]
+pub struct Reporter {
+    mode: ProgressMode,
+}
+
+impl Reporter {
+    pub fn new(mode: ProgressMode) -> Self {
+        if mode == ProgressMode::Bars {
+            BARS.get_or_init(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr()));
+        }
+        Reporter { mode }
+    }
+
+    fn bar(&self, bar: ProgressBar) -> Option<ProgressBar> {
+        match (self.mode, BARS.get()) {
+            (ProgressMode::Bars, Some(bars)) => Some(bars.add(bar)),
+            _ => None,
+        }
+    }
+
+    fn plain(&self) -> bool {
+        self.mode == ProgressMode::Plain
+    }
+
+    /// The display of a polling loop.
+    pub fn polling(&self) -> PollProgress {
+        let bar = self.bar(ProgressBar::new(100)).inspect(|bar| {
+            bar.set_style(style("{spinner} export {bar:30} {pos:>3}% {wide_msg}"));
+            bar.enable_steady_tick(Duration::from_millis(120));
+        });
+        PollProgress {
+            bar,
+            plain: self.plain(),
+        }
+    }
+
+    /// The display of a download of `files` files.
+    pub fn downloading(&self, files: usize) -> DownloadProgress {
+        let overall = self.bar(ProgressBar::new(files as u64)).inspect(|bar| {
+            bar.set_style(style("total  {bar:30} {pos}/{len} files  {wide_msg}"));
+        });
+        DownloadProgress {
+            reporter: self.clone(),
+            overall,
+            started: Instant::now(),
+            bytes: Default::default(),
+        }
+    }
+}
+
+fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("█▉▊▋▌▍▎▏ ")
+}
+
+/// Status polls: the server's `X-Progress`, a percentage bar, a countdown to the next poll.
+pub struct PollProgress {
+    bar: Option<ProgressBar>,
+    plain: bool,
+}
+
+impl PollProgress {
+    /// Shows one status answer (`X-Progress` text escaped) before waiting `wait`.
+    pub fn in_progress(&self, progress: Option<&str>, wait: Duration) {
+        let text = progress.map(escape_control);
+        let percent = progress.and_then(parse_percent);
+        if let Some(bar) = &self.bar {
+            if let Some(percent) = percent {
+                bar.set_position(percent);
+            }
+            bar.set_message(text.unwrap_or_else(|| "in progress".into()));
+        } else if self.plain {
+            tracing::info!(
+                "export in progress: {}; next check in {}",
+                text.as_deref().unwrap_or("no progress given"),
+                humantime::format_duration(crate::http::round_to_ms(wait))
+            );
+        }
+    }
+
+    /// Waits, showing the time left on the bar.
+    pub async fn countdown(&self, wait: Duration) {
+        let Some(bar) = &self.bar else {
+            return tokio::time::sleep(wait).await;
+        };
+        let message = bar.message();
+        let end = tokio::time::Instant::now() + wait;
+        loop {
+            let left = end.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            bar.set_message(format!("{message} · next check in {}s", left.as_secs() + 1));
+            tokio::time::sleep(left.min(Duration::from_secs(1))).await;
+        }
+        bar.set_message(message);
+    }
+
+    /// A retry after a transient failure.
+    pub fn retrying(&self, error: &str, wait: Duration) {
+        tracing::warn!(
+            "{error}; retrying in {}",
+            humantime::format_duration(crate::http::round_to_ms(wait))
+        );
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(100);
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// The percentage in an `X-Progress` text: `Running (45% complete)`, `45%`, `12.5 %`.
+pub fn parse_percent(text: &str) -> Option<u64> {
+    let at = text.find('%')?;
+    let before = text[..at].trim_end();
+    let start = before
+        .rfind(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .map_or(0, |i| i + 1);
+    let number: f64 = before[start..].parse().ok()?;
+    (0.0..=100.0)
+        .contains(&number)
+        .then_some(number.floor() as u64)
+}
+
+/// A download of several files: one overall bar plus a bar (or counter) per file.
+pub struct DownloadProgress {
+    reporter: Reporter,
+    overall: Option<ProgressBar>,
+    started: Instant,
+    bytes: std::sync::atomic::AtomicU64,
+}
+
+impl DownloadProgress {
+    /// A file starts; `size` is its length when the server said (not with gzip).
+    pub fn file(&self, name: &str, size: Option<u64>) -> FileProgress<'_> {
+        let bar = match size {
+            Some(size) => self.reporter.bar(ProgressBar::new(size)).inspect(|bar| {
+                bar.set_style(style(
+                    "{prefix:24!} {bar:30} {bytes:>10}/{total_bytes:<10} {bytes_per_sec}",
+                ));
+            }),
+            None => self.reporter.bar(ProgressBar::no_length()).inspect(|bar| {
+                bar.set_style(style("{prefix:24!} {spinner} {bytes:>10} {bytes_per_sec}"));
+            }),
+        };
+        if let Some(bar) = &bar {
+            bar.set_prefix(name.to_string());
+        }
+        FileProgress {
+            download: self,
+            bar,
+            name: name.to_string(),
+            started: Instant::now(),
+        }
+    }
+
+    /// A file that was complete already (a re-run).
+    pub fn skipped(&self, name: &str) {
+        if let Some(overall) = &self.overall {
+            overall.inc(1);
+        } else if self.reporter.plain() {
+            tracing::info!("{name}: already downloaded");
+        }
+    }
+
+    fn add_bytes(&self, n: u64) {
+        let total = self
+            .bytes
+            .fetch_add(n, std::sync::atomic::Ordering::Relaxed)
+            + n;
+        if let Some(overall) = &self.overall {
+            let seconds = self.started.elapsed().as_secs_f64().max(0.001);
+            overall.set_message(format!(
+                "{} · {}/s",
+                HumanBytes(total),
+                HumanBytes((total as f64 / seconds) as u64)
+            ));
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(overall) = &self.overall {
+            overall.finish_and_clear();
+        }
+    }
+}
+
+/// One file being downloaded.
+pub struct FileProgress<'a> {
+    download: &'a DownloadProgress,
+    bar: Option<ProgressBar>,
+    name: String,
+    started: Instant,
+}
+
+impl FileProgress<'_> {
+    pub fn advance(&self, bytes: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc(bytes);
+        }
+        self.download.add_bytes(bytes);
+    }
+
+    /// The download restarts from zero (the server ignored a resume, or a retry).
+    pub fn restart(&self) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(0);
+        }
+    }
+
+    pub fn done(self, resources: u64, bytes: u64) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+        if let Some(overall) = &self.download.overall {
+            overall.inc(1);
+        } else if self.download.reporter.plain() {
+            tracing::info!(
+                "{}: {resources} resources, {} in {}",
+                self.name,
+                HumanBytes(bytes),
+                humantime::format_duration(crate::http::round_to_ms(self.started.elapsed()))
+            );
+        }
+    }
+
+    pub fn failed(self) {
+        if let Some(bar) = &self.bar {
+            bar.abandon();
+        }
+    }
+}
+
+/// The final summary of a download, on stderr.
+pub fn print_summary(summary: &crate::export::Summary) {
+    let mut lines = vec![format!(
+        "export saved to {} in {}",
+        summary.output_dir,
+        humantime::format_duration(Duration::from_secs(summary.elapsed_seconds.round() as u64))
+    )];
+    if let Some(time) = &summary.transaction_time {
+        lines.push(format!(
+            "  transactionTime {time}  (use as --since for the next run)"
+        ));
+    }
+    let row = |name: &str, files: usize, resources: u64, bytes: u64| {
+        format!(
+            "  {name:<24} {files:>4} files {resources:>10} resources {:>12}",
+            HumanBytes(bytes).to_string()
+        )
+    };
+    for t in &summary.types {
+        lines.push(row(&t.resource_type, t.files, t.resources, t.bytes));
+    }
+    for (name, totals) in [("deleted", &summary.deleted), ("errors", &summary.errors)] {
+        if totals.files > 0 {
+            lines.push(row(name, totals.files, totals.resources, totals.bytes));
+        }
+    }
+    if summary.failed_files > 0 {
+        lines.push(format!("  {} files failed", summary.failed_files));
+    }
+    let text = lines.join("\n");
+    match BARS.get() {
+        Some(bars) => bars.suspend(|| eprintln!("{text}")),
+        None => eprintln!("{text}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_is_read_from_common_progress_texts() {
+        assert_eq!(parse_percent("Running (45% complete)"), Some(45));
+        assert_eq!(parse_percent("45%"), Some(45));
+        assert_eq!(parse_percent("12.5 % done"), Some(12));
+        assert_eq!(parse_percent("in progress"), None);
+        assert_eq!(parse_percent("250%"), None);
+        assert_eq!(parse_percent("%"), None);
+    }
+}

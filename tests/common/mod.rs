@@ -1,0 +1,133 @@
+//! Shared test harness: the mock server in-process on 127.0.0.1:0, the real binary with a
+//! clean environment, and tiny raw-HTTP helpers for what the mock is not meant to do.
+#![allow(dead_code)] // each test binary uses a different part of this module
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+
+use assert_cmd::Command;
+pub use group_export::mock::{BackgroundMock, MockConfig, RecordedRequest};
+
+/// A mock server with the given settings.
+pub fn mock(config: MockConfig) -> BackgroundMock {
+    BackgroundMock::start(config)
+}
+
+/// A mock whose exports complete at the first status request.
+pub fn fast_mock() -> BackgroundMock {
+    mock(MockConfig {
+        polls_before_complete: 0,
+        ..MockConfig::default()
+    })
+}
+
+/// The binary, with an empty environment except the base URL and a throwaway HOME.
+pub fn group_export(base_url: &str) -> Command {
+    let mut cmd = Command::cargo_bin("group-export").expect("binary built");
+    cmd.env_clear()
+        .env("GROUP_EXPORT_BASE_URL", base_url)
+        .env("HOME", std::env::temp_dir())
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+/// Runs the binary and returns (exit code, stdout, stderr).
+pub fn run(mut cmd: Command) -> (i32, String, String) {
+    let output = cmd.output().expect("binary runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The `id` of every line of NDJSON output.
+pub fn ids(ndjson: &str) -> Vec<String> {
+    ndjson
+        .lines()
+        .map(|line| {
+            let value: serde_json::Value = serde_json::from_str(line).expect("ndjson line");
+            value["id"].as_str().unwrap_or_default().to_string()
+        })
+        .collect()
+}
+
+/// A GET without `Accept-Encoding`, over a plain socket: the bytes exactly as served.
+pub fn raw_get(url: &str) -> (u16, Vec<u8>) {
+    let url = url::Url::parse(url).expect("url");
+    let host = url.host_str().expect("host");
+    let port = url.port_or_known_default().expect("port");
+    let mut stream = TcpStream::connect((host, port)).expect("connect");
+    let target = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
+    };
+    write!(
+        stream,
+        "GET {target} HTTP/1.0\r\nHost: {host}:{port}\r\nAccept: application/fhir+ndjson\r\n\r\n"
+    )
+    .expect("send");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).expect("read");
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("header end");
+    let head = String::from_utf8_lossy(&response[..split]);
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("status");
+    (status, response[split + 4..].to_vec())
+}
+
+/// A server that answers every connection with the same raw HTTP response.
+pub fn fixed_server(response: &'static [u8]) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 8192];
+            let _ = stream.read(&mut buf);
+            let _ = stream.write_all(response);
+        }
+    });
+    format!("http://{addr}/fhir")
+}
+
+/// Every file under `dir` (recursively, state dir excluded) with its bytes, sorted.
+pub fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(current) = stack.pop() {
+        for entry in std::fs::read_dir(&current).expect("read dir") {
+            let path = entry.expect("entry").path();
+            let name = path
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if name.starts_with(".group-export") {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                out.push((name, std::fs::read(&path).expect("read file")));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Requests whose path contains `needle`.
+pub fn requests_to<'a>(requests: &'a [RecordedRequest], needle: &str) -> Vec<&'a RecordedRequest> {
+    requests
+        .iter()
+        .filter(|r| r.path.contains(needle))
+        .collect()
+}

@@ -1,0 +1,484 @@
+//! The export workflow (kickoff, poll, download, run, status, cancel) against the
+//! in-process mock server, checking the files written and the requests the server saw.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use predicates::prelude::*;
+use serde_json::Value;
+
+fn export_run(mock: &BackgroundMock, out: &Path, extra: &[&str]) -> (i32, String, String) {
+    let mut cmd = group_export(&mock.base_url());
+    cmd.args(["run", "cohort-001", "--out"])
+        .arg(out)
+        .args(extra);
+    run(cmd)
+}
+
+fn kickoffs(requests: &[RecordedRequest]) -> Vec<&RecordedRequest> {
+    requests
+        .iter()
+        .filter(|r| r.path.ends_with("/$export"))
+        .collect()
+}
+
+fn manifest(out: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn run_downloads_every_file_exactly_as_served() {
+    let mock = fast_mock();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = export_run(&mock, dir.path(), &["--keep-server-job"]);
+    assert_eq!(code, 0, "{stderr}");
+    let requests = mock.requests();
+    assert_eq!(
+        stdout, "",
+        "nothing on stdout without --format json or --stdout"
+    );
+    assert!(stderr.contains("transactionTime"), "{stderr}");
+
+    let manifest = manifest(dir.path());
+    let written = files(dir.path());
+    let output = manifest["output"].as_array().unwrap();
+    assert_eq!(
+        written.len(),
+        output.len() + 1,
+        "every output file plus manifest.json"
+    );
+    let mut numbers = std::collections::HashMap::new();
+    for file in output {
+        let kind = file["type"].as_str().unwrap();
+        let n = numbers.entry(kind.to_string()).or_insert(0);
+        *n += 1;
+        let name = format!("{kind}.{:03}.ndjson", n);
+        let (_, bytes) = written.iter().find(|(n, _)| *n == name).expect(&name);
+        let (status, served) = raw_get(file["url"].as_str().unwrap());
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&served));
+        assert_eq!(
+            bytes, &served,
+            "{name} is byte-identical to what the server serves"
+        );
+        let lines = bytes
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .count();
+        assert_eq!(Some(lines as u64), file["count"].as_u64(), "{name}");
+    }
+    let all: Vec<u8> = written.iter().flat_map(|(_, b)| b.clone()).collect();
+    let text = String::from_utf8(all).unwrap();
+    assert!(
+        text.contains(".50,") || text.contains(".50}"),
+        "decimals keep their zeros"
+    );
+    assert!(!text.is_ascii(), "multi-byte UTF-8 survives");
+
+    let kickoff = kickoffs(&requests)[0];
+    assert_eq!(kickoff.method, "GET");
+    assert_eq!(kickoff.header("prefer"), Some("respond-async"));
+    assert_eq!(kickoff.header("accept"), Some("application/fhir+json"));
+    let downloads = requests_to(&requests, "/$export-download");
+    assert!(
+        downloads
+            .iter()
+            .all(|r| r.header("accept") == Some("application/fhir+ndjson"))
+    );
+    assert!(downloads.iter().all(|r| {
+        r.header("accept-encoding")
+            .is_some_and(|v| v.contains("gzip"))
+    }));
+    assert!(
+        !requests.iter().any(|r| r.method == "DELETE"),
+        "--keep-server-job"
+    );
+    assert!(
+        !dir.path().read_dir().unwrap().any(|e| e
+            .unwrap()
+            .path()
+            .to_string_lossy()
+            .ends_with(".part"))
+    );
+}
+
+#[test]
+fn the_server_job_is_deleted_after_a_verified_download() {
+    let mock = fast_mock();
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(export_run(&mock, dir.path(), &["--type", "Patient"]).0, 0);
+    let requests = mock.requests();
+    let deletes: Vec<_> = requests.iter().filter(|r| r.method == "DELETE").collect();
+    assert_eq!(deletes.len(), 1);
+    assert!(deletes[0].path.contains("/export-status/"));
+}
+
+#[test]
+fn split_steps_and_run_write_identical_files() {
+    let mock = fast_mock();
+    let (split, whole) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut kickoff = group_export(&mock.base_url());
+    kickoff
+        .args(["kickoff", "cohort-001", "--out"])
+        .arg(split.path());
+    let (code, status_url, stderr) = run(kickoff);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        status_url
+            .trim()
+            .contains("/export-status/v2/demo-tenant/jobs/"),
+        "{status_url}"
+    );
+
+    let mut poll = group_export(&mock.base_url());
+    poll.args(["poll", "--out"]).arg(split.path());
+    let (code, _, stderr) = run(poll);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(split.path().join("manifest.json").exists());
+
+    let mut download = group_export(&mock.base_url());
+    download
+        .args(["download", "--parallel", "2", "--out"])
+        .arg(split.path());
+    let (code, _, stderr) = run(download);
+    assert_eq!(code, 0, "{stderr}");
+
+    let (code, _, stderr) = export_run(&mock, whole.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let strip = |files: Vec<(String, Vec<u8>)>| {
+        files
+            .into_iter()
+            .filter(|(n, _)| n != "manifest.json")
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(strip(files(split.path())), strip(files(whole.path())));
+}
+
+#[test]
+fn post_kickoff_sends_a_parameters_body_and_type_and_since_are_honoured() {
+    let mock = fast_mock();
+    let dir = tempfile::tempdir().unwrap();
+    let since = "2024-06-01T00:00:00+02:00";
+    let (code, _, stderr) = export_run(
+        &mock,
+        dir.path(),
+        &["--post", "--type", "Patient,Observation", "--since", since],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let requests = mock.requests();
+    let kickoff = kickoffs(&requests)[0];
+    assert_eq!(kickoff.method, "POST");
+    assert_eq!(
+        kickoff.header("content-type"),
+        Some("application/fhir+json")
+    );
+    let body: Value = serde_json::from_slice(&kickoff.body).unwrap();
+    assert_eq!(body["resourceType"], "Parameters");
+    let params = body["parameter"].as_array().unwrap();
+    assert!(params.contains(&serde_json::json!({"name": "_since", "valueInstant": since})));
+    assert!(
+        params
+            .contains(&serde_json::json!({"name": "_type", "valueString": "Patient,Observation"}))
+    );
+    let types: std::collections::BTreeSet<String> = manifest(dir.path())["output"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["type"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        types,
+        ["Observation".to_string(), "Patient".to_string()].into()
+    );
+}
+
+#[test]
+fn get_kickoff_encodes_the_plus_of_since_and_the_server_filters_by_it() {
+    let mock = fast_mock();
+    let (all, since) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    assert_eq!(
+        export_run(&mock, all.path(), &["--type", "Observation"]).0,
+        0
+    );
+    let (code, _, stderr) = export_run(
+        &mock,
+        since.path(),
+        &[
+            "--type",
+            "Observation",
+            "--since",
+            "2025-01-01T00:00:00+01:00",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let requests = mock.requests();
+    let kickoff = kickoffs(&requests)[1];
+    let query = kickoff.query.as_deref().unwrap();
+    assert!(
+        query.contains("_since=2025-01-01T00%3A00%3A00%2B01%3A00"),
+        "{query}"
+    );
+    let count = |dir: &Path| -> u64 {
+        manifest(dir)["output"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["count"].as_u64().unwrap())
+            .sum()
+    };
+    assert!(count(since.path()) < count(all.path()));
+    assert!(
+        files(since.path())
+            .iter()
+            .any(|(n, _)| n.starts_with("deleted/")),
+        "deleted[] is saved with _since"
+    );
+}
+
+#[test]
+fn stdout_streams_the_ndjson_in_manifest_order_and_nothing_else() {
+    let mock = fast_mock();
+    let (files_dir, stdout_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    assert_eq!(
+        export_run(&mock, files_dir.path(), &["--keep-server-job"]).0,
+        0
+    );
+    let (code, stdout, stderr) = export_run(&mock, stdout_dir.path(), &["--stdout"]);
+    assert_eq!(code, 0, "{stderr}");
+    let manifest = manifest(files_dir.path());
+    let mut expected = Vec::new();
+    let mut numbers = std::collections::HashMap::new();
+    for file in manifest["output"].as_array().unwrap() {
+        let kind = file["type"].as_str().unwrap();
+        let n = numbers.entry(kind.to_string()).or_insert(0);
+        *n += 1;
+        expected
+            .extend(std::fs::read(files_dir.path().join(format!("{kind}.{n:03}.ndjson"))).unwrap());
+    }
+    assert_eq!(stdout.as_bytes(), expected.as_slice());
+    assert!(
+        stdout
+            .lines()
+            .all(|l| serde_json::from_str::<Value>(l).is_ok())
+    );
+    assert!(
+        !files(stdout_dir.path())
+            .iter()
+            .any(|(n, _)| n.ends_with(".ndjson"))
+    );
+
+    let (code, stdout, _) = export_run(
+        &mock,
+        tempfile::tempdir().unwrap().path(),
+        &["--stdout", "--types", "Patient"],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        stdout
+            .lines()
+            .all(|l| l.contains("\"resourceType\":\"Patient\""))
+    );
+    assert_eq!(stdout.lines().count(), 25);
+}
+
+#[test]
+fn http_date_retry_after_is_honoured_and_progress_is_shown() {
+    let mock = mock(MockConfig {
+        polls_before_complete: 2,
+        retry_after_secs: 1,
+        retry_after_http_date: true,
+        ..MockConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = export_run(&mock, dir.path(), &["--type", "Patient"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("export in progress: Running ("), "{stderr}");
+    let polls = mock
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.contains("/export-status/"))
+        .count();
+    assert_eq!(
+        polls, 3,
+        "two 202s, then the manifest: no hot loop on a date"
+    );
+}
+
+#[test]
+fn a_lying_count_is_a_verification_failure_and_no_final_file() {
+    let mock = mock(MockConfig {
+        polls_before_complete: 0,
+        lie_about_count: true,
+        ..MockConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = export_run(&mock, dir.path(), &[]);
+    assert_eq!(code, 6, "{stderr}");
+    assert!(stderr.contains("the manifest's count says"), "{stderr}");
+    let first = manifest(dir.path())["output"][0]["type"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let name = format!("{first}.001.ndjson");
+    assert!(!dir.path().join(&name).exists());
+    assert!(dir.path().join(format!("{name}.part")).exists());
+    let others = files(dir.path())
+        .iter()
+        .filter(|(n, _)| n.ends_with(".ndjson"))
+        .count();
+    assert!(others > 0, "the other files were finished");
+    assert!(
+        !mock.requests().iter().any(|r| r.method == "DELETE"),
+        "never DELETE on failure"
+    );
+}
+
+#[test]
+fn error_files_are_saved_and_reported_with_exit_7() {
+    let mock = mock(MockConfig {
+        polls_before_complete: 0,
+        error_file: true,
+        ..MockConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = export_run(&mock, dir.path(), &[]);
+    assert_eq!(code, 7, "{stderr}");
+    assert!(stderr.contains("the server reported"), "{stderr}");
+    assert!(
+        dir.path()
+            .join("error/OperationOutcome.001.ndjson")
+            .exists()
+    );
+}
+
+#[test]
+fn rerunning_a_finished_run_downloads_nothing_again() {
+    let mock = fast_mock();
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(export_run(&mock, dir.path(), &[]).0, 0);
+    let before = mock.requests().len();
+    let first = files(dir.path());
+    let (code, _, stderr) = export_run(&mock, dir.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        mock.requests().len(),
+        before,
+        "no request at all the second time"
+    );
+    assert_eq!(files(dir.path()), first);
+}
+
+#[test]
+fn another_request_into_the_same_directory_is_refused() {
+    let mock = fast_mock();
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(export_run(&mock, dir.path(), &["--type", "Patient"]).0, 0);
+    let (code, _, stderr) = export_run(&mock, dir.path(), &["--type", "Observation"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("another --out directory"), "{stderr}");
+}
+
+#[test]
+fn status_and_cancel_work_on_a_job_directory() {
+    let mock = mock(MockConfig {
+        polls_before_complete: 100,
+        ..MockConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut kickoff = group_export(&mock.base_url());
+    kickoff
+        .args(["kickoff", "cohort-001", "--out"])
+        .arg(dir.path());
+    assert_eq!(run(kickoff).0, 0);
+
+    let mut status = group_export(&mock.base_url());
+    status.args(["status", "--out"]).arg(dir.path());
+    status
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with("in progress: Running ("));
+
+    let mut cancel = group_export(&mock.base_url());
+    cancel.args(["cancel", "--out"]).arg(dir.path());
+    cancel
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("cancelled"));
+    assert!(mock.requests().iter().any(|r| r.method == "DELETE"));
+
+    let mut status = group_export(&mock.base_url());
+    status.args(["status", "--out"]).arg(dir.path());
+    status
+        .assert()
+        .code(4)
+        .stderr(predicate::str::contains("HTTP 404"));
+}
+
+#[test]
+fn the_token_goes_to_files_only_when_the_manifest_requires_it() {
+    for requires in [true, false] {
+        let mock = mock(MockConfig {
+            polls_before_complete: 0,
+            requires_access_token: requires,
+            ..MockConfig::default()
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = group_export(&mock.base_url());
+        cmd.env("GROUP_EXPORT_TOKEN", "t0ken-value")
+            .args(["run", "cohort-001", "--type", "Patient", "--out"])
+            .arg(dir.path());
+        let (code, stdout, stderr) = run(cmd);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(!stdout.contains("t0ken") && !stderr.contains("t0ken"));
+        let requests = mock.requests();
+        let api = kickoffs(&requests);
+        assert_eq!(api[0].header("authorization"), Some("Bearer t0ken-value"));
+        for file in requests_to(&requests, "/$export-download") {
+            assert_eq!(file.header("authorization").is_some(), requires);
+        }
+    }
+}
+
+#[test]
+fn json_summary_goes_to_stdout_for_scripts() {
+    let mock = fast_mock();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = export_run(
+        &mock,
+        dir.path(),
+        &["--format", "json", "--type", "Patient"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let summary: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(summary["types"][0]["type"], "Patient");
+    assert_eq!(summary["types"][0]["resources"], 25);
+    assert!(summary["transactionTime"].is_string());
+}
+
+#[test]
+fn bad_kickoff_input_is_refused_before_anything_is_sent() {
+    let mock = fast_mock();
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["--since", "yesterday"][..],
+        &["--since", "2024-01-01T00:00:00"],
+        &["--type-filter", "status=final"],
+        &["--patient", "123"],
+    ] {
+        let (code, _, stderr) = export_run(&mock, dir.path(), args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+    }
+    assert!(mock.requests().is_empty());
+}
+
+#[test]
+fn an_unknown_group_fails_the_kickoff_with_the_outcome() {
+    let mock = fast_mock();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = group_export(&mock.base_url());
+    cmd.args(["run", "no-such-group", "--out"]).arg(dir.path());
+    cmd.assert().code(4).stderr(predicate::str::contains(
+        "export kick-off for Group/no-such-group failed: HTTP 404",
+    ));
+}
