@@ -241,11 +241,12 @@ fn init_logging(verbosity: Verbosity) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let timestamps = !std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(|| report::LogWriter)
-        .with_target(false)
-        .without_time()
+        .with_ansi(false)
+        .event_format(report::LogFormat { timestamps })
         .try_init();
 }
 

@@ -9,6 +9,9 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use indicatif::{HumanBytes, MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use tracing_subscriber::fmt::FmtContext;
+use tracing_subscriber::fmt::format::{self, FormatEvent, FormatFields};
+use tracing_subscriber::registry::LookupSpan;
 
 use crate::cli::ProgressMode;
 use crate::text::escape_control;
@@ -30,6 +33,41 @@ impl Write for LogWriter {
 
     fn flush(&mut self) -> std::io::Result<()> {
         std::io::stderr().flush()
+    }
+}
+
+/// Log lines for people and cron mail: `warning: …`, `error: …`, plain text for progress
+/// notes, no colours; with `timestamps` (stderr is not a terminal) each line starts with
+/// the UTC time, so a cron log says when things happened.
+pub struct LogFormat {
+    pub timestamps: bool,
+}
+
+impl<S, N> FormatEvent<S, N> for LogFormat
+where
+    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        if self.timestamps {
+            let now = jiff::Timestamp::now();
+            write!(writer, "{} ", now.strftime("%Y-%m-%dT%H:%M:%SZ"))?;
+        }
+        let prefix = match *event.metadata().level() {
+            tracing::Level::ERROR => "error: ",
+            tracing::Level::WARN => "warning: ",
+            tracing::Level::INFO => "",
+            tracing::Level::DEBUG => "debug: ",
+            tracing::Level::TRACE => "trace: ",
+        };
+        writer.write_str(prefix)?;
+        ctx.field_format().format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
     }
 }
 
@@ -273,11 +311,16 @@ impl FileProgress<'_> {
 
 /// The final summary of a download, on stderr.
 pub fn print_summary(summary: &crate::export::Summary) {
-    let mut lines = vec![format!(
-        "export saved to {} in {}",
-        summary.output_dir,
-        humantime::format_duration(Duration::from_secs(summary.elapsed_seconds.round() as u64))
-    )];
+    let elapsed =
+        humantime::format_duration(Duration::from_secs(summary.elapsed_seconds.round() as u64));
+    let mut lines = vec![if summary.stdout {
+        format!(
+            "export written to stdout in {elapsed} (job state in {})",
+            summary.output_dir
+        )
+    } else {
+        format!("export saved to {} in {elapsed}", summary.output_dir)
+    }];
     if let Some(time) = &summary.transaction_time {
         lines.push(format!(
             "  transactionTime {time}  (use as --since for the next run)"
@@ -291,6 +334,15 @@ pub fn print_summary(summary: &crate::export::Summary) {
     };
     for t in &summary.types {
         lines.push(row(&t.resource_type, t.files, t.resources, t.bytes));
+    }
+    if summary.types.len() > 1 {
+        let sum = |f: fn(&crate::export::TypeSummary) -> u64| summary.types.iter().map(f).sum();
+        lines.push(row(
+            "total",
+            summary.types.iter().map(|t| t.files).sum(),
+            sum(|t| t.resources),
+            sum(|t| t.bytes),
+        ));
     }
     for (name, totals) in [("deleted", &summary.deleted), ("errors", &summary.errors)] {
         if totals.files > 0 {

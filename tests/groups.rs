@@ -191,6 +191,14 @@ fn summary_asks_for_summary_true_and_the_table_says_members_are_left_out() {
     );
 }
 
+/// The cells of a table line (columns are separated by two or more spaces).
+fn columns(line: &str) -> Vec<&str> {
+    line.split("  ")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
 #[test]
 fn table_has_the_documented_columns() {
     let mock = mock(MockConfig::default());
@@ -205,24 +213,12 @@ fn table_has_the_documented_columns() {
     ]);
     let (_, stdout, _) = run(cmd);
     let mut lines = stdout.lines();
-    let header: Vec<&str> = lines
-        .next()
-        .unwrap()
-        .split("  ")
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
+    let header = columns(lines.next().unwrap());
     assert_eq!(
         header,
         ["ID", "NAME / CODE", "TYPE", "ACTIVE", "QUANTITY", "MEMBERS"]
     );
-    let row: Vec<&str> = lines
-        .next()
-        .unwrap()
-        .split("  ")
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
+    let row = columns(lines.next().unwrap());
     assert_eq!(
         row,
         [

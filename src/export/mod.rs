@@ -96,18 +96,7 @@ pub async fn download_command(ctx: &Context, command: DownloadCommand) -> Result
             command.out.display()
         )));
     }
-    let started = Instant::now();
-    let result = download_all(ctx, &dir, &mut job, &command.download).await;
-    finish(
-        ctx,
-        &dir,
-        &mut job,
-        &command.download,
-        started,
-        result,
-        true,
-    )
-    .await
+    download_and_report(ctx, &dir, &mut job, &command.download, Instant::now(), true).await
 }
 
 /// `run`: kick-off (or re-attach), poll, download, then DELETE the server job.
@@ -118,17 +107,8 @@ pub async fn run_command(ctx: &Context, command: RunCommand) -> Result<()> {
     let dir = JobDir::open(&command.out)?;
     let mut job = ensure_started(ctx, &dir, request).await?;
     ensure_manifest(ctx, &dir, &mut job, poll_options(&command.poll)).await?;
-    let result = download_all(ctx, &dir, &mut job, &command.download).await;
-    finish(
-        ctx,
-        &dir,
-        &mut job,
-        &command.download,
-        started,
-        result,
-        command.keep_server_job,
-    )
-    .await
+    let keep = command.keep_server_job;
+    download_and_report(ctx, &dir, &mut job, &command.download, started, keep).await
 }
 
 /// `status`: one status request, printed on stdout.
@@ -438,18 +418,17 @@ fn check_summary_target(args: &DownloadArgs) -> Result<()> {
     Ok(())
 }
 
-/// After the downloads: summary, then the exit status (failures first, then server
-/// errors), and the DELETE of the server job when everything is complete and verified.
-async fn finish(
+/// Downloads, then the summary, the exit status (failures first, then server errors), and
+/// the DELETE of the server job when everything is complete and verified.
+async fn download_and_report(
     ctx: &Context,
     dir: &JobDir,
     job: &mut Job,
     args: &DownloadArgs,
     started: Instant,
-    downloads: Result<Downloads>,
     keep_server_job: bool,
 ) -> Result<()> {
-    let downloads = downloads?;
+    let downloads = download_all(ctx, dir, job, args).await?;
     if downloads
         .results
         .iter()
@@ -457,7 +436,7 @@ async fn finish(
     {
         return Err(Error::BrokenPipe);
     }
-    let summary = Summary::new(job, dir.root(), &downloads, started);
+    let summary = Summary::new(job, dir.root(), &downloads, started, args.stdout);
     match args.format {
         SummaryFormat::Json => {
             println!(
@@ -581,6 +560,8 @@ fn print_manifest_summary(manifest: Option<&Manifest>) {
 #[serde(rename_all = "camelCase")]
 pub struct Summary {
     pub output_dir: String,
+    /// The output files went to stdout instead of `output_dir`.
+    pub stdout: bool,
     pub transaction_time: Option<String>,
     pub elapsed_seconds: f64,
     pub types: Vec<TypeSummary>,
@@ -607,7 +588,7 @@ pub struct Totals {
 }
 
 impl Summary {
-    fn new(job: &Job, root: &Path, downloads: &Downloads, started: Instant) -> Self {
+    fn new(job: &Job, root: &Path, downloads: &Downloads, started: Instant, stdout: bool) -> Self {
         let mut types = BTreeMap::<String, TypeSummary>::new();
         let mut errors = Totals::default();
         let mut deleted = Totals::default();
@@ -636,6 +617,7 @@ impl Summary {
         }
         Summary {
             output_dir: root.display().to_string(),
+            stdout,
             transaction_time: job.manifest.as_ref().map(|m| m.transaction_time.clone()),
             elapsed_seconds: started.elapsed().as_secs_f64(),
             types: types.into_values().collect(),
