@@ -81,6 +81,54 @@ pub struct GlobalArgs {
     )]
     pub token_file: Option<std::path::PathBuf>,
 
+    /// OAuth2 client id (with --client-secret-file or --private-key)
+    #[arg(long, global = true, env = "GROUP_EXPORT_CLIENT_ID", value_name = "ID")]
+    pub client_id: Option<String>,
+
+    /// File holding the OAuth2 client secret (client_credentials grant)
+    #[arg(
+        long,
+        global = true,
+        env = "GROUP_EXPORT_CLIENT_SECRET_FILE",
+        value_name = "FILE"
+    )]
+    pub client_secret_file: Option<std::path::PathBuf>,
+
+    /// How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body
+    #[arg(long, global = true, env = "GROUP_EXPORT_CLIENT_AUTH", value_enum, default_value_t = ClientAuth::Basic)]
+    pub client_auth: ClientAuth,
+
+    /// Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file
+    #[arg(
+        long,
+        global = true,
+        env = "GROUP_EXPORT_PRIVATE_KEY",
+        value_name = "FILE"
+    )]
+    pub private_key: Option<std::path::PathBuf>,
+
+    /// Key id (kid) put in the assertion header, as registered with the server
+    #[arg(long, global = true, env = "GROUP_EXPORT_KID", value_name = "KID")]
+    pub kid: Option<String>,
+
+    /// Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)
+    #[arg(long, global = true, env = "GROUP_EXPORT_ALG", value_enum)]
+    pub alg: Option<SigningAlg>,
+
+    /// Token endpoint (default: discovered from [base]/.well-known/smart-configuration)
+    #[arg(
+        long,
+        global = true,
+        env = "GROUP_EXPORT_TOKEN_URL",
+        value_name = "URL"
+    )]
+    pub token_url: Option<String>,
+
+    /// Scopes to ask for (default: system/*.rs when the server announces SMART v2
+    /// permissions, else system/*.read)
+    #[arg(long, global = true, env = "GROUP_EXPORT_SCOPE", value_name = "SCOPES")]
+    pub scope: Option<String>,
+
     /// How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)
     #[arg(
         long,
@@ -90,6 +138,24 @@ pub struct GlobalArgs {
         default_value_t = ProgressMode::Auto
     )]
     pub progress: ProgressMode,
+}
+
+/// How a client secret goes to the token endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClientAuth {
+    /// client_secret_basic: an HTTP Basic Authorization header
+    Basic,
+    /// client_secret_post: client_id and client_secret in the form body
+    Post,
+}
+
+/// The JWT algorithms SMART Backend Services clients must support.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SigningAlg {
+    #[value(name = "RS384")]
+    Rs384,
+    #[value(name = "ES384")]
+    Es384,
 }
 
 /// How progress is shown on stderr.

@@ -8,7 +8,8 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
-use crate::cli::{GlobalArgs, ProgressMode};
+use crate::auth::AuthOptions;
+use crate::cli::{ClientAuth, GlobalArgs, ProgressMode, SigningAlg};
 use crate::error::{Error, Result};
 use crate::http::Secret;
 
@@ -35,6 +36,8 @@ pub struct Settings {
     pub retries: u32,
     /// A static bearer token (from `--token-file` or `GROUP_EXPORT_TOKEN`).
     pub token: Option<Secret>,
+    /// Client credentials for OAuth2 / SMART Backend Services.
+    pub auth: AuthOptions,
     pub progress: ProgressMode,
 }
 
@@ -58,7 +61,7 @@ impl Settings {
             (false, _) => Verbosity::Debug,
         };
         let token = match (&args.token_file, std::env::var(TOKEN_ENV)) {
-            (Some(path), _) => Some(read_token_file(path)?),
+            (Some(path), _) => Some(read_secret_file(path, "token")?),
             (None, Ok(token)) if !token.trim().is_empty() => {
                 Some(Secret::new(token.trim().to_string()))
             }
@@ -77,6 +80,19 @@ impl Settings {
             request_timeout: args.request_timeout.into(),
             retries: args.retries,
             token,
+            auth: AuthOptions {
+                client_id: args.client_id.clone(),
+                client_secret_file: args.client_secret_file.clone(),
+                client_auth_post: args.client_auth == ClientAuth::Post,
+                private_key: args.private_key.clone(),
+                kid: args.kid.clone(),
+                alg: args.alg.map(|alg| match alg {
+                    SigningAlg::Rs384 => jsonwebtoken::Algorithm::RS384,
+                    SigningAlg::Es384 => jsonwebtoken::Algorithm::ES384,
+                }),
+                token_url: args.token_url.clone(),
+                scope: args.scope.clone(),
+            },
             progress,
         })
     }
@@ -94,20 +110,20 @@ impl Settings {
     }
 }
 
-/// Reads a bearer token from a file (first line, trimmed).
-fn read_token_file(path: &Path) -> Result<Secret> {
+/// Reads a secret (token, client secret) from a file: its first line, trimmed.
+pub fn read_secret_file(path: &Path, what: &str) -> Result<Secret> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    let token = text.lines().next().unwrap_or("").trim();
-    if token.is_empty() {
+    let secret = text.lines().next().unwrap_or("").trim();
+    if secret.is_empty() {
         return Err(Error::usage(format!(
-            "the token file {} is empty",
+            "the {what} file {} is empty",
             path.display()
         )));
     }
-    Ok(Secret::new(token.to_string()))
+    Ok(Secret::new(secret.to_string()))
 }
 
 /// Parses and checks a FHIR base URL: absolute http(s), no query or fragment.

@@ -26,6 +26,10 @@ pub enum Error {
         outcome: Option<Box<OperationOutcome>>,
     },
 
+    /// Getting an access token failed, or the server refused it.
+    #[error("{0}")]
+    Auth(String),
+
     /// The server answered, but not with what the protocol says it must.
     #[error("invalid response to {what}: {reason}")]
     InvalidResponse { what: String, reason: String },

@@ -28,7 +28,8 @@ pub fn code(error: &Error) -> Code {
     match error {
         Error::Usage(_) => Code::Usage,
         Error::Network { .. } => Code::TryAgainLater,
-        Error::Server {
+        Error::Auth(_)
+        | Error::Server {
             status: 401 | 403, ..
         } => Code::Auth,
         Error::Server { .. } if error.is_transient() => Code::TryAgainLater,
@@ -52,7 +53,8 @@ fn hint(error: &Error) -> Option<&'static str> {
         }
         Error::Server {
             status: 401 | 403, ..
-        } => Some("the server wants credentials or refused them"),
+        } => Some("the server wants credentials or refused them (see --token-file, --client-id)"),
+        Error::Auth(_) => Some("check --client-id, the key or secret file, and --token-url"),
         Error::Server { .. } | Error::Network { .. } if error.is_transient() => {
             Some("the server is busy or unreachable: try again later")
         }

@@ -4,6 +4,7 @@
 //! The library holds everything; the binary only parses arguments, calls [`run`] and maps
 //! the outcome to an exit code, so tests and benchmarks drive the same code in-process.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod error;

@@ -482,3 +482,63 @@ fn an_unknown_group_fails_the_kickoff_with_the_outcome() {
         "export kick-off for Group/no-such-group failed: HTTP 404",
     ));
 }
+
+#[test]
+fn sigterm_saves_the_job_exits_130_and_a_rerun_continues_the_same_job() {
+    let mock = mock(MockConfig {
+        polls_before_complete: 1000,
+        ..MockConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("group-export"))
+        .env_clear()
+        .env("GROUP_EXPORT_BASE_URL", mock.base_url())
+        .args(["run", "cohort-001", "--out"])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the first status request: the job is recorded by then.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !mock
+        .requests()
+        .iter()
+        .any(|r| r.path.contains("/export-status/"))
+    {
+        assert!(std::time::Instant::now() < deadline, "no status request");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("run the same command again"), "{stderr}");
+
+    let mut status = group_export(&mock.base_url());
+    status.args(["status", "--out"]).arg(dir.path());
+    status
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with("in progress"));
+    let kickoffs_before = kickoffs(&mock.requests()).len();
+    let mut rerun = group_export(&mock.base_url());
+    rerun
+        .args(["run", "cohort-001", "--timeout", "1s", "--out"])
+        .arg(dir.path());
+    let (code, _, stderr) = run(rerun);
+    assert_eq!(
+        code, 5,
+        "the re-run polls the same job until --timeout: {stderr}"
+    );
+    assert!(stderr.contains("continuing the export"), "{stderr}");
+    assert_eq!(
+        kickoffs(&mock.requests()).len(),
+        kickoffs_before,
+        "no second kick-off"
+    );
+}

@@ -11,10 +11,13 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use reqwest::header::{self, HeaderMap, HeaderValue};
-use reqwest::{Method, Response};
+use reqwest::{Method, Response, StatusCode};
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use std::sync::Arc;
+
+use crate::auth::TokenSource;
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::fhir::OperationOutcome;
@@ -90,7 +93,7 @@ pub struct Client {
     http: reqwest::Client,
     base: Option<Url>,
     extra_headers: HeaderMap,
-    token: Option<Secret>,
+    tokens: Option<Arc<TokenSource>>,
     retries: u32,
 }
 
@@ -101,6 +104,11 @@ pub struct Secret(String);
 impl Secret {
     pub fn new(value: String) -> Self {
         Secret(value)
+    }
+
+    /// The secret itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
     }
 }
 
@@ -119,11 +127,36 @@ impl Client {
             .redirect(reqwest::redirect::Policy::limited(10))
             .build()
             .map_err(|e| Error::usage(format!("cannot set up the HTTP client: {e}")))?;
+        let base = settings.base_url().ok().cloned();
+        let tokens = settings
+            .auth
+            .credentials(settings.token.clone())?
+            .map(|credentials| {
+                let token_url = settings
+                    .auth
+                    .token_url
+                    .as_deref()
+                    .map(Url::parse)
+                    .transpose();
+                token_url
+                    .map_err(|e| Error::usage(format!("invalid --token-url: {e}")))
+                    .map(|url| {
+                        let scope = settings.auth.scope.clone();
+                        Arc::new(TokenSource::new(
+                            credentials,
+                            http.clone(),
+                            base.clone(),
+                            url,
+                            scope,
+                        ))
+                    })
+            })
+            .transpose()?;
         Ok(Client {
             http,
-            base: settings.base_url().ok().cloned(),
+            base,
             extra_headers: settings.headers.clone(),
-            token: settings.token.clone(),
+            tokens,
             retries: settings.retries,
         })
     }
@@ -147,16 +180,33 @@ impl Client {
     }
 
     /// Sends once and returns whatever the server answered; only a failure to get an
-    /// answer at all is an error.
+    /// answer (or a token) is an error. A 401 to a request that carried a renewable token
+    /// is answered by getting a new token and sending again, once.
     pub async fn send_once(&self, request: &Request) -> Result<Response> {
+        let tokens = self.tokens.as_ref().filter(|_| request.send_token);
+        let token = match tokens {
+            Some(tokens) => Some(tokens.token().await?),
+            None => None,
+        };
+        let response = self.send_with_token(request, token.as_ref()).await?;
+        if response.status() == StatusCode::UNAUTHORIZED
+            && let (Some(tokens), Some(rejected)) = (tokens, &token)
+            && let Some(renewed) = tokens.renew_after_401(rejected).await?
+        {
+            return self.send_with_token(request, Some(&renewed)).await;
+        }
+        Ok(response)
+    }
+
+    async fn send_with_token(&self, request: &Request, token: Option<&Secret>) -> Result<Response> {
         let mut builder = self
             .http
             .request(request.method.clone(), request.url.clone())
             .header(header::ACCEPT, request.accept)
             .headers(request.headers.clone())
             .headers(self.extra_headers.clone());
-        if let (true, Some(Secret(token))) = (request.send_token, &self.token) {
-            builder = builder.bearer_auth(token);
+        if let Some(token) = token {
+            builder = builder.bearer_auth(token.expose());
         }
         builder = match &request.body {
             Body::Empty => builder,

@@ -1,0 +1,351 @@
+//! Where access tokens come from: a static bearer token, OAuth2 client credentials with a
+//! client secret, or SMART Backend Services (a signed JWT assertion). Tokens are cached and
+//! renewed before they expire, and once after a 401, so a download that runs for hours
+//! outlives many tokens.
+//!
+//! The token endpoint comes from `--token-url` or from `[base]/.well-known/smart-configuration`.
+//! The token request goes through the `oauth2` crate over the one reqwest client of
+//! [`crate::http`]; the assertion travels as extra parameters.
+
+mod assertion;
+mod jwk;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use oauth2::basic::{BasicClient, BasicErrorResponse, BasicTokenResponse};
+use oauth2::{AuthType, ClientId, ClientSecret, RequestTokenError, Scope, TokenResponse, TokenUrl};
+use serde::Deserialize;
+use tokio::sync::Mutex;
+use url::Url;
+
+pub use assertion::SigningKey;
+
+use crate::error::{Error, Result};
+use crate::http::Secret;
+
+/// The assertion type of RFC 7523, as SMART Backend Services uses it.
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// How the client proves who it is to the token endpoint.
+#[derive(Debug)]
+pub enum Credentials {
+    /// A token obtained elsewhere; it cannot be renewed.
+    Static(Secret),
+    /// OAuth2 client credentials with a shared secret.
+    ClientSecret {
+        client_id: String,
+        secret: Secret,
+        /// `client_secret_basic` (true) or `client_secret_post`.
+        basic: bool,
+    },
+    /// SMART Backend Services: a JWT signed with the client's private key.
+    PrivateKey { client_id: String, key: SigningKey },
+}
+
+/// What `--client-*` flags say, before files are read.
+#[derive(Debug, Clone, Default)]
+pub struct AuthOptions {
+    pub client_id: Option<String>,
+    pub client_secret_file: Option<PathBuf>,
+    pub client_auth_post: bool,
+    pub private_key: Option<PathBuf>,
+    pub kid: Option<String>,
+    pub alg: Option<jsonwebtoken::Algorithm>,
+    pub token_url: Option<String>,
+    pub scope: Option<String>,
+}
+
+/// A token source with its cache.
+#[derive(Debug)]
+pub struct TokenSource {
+    credentials: Credentials,
+    http: reqwest::Client,
+    base: Option<Url>,
+    token_url: Mutex<Option<Url>>,
+    scope: Option<String>,
+    cached: Mutex<Option<CachedToken>>,
+}
+
+#[derive(Debug, Clone)]
+struct CachedToken {
+    token: Secret,
+    /// When to stop using it: some margin before the server's expiry.
+    renew_at: Option<Instant>,
+}
+
+/// The part of the SMART configuration we need.
+#[derive(Debug, Deserialize)]
+struct SmartConfiguration {
+    token_endpoint: Option<String>,
+    #[serde(default)]
+    capabilities: Vec<String>,
+}
+
+impl TokenSource {
+    pub fn new(
+        credentials: Credentials,
+        http: reqwest::Client,
+        base: Option<Url>,
+        token_url: Option<Url>,
+        scope: Option<String>,
+    ) -> TokenSource {
+        TokenSource {
+            credentials,
+            http,
+            base,
+            token_url: Mutex::new(token_url),
+            scope,
+            cached: Mutex::new(None),
+        }
+    }
+
+    /// A valid token: the cached one, or a new one when it is missing or about to expire.
+    pub async fn token(&self) -> Result<Secret> {
+        let mut cached = self.cached.lock().await;
+        if let Some(token) = cached.as_ref()
+            && token.renew_at.is_none_or(|at| Instant::now() < at)
+        {
+            return Ok(token.token.clone());
+        }
+        let fresh = self.request_token().await?;
+        let token = fresh.token.clone();
+        *cached = Some(fresh);
+        Ok(token)
+    }
+
+    /// After a 401 with `rejected`: drop it and get a new token, once. `None` when the
+    /// token cannot be renewed (a static token), so the 401 stands.
+    pub async fn renew_after_401(&self, rejected: &Secret) -> Result<Option<Secret>> {
+        if matches!(self.credentials, Credentials::Static(_)) {
+            return Ok(None);
+        }
+        {
+            let mut cached = self.cached.lock().await;
+            if cached
+                .as_ref()
+                .is_some_and(|c| c.token.expose() == rejected.expose())
+            {
+                *cached = None;
+            }
+        }
+        tracing::info!("the server refused the access token; getting a new one");
+        self.token().await.map(Some)
+    }
+
+    async fn request_token(&self) -> Result<CachedToken> {
+        let (client_id, secret, basic, key) = match &self.credentials {
+            Credentials::Static(token) => {
+                return Ok(CachedToken {
+                    token: token.clone(),
+                    renew_at: None,
+                });
+            }
+            Credentials::ClientSecret {
+                client_id,
+                secret,
+                basic,
+            } => (client_id, Some(secret), *basic, None),
+            Credentials::PrivateKey { client_id, key } => (client_id, None, false, Some(key)),
+        };
+        let (token_url, v2_scopes) = self.token_url().await?;
+        let scope = self.scope.clone().unwrap_or_else(|| {
+            if v2_scopes {
+                "system/*.rs"
+            } else {
+                "system/*.read"
+            }
+            .to_string()
+        });
+        let token_uri = TokenUrl::from_url(token_url.clone());
+        let mut client =
+            BasicClient::new(ClientId::new(client_id.clone())).set_token_uri(token_uri);
+        if let Some(secret) = secret {
+            client = client
+                .set_client_secret(ClientSecret::new(secret.expose().to_string()))
+                .set_auth_type(if basic {
+                    AuthType::BasicAuth
+                } else {
+                    AuthType::RequestBody
+                });
+        }
+        let mut request = client.exchange_client_credentials();
+        for part in scope.split_whitespace() {
+            request = request.add_scope(Scope::new(part.to_string()));
+        }
+        if let Some(key) = key {
+            let jwt = key.assertion(client_id, token_url.as_str())?;
+            request = request
+                .add_extra_param("client_assertion_type", JWT_BEARER)
+                .add_extra_param("client_assertion", jwt);
+        }
+        let http = |request: oauth2::HttpRequest| self.execute(request);
+        let started = Instant::now();
+        let response: BasicTokenResponse = request
+            .request_async(&http)
+            .await
+            .map_err(|e| token_error(&token_url, e))?;
+        let lifetime = response.expires_in();
+        tracing::debug!(
+            "new access token from {token_url}, valid for {}",
+            lifetime.map_or("an unknown time".into(), |d| humantime::format_duration(d)
+                .to_string())
+        );
+        Ok(CachedToken {
+            token: Secret::new(response.access_token().secret().clone()),
+            // Renew a quarter of the lifetime (at most a minute) before the expiry.
+            renew_at: lifetime.map(|l| started + l - (l / 4).min(Duration::from_secs(60))),
+        })
+    }
+
+    /// The token URL (asked for once) and whether the server speaks SMART v2 scopes.
+    async fn token_url(&self) -> Result<(Url, bool)> {
+        let mut known = self.token_url.lock().await;
+        if let Some(url) = known.as_ref() {
+            return Ok((url.clone(), false));
+        }
+        let base = self.base.as_ref().ok_or_else(|| {
+            Error::Auth("no --token-url and no --base-url to discover it from".into())
+        })?;
+        let mut discovery = base.clone();
+        discovery
+            .path_segments_mut()
+            .map_err(|()| Error::Auth("the base URL cannot have a path".into()))?
+            .pop_if_empty()
+            .extend([".well-known", "smart-configuration"]);
+        let failed = |why: String| {
+            Error::Auth(format!(
+                "cannot discover the token endpoint at {discovery}: {why}; pass --token-url"
+            ))
+        };
+        let response = self
+            .http
+            .get(discovery.clone())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(|e| failed(crate::http::error_chain(&e)))?;
+        if !response.status().is_success() {
+            return Err(failed(format!("HTTP {}", response.status())));
+        }
+        let config: SmartConfiguration = response
+            .json()
+            .await
+            .map_err(|e| failed(format!("not a SMART configuration ({e})")))?;
+        let endpoint = config
+            .token_endpoint
+            .ok_or_else(|| failed("it names no token_endpoint".into()))?;
+        let url = Url::parse(&endpoint).map_err(|e| failed(format!("bad token_endpoint ({e})")))?;
+        tracing::debug!("token endpoint {url} (from {discovery})");
+        *known = Some(url.clone());
+        let v2 = config.capabilities.iter().any(|c| c == "permission-v2");
+        Ok((url, v2))
+    }
+
+    /// Sends the token request built by `oauth2` with our reqwest client.
+    async fn execute(
+        &self,
+        request: oauth2::HttpRequest,
+    ) -> std::result::Result<oauth2::HttpResponse, reqwest::Error> {
+        let (parts, body) = request.into_parts();
+        let response = self
+            .http
+            .request(parts.method, parts.uri.to_string())
+            .headers(parts.headers)
+            .body(body)
+            .send()
+            .await?;
+        let mut builder = oauth2::http::Response::builder().status(response.status());
+        for (name, value) in response.headers() {
+            builder = builder.header(name, value);
+        }
+        let bytes = response.bytes().await?;
+        Ok(builder
+            .body(bytes.to_vec())
+            .unwrap_or_else(|_| oauth2::http::Response::new(Vec::new())))
+    }
+}
+
+/// A failed token request, in the server's words when it gave any.
+fn token_error(url: &Url, error: RequestTokenError<reqwest::Error, BasicErrorResponse>) -> Error {
+    let detail = match error {
+        RequestTokenError::ServerResponse(response) => {
+            let mut text = response.error().to_string();
+            if let Some(description) = response.error_description() {
+                text.push_str(": ");
+                text.push_str(&crate::text::escape_control(description));
+            }
+            text
+        }
+        RequestTokenError::Request(e) => {
+            format!("cannot reach it: {}", crate::http::error_chain(&e))
+        }
+        RequestTokenError::Parse(e, body) => format!(
+            "unreadable answer ({e}): {}",
+            crate::text::summarize_body(&body)
+        ),
+        RequestTokenError::Other(text) => crate::text::escape_control(&text),
+    };
+    Error::Auth(format!("token request to {url} failed: {detail}"))
+}
+
+impl AuthOptions {
+    /// The credentials these options and the static token describe; `None` without any.
+    pub fn credentials(&self, static_token: Option<Secret>) -> Result<Option<Credentials>> {
+        let conflict = |what: &str| {
+            Err(Error::usage(format!(
+                "{what}: choose one way to authenticate"
+            )))
+        };
+        match (
+            static_token,
+            &self.client_id,
+            &self.client_secret_file,
+            &self.private_key,
+        ) {
+            (None, None, None, None) => Ok(None),
+            (Some(token), None, None, None) => Ok(Some(Credentials::Static(token))),
+            (Some(_), ..) => conflict("a bearer token and client credentials were both given"),
+            (None, Some(_), Some(_), Some(_)) => {
+                conflict("--client-secret-file and --private-key were both given")
+            }
+            (None, None, _, _) => Err(Error::usage(
+                "--client-secret-file and --private-key need --client-id",
+            )),
+            (None, Some(_), None, None) => Err(Error::usage(
+                "--client-id needs --client-secret-file or --private-key",
+            )),
+            (None, Some(id), Some(file), None) => Ok(Some(Credentials::ClientSecret {
+                client_id: id.clone(),
+                secret: crate::config::read_secret_file(file, "client secret")?,
+                basic: !self.client_auth_post,
+            })),
+            (None, Some(id), None, Some(key)) => Ok(Some(Credentials::PrivateKey {
+                client_id: id.clone(),
+                key: SigningKey::load(key, self.alg, self.kid.clone())?,
+            })),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_way_to_authenticate_at_a_time() {
+        let none = AuthOptions::default();
+        assert!(none.credentials(None).unwrap().is_none());
+        let token = Some(Secret::new("t".into()));
+        assert!(matches!(
+            none.credentials(token.clone()),
+            Ok(Some(Credentials::Static(_)))
+        ));
+        let id_only = AuthOptions {
+            client_id: Some("c".into()),
+            ..AuthOptions::default()
+        };
+        assert!(matches!(id_only.credentials(None), Err(Error::Usage(_))));
+        assert!(matches!(id_only.credentials(token), Err(Error::Usage(_))));
+    }
+}
