@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_group_export_global_optspecs
-    string join \n base-url= v/verbose q/quiet header= request-timeout= retries= token-file= progress= h/help V/version
+    string join \n base-url= v/verbose q/quiet header= request-timeout= retries= token-file= client-id= client-secret-file= client-auth= private-key= kid= alg= token-url= scope= progress= h/help V/version
 end
 
 function __fish_group_export_needs_command
@@ -29,6 +29,16 @@ complete -c group-export -n "__fish_group_export_needs_command" -l header -d 'Ex
 complete -c group-export -n "__fish_group_export_needs_command" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_needs_command" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
 complete -c group-export -n "__fish_group_export_needs_command" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_needs_command" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
+complete -c group-export -n "__fish_group_export_needs_command" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
+complete -c group-export -n "__fish_group_export_needs_command" -l client-auth -d 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body' -r -f -a "basic\t'client_secret_basic: an HTTP Basic Authorization header'
+post\t'client_secret_post: client_id and client_secret in the form body'"
+complete -c group-export -n "__fish_group_export_needs_command" -l private-key -d 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file' -r -F
+complete -c group-export -n "__fish_group_export_needs_command" -l kid -d 'Key id (kid) put in the assertion header, as registered with the server' -r
+complete -c group-export -n "__fish_group_export_needs_command" -l alg -d 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)' -r -f -a "RS384\t''
+ES384\t''"
+complete -c group-export -n "__fish_group_export_needs_command" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
+complete -c group-export -n "__fish_group_export_needs_command" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_needs_command" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -53,6 +63,16 @@ complete -c group-export -n "__fish_group_export_using_subcommand groups; and no
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l client-auth -d 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body' -r -f -a "basic\t'client_secret_basic: an HTTP Basic Authorization header'
+post\t'client_secret_post: client_id and client_secret in the form body'"
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l private-key -d 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l kid -d 'Key id (kid) put in the assertion header, as registered with the server' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l alg -d 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)' -r -f -a "RS384\t''
+ES384\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -84,6 +104,16 @@ complete -c group-export -n "__fish_group_export_using_subcommand groups; and __
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l client-auth -d 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body' -r -f -a "basic\t'client_secret_basic: an HTTP Basic Authorization header'
+post\t'client_secret_post: client_id and client_secret in the form body'"
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l private-key -d 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l kid -d 'Key id (kid) put in the assertion header, as registered with the server' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l alg -d 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)' -r -f -a "RS384\t''
+ES384\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -102,6 +132,16 @@ complete -c group-export -n "__fish_group_export_using_subcommand groups; and __
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l client-auth -d 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body' -r -f -a "basic\t'client_secret_basic: an HTTP Basic Authorization header'
+post\t'client_secret_post: client_id and client_secret in the form body'"
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l private-key -d 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l kid -d 'Key id (kid) put in the assertion header, as registered with the server' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l alg -d 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)' -r -f -a "RS384\t''
+ES384\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -118,6 +158,16 @@ complete -c group-export -n "__fish_group_export_using_subcommand groups; and __
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l client-auth -d 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body' -r -f -a "basic\t'client_secret_basic: an HTTP Basic Authorization header'
+post\t'client_secret_post: client_id and client_secret in the form body'"
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l private-key -d 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l kid -d 'Key id (kid) put in the assertion header, as registered with the server' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l alg -d 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)' -r -f -a "RS384\t''
+ES384\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -143,6 +193,16 @@ complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l he
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l client-auth -d 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body' -r -f -a "basic\t'client_secret_basic: an HTTP Basic Authorization header'
+post\t'client_secret_post: client_id and client_secret in the form body'"
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l private-key -d 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l kid -d 'Key id (kid) put in the assertion header, as registered with the server' -r
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l alg -d 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)' -r -f -a "RS384\t''
+ES384\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -161,6 +221,16 @@ complete -c group-export -n "__fish_group_export_using_subcommand poll" -l heade
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -l client-auth -d 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body' -r -f -a "basic\t'client_secret_basic: an HTTP Basic Authorization header'
+post\t'client_secret_post: client_id and client_secret in the form body'"
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -l private-key -d 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -l kid -d 'Key id (kid) put in the assertion header, as registered with the server' -r
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -l alg -d 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)' -r -f -a "RS384\t''
+ES384\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -179,6 +249,16 @@ complete -c group-export -n "__fish_group_export_using_subcommand download" -l h
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l client-auth -d 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body' -r -f -a "basic\t'client_secret_basic: an HTTP Basic Authorization header'
+post\t'client_secret_post: client_id and client_secret in the form body'"
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l private-key -d 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l kid -d 'Key id (kid) put in the assertion header, as registered with the server' -r
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l alg -d 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)' -r -f -a "RS384\t''
+ES384\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -208,6 +288,16 @@ complete -c group-export -n "__fish_group_export_using_subcommand run" -l header
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l client-auth -d 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body' -r -f -a "basic\t'client_secret_basic: an HTTP Basic Authorization header'
+post\t'client_secret_post: client_id and client_secret in the form body'"
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l private-key -d 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l kid -d 'Key id (kid) put in the assertion header, as registered with the server' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l alg -d 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)' -r -f -a "RS384\t''
+ES384\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -227,6 +317,16 @@ complete -c group-export -n "__fish_group_export_using_subcommand status" -l hea
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand status" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand status" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand status" -l client-auth -d 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body' -r -f -a "basic\t'client_secret_basic: an HTTP Basic Authorization header'
+post\t'client_secret_post: client_id and client_secret in the form body'"
+complete -c group-export -n "__fish_group_export_using_subcommand status" -l private-key -d 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand status" -l kid -d 'Key id (kid) put in the assertion header, as registered with the server' -r
+complete -c group-export -n "__fish_group_export_using_subcommand status" -l alg -d 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)' -r -f -a "RS384\t''
+ES384\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand status" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand status" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -241,6 +341,16 @@ complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l hea
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l client-auth -d 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body' -r -f -a "basic\t'client_secret_basic: an HTTP Basic Authorization header'
+post\t'client_secret_post: client_id and client_secret in the form body'"
+complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l private-key -d 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l kid -d 'Key id (kid) put in the assertion header, as registered with the server' -r
+complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l alg -d 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)' -r -f -a "RS384\t''
+ES384\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -254,6 +364,16 @@ complete -c group-export -n "__fish_group_export_using_subcommand demo" -l heade
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand demo" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand demo" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand demo" -l client-auth -d 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body' -r -f -a "basic\t'client_secret_basic: an HTTP Basic Authorization header'
+post\t'client_secret_post: client_id and client_secret in the form body'"
+complete -c group-export -n "__fish_group_export_using_subcommand demo" -l private-key -d 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand demo" -l kid -d 'Key id (kid) put in the assertion header, as registered with the server' -r
+complete -c group-export -n "__fish_group_export_using_subcommand demo" -l alg -d 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)' -r -f -a "RS384\t''
+ES384\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand demo" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand demo" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -279,6 +399,16 @@ complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l client-auth -d 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body' -r -f -a "basic\t'client_secret_basic: an HTTP Basic Authorization header'
+post\t'client_secret_post: client_id and client_secret in the form body'"
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l private-key -d 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l kid -d 'Key id (kid) put in the assertion header, as registered with the server' -r
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l alg -d 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)' -r -f -a "RS384\t''
+ES384\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -294,6 +424,16 @@ complete -c group-export -n "__fish_group_export_using_subcommand completions" -
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand completions" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand completions" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand completions" -l client-auth -d 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body' -r -f -a "basic\t'client_secret_basic: an HTTP Basic Authorization header'
+post\t'client_secret_post: client_id and client_secret in the form body'"
+complete -c group-export -n "__fish_group_export_using_subcommand completions" -l private-key -d 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand completions" -l kid -d 'Key id (kid) put in the assertion header, as registered with the server' -r
+complete -c group-export -n "__fish_group_export_using_subcommand completions" -l alg -d 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)' -r -f -a "RS384\t''
+ES384\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand completions" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand completions" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'

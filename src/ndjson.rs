@@ -25,6 +25,9 @@ pub struct LineChecker {
     tail: Vec<u8>,
     lines: u64,
     resources: u64,
+    /// Bytes of complete lines that passed the checks (with their newlines).
+    checked_bytes: u64,
+    checked_lines: u64,
 }
 
 /// What is parsed of each line: only `resourceType`; the rest is checked for syntax and
@@ -44,7 +47,26 @@ impl LineChecker {
             tail: Vec::new(),
             lines: 0,
             resources: 0,
+            checked_bytes: 0,
+            checked_lines: 0,
         }
+    }
+
+    /// Bytes of complete lines checked so far: where a resumed download may continue.
+    pub fn checked_bytes(&self) -> u64 {
+        self.checked_bytes
+    }
+
+    /// Forgets an unfinished last line (and anything after a refused line), so checking
+    /// can go on from [`checked_bytes`](Self::checked_bytes) with new bytes.
+    pub fn rewind_to_checked(&mut self) {
+        self.tail.clear();
+        self.lines = self.lines.min(self.checked_lines);
+    }
+
+    /// Whether lines are parsed (false: only counted).
+    pub fn verifies(&self) -> bool {
+        self.verify
     }
 
     /// Resources seen so far in complete lines.
@@ -62,12 +84,12 @@ impl LineChecker {
             };
             let mut line = std::mem::take(&mut self.tail);
             line.extend_from_slice(&rest[..end]);
-            self.check_line(&line)?;
+            self.check_line(&line, true)?;
             rest = &rest[end + 1..];
         }
         let mut start = 0;
         for end in memchr::memchr_iter(b'\n', rest) {
-            self.check_line(&rest[start..end])?;
+            self.check_line(&rest[start..end], true)?;
             start = end + 1;
         }
         self.tail.extend_from_slice(&rest[start..]);
@@ -78,19 +100,27 @@ impl LineChecker {
     pub fn finish(&mut self) -> Result<u64, LineError> {
         if !self.tail.is_empty() {
             let line = std::mem::take(&mut self.tail);
-            self.check_line(&line)?;
+            self.check_line(&line, false)?;
         }
         Ok(self.resources)
     }
 
-    fn check_line(&mut self, line: &[u8]) -> Result<(), LineError> {
+    /// Checks one line (without its `\n`; `newline` says whether it had one).
+    fn check_line(&mut self, line: &[u8], newline: bool) -> Result<(), LineError> {
         self.lines += 1;
+        self.check_content(line)?;
+        self.checked_bytes += line.len() as u64 + u64::from(newline);
+        self.checked_lines = self.lines;
+        Ok(())
+    }
+
+    fn check_content(&mut self, line: &[u8]) -> Result<(), LineError> {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.iter().all(u8::is_ascii_whitespace) {
             return Ok(());
         }
-        self.resources += 1;
         if !self.verify {
+            self.resources += 1;
             return Ok(());
         }
         let error = |reason: String| LineError {
@@ -100,7 +130,10 @@ impl LineChecker {
         let head: Head =
             serde_json::from_slice(line).map_err(|e| error(format!("not a JSON object ({e})")))?;
         match head.resource_type.as_deref() {
-            Some(found) if found == self.expected_type => Ok(()),
+            Some(found) if found == self.expected_type => {
+                self.resources += 1;
+                Ok(())
+            }
             Some(found) => Err(error(format!(
                 "resourceType is {}, the manifest says {}",
                 crate::text::escape_control(found),
@@ -143,6 +176,25 @@ mod tests {
         let err = check("Patient", &[b"{\"id\":\"x\"}"]).unwrap_err();
         assert_eq!(err.reason, "no resourceType");
         assert!(check("Patient", &[b"[1,2]\n"]).is_err());
+    }
+
+    #[test]
+    fn checked_bytes_end_at_the_last_good_complete_line() {
+        let mut checker = LineChecker::new("Patient", true);
+        checker
+            .feed(b"{\"resourceType\":\"Patient\"}\n{\"resourceType\":\"Pat")
+            .unwrap();
+        assert_eq!(checker.checked_bytes(), 27);
+        checker.rewind_to_checked();
+        checker.feed(b"{\"resourceType\":\"Patient\"}\n").unwrap();
+        assert_eq!((checker.checked_bytes(), checker.resources()), (54, 2));
+
+        let mut torn = LineChecker::new("Patient", true);
+        let bad = torn.feed(b"{\"resourceType\":\"Patient\"}\n\0\0\0\n{}\n");
+        assert!(bad.is_err());
+        assert_eq!((torn.checked_bytes(), torn.resources()), (27, 1));
+        torn.rewind_to_checked();
+        assert_eq!(torn.finish(), Ok(1));
     }
 
     #[test]

@@ -279,10 +279,10 @@ impl FileProgress<'_> {
         self.download.add_bytes(bytes);
     }
 
-    /// The download restarts from zero (the server ignored a resume, or a retry).
-    pub fn restart(&self) {
+    /// Where the file stands (bytes already there when resuming, or 0 on a restart).
+    pub fn set_position(&self, bytes: u64) {
         if let Some(bar) = &self.bar {
-            bar.set_position(0);
+            bar.set_position(bytes);
         }
     }
 

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use tokio::io::{AsyncWriteExt, BufWriter};
+use tokio::io::{AsyncSeekExt, AsyncWriteExt, BufWriter};
 
 use crate::error::{Error, Result};
 use crate::export::job::io_error;
@@ -33,6 +33,33 @@ impl Sink {
         }
     }
 
+    /// Throws away what was written, to start the file again (the server ignored a resume).
+    /// Stdout cannot take bytes back: that is an error once anything was written.
+    pub async fn restart(&mut self, written: u64) -> Result<()> {
+        match self {
+            Sink::File(file) => file.truncate(0).await,
+            Sink::Stdout(_) if written == 0 => Ok(()),
+            Sink::Stdout(_) => Err(Error::Network {
+                url: "<stdout>".into(),
+                reason: format!(
+                    "the server cannot resume the file and {written} bytes of it are already on stdout"
+                ),
+            }),
+        }
+    }
+
+    /// Makes sure the bytes written so far are in the file (before a pause or a retry).
+    pub async fn flush(&mut self) -> Result<()> {
+        match self {
+            Sink::File(file) => file
+                .writer
+                .flush()
+                .await
+                .map_err(|e| io_error(&file.part_path, e)),
+            Sink::Stdout(out) => out.flush().await.map_err(Error::stdout),
+        }
+    }
+
     /// Makes the bytes final: a file is flushed, synced and renamed into place.
     pub async fn commit(self) -> Result<()> {
         match self {
@@ -50,22 +77,41 @@ pub struct FileSink {
 }
 
 impl FileSink {
-    /// Creates (or truncates) `<path>.part`, creating the parent directory if needed.
-    pub async fn create(final_path: &Path) -> Result<FileSink> {
+    /// Opens `<path>.part` (creating it and its directory if needed) to go on writing
+    /// after its first `keep` bytes; anything after them is cut off.
+    pub async fn open(final_path: &Path, keep: u64) -> Result<FileSink> {
         if let Some(parent) = final_path.parent() {
             tokio::fs::create_dir_all(parent)
                 .await
                 .map_err(|e| io_error(parent, e))?;
         }
         let part_path = part_path(final_path);
-        let file = tokio::fs::File::create(&part_path)
+        let file = tokio::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&part_path)
             .await
             .map_err(|e| io_error(&part_path, e))?;
-        Ok(FileSink {
+        let mut sink = FileSink {
             final_path: final_path.to_path_buf(),
             part_path,
             writer: BufWriter::with_capacity(BUFFER, file),
-        })
+        };
+        sink.truncate(keep).await?;
+        Ok(sink)
+    }
+
+    /// Cuts the file to `len` bytes and writes on from there.
+    async fn truncate(&mut self, len: u64) -> Result<()> {
+        let part = self.part_path.clone();
+        self.writer.flush().await.map_err(|e| io_error(&part, e))?;
+        let file = self.writer.get_mut();
+        file.set_len(len).await.map_err(|e| io_error(&part, e))?;
+        file.seek(std::io::SeekFrom::Start(len))
+            .await
+            .map_err(|e| io_error(&part, e))?;
+        Ok(())
     }
 
     async fn commit(mut self) -> Result<()> {

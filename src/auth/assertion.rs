@@ -184,8 +184,18 @@ mod tests {
     fn jwk_and_jwks_keys_sign_what_the_public_pem_verifies() {
         use jsonwebtoken::{DecodingKey, Validation};
         for (file, public, kid, alg) in [
-            ("rs384-private.jwk.json", "rs384-public.pem", "rs384-test", Algorithm::RS384),
-            ("es384-private.jwks.json", "es384-public.pem", "es384-test", Algorithm::ES384),
+            (
+                "rs384-private.jwk.json",
+                "rs384-public.pem",
+                "rs384-test",
+                Algorithm::RS384,
+            ),
+            (
+                "es384-private.jwks.json",
+                "es384-public.pem",
+                "es384-test",
+                Algorithm::ES384,
+            ),
         ] {
             let key = SigningKey::load(&fixture(file), None, None).unwrap();
             assert_eq!(key.kid.as_deref(), Some(kid), "the JWK's kid is used");
@@ -208,10 +218,7 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, Error::Auth(_)), "{err}");
         let err = SigningKey::load(&fixture("rs384-public.pem"), None, None).unwrap_err();
-        assert!(
-            err.to_string().contains("this is a public key"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("this is a public key"), "{err}");
         let err = SigningKey::load(&fixture("missing.pem"), None, None).unwrap_err();
         assert!(err.to_string().contains("missing.pem"), "{err}");
     }

@@ -62,6 +62,10 @@ pub struct FileRecord {
     pub bytes: u64,
     #[serde(default)]
     pub resources: u64,
+    /// The ETag or Last-Modified of the response being written to the `.part`, so that a
+    /// later run can resume it with `Range` and `If-Range`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validator: Option<String>,
 }
 
 impl Job {

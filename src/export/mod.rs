@@ -25,6 +25,7 @@ use crate::cli::{
 use crate::error::{Error, Result};
 use crate::fhir::{Manifest, OperationOutcome};
 use crate::http::{Client, Request};
+use crate::ndjson::LineChecker;
 use crate::report::Reporter;
 use crate::sink::{FileSink, Sink};
 use download::{Downloaded, FileKind, FileTask};
@@ -320,28 +321,54 @@ async fn download_all(
         let (shared_job, progress) = (&shared_job, &progress);
         async move {
             let path = dir.root().join(&task.name);
-            let record = shared_job
-                .lock()
-                .map(|j| j.files.get(&task.name).cloned())
-                .ok()
-                .flatten();
-            if let Some(record) =
-                record.filter(|r| r.done && r.url == task.file.url && path.exists())
-            {
+            let record = lock(shared_job)?
+                .files
+                .get(&task.name)
+                .filter(|r| r.url == task.file.url)
+                .cloned();
+            if let Some(record) = record.as_ref().filter(|r| r.done && path.exists()) {
                 progress.skipped(&task.name);
                 return Ok(Downloaded {
                     resources: record.resources,
                     bytes: record.bytes,
                 });
             }
-            let mut sink = Sink::File(FileSink::create(&path).await?);
-            let done =
-                download::download(&ctx.client, &task, send_token, verify, &mut sink, progress)
-                    .await?;
+            // A .part from an earlier run: keep its complete, valid lines and go on.
+            let mut checker = LineChecker::new(&task.file.resource_type, verify);
+            let offset = download::rescan(&crate::sink::part_path(&path), &mut checker).await?;
+            if offset > 0 {
+                tracing::info!("{}: resuming after {offset} bytes", task.name);
+            }
+            let resume = download::Resume {
+                offset,
+                validator: record.and_then(|r| r.validator).filter(|_| offset > 0),
+            };
+            let mut sink = Sink::File(FileSink::open(&path, offset).await?);
+            let record_validator = |validator: Option<String>| {
+                let mut job = lock(shared_job)?;
+                let record = FileRecord {
+                    url: task.file.url.clone(),
+                    done: false,
+                    bytes: 0,
+                    resources: 0,
+                    validator,
+                };
+                job.files.insert(task.name.clone(), record);
+                dir.save(&job)
+            };
+            let done = download::download(
+                &ctx.client,
+                &task,
+                send_token,
+                &mut sink,
+                checker,
+                resume,
+                progress,
+                record_validator,
+            )
+            .await?;
             sink.commit().await?;
-            let mut job = shared_job
-                .lock()
-                .map_err(|_| Error::usage("job state poisoned"))?;
+            let mut job = lock(shared_job)?;
             job.files.insert(
                 task.name.clone(),
                 FileRecord {
@@ -349,6 +376,7 @@ async fn download_all(
                     done: true,
                     bytes: done.bytes,
                     resources: done.resources,
+                    validator: None,
                 },
             );
             dir.save(&job)?;
@@ -372,9 +400,18 @@ async fn download_all(
         let mut out = Vec::new();
         for (i, task) in stdout_tasks {
             let mut sink = Sink::stdout();
-            let result =
-                download::download(&ctx.client, &task, send_token, verify, &mut sink, &progress)
-                    .await;
+            let checker = LineChecker::new(&task.file.resource_type, verify);
+            let result = download::download(
+                &ctx.client,
+                &task,
+                send_token,
+                &mut sink,
+                checker,
+                download::Resume::default(),
+                &progress,
+                |_| Ok(()),
+            )
+            .await;
             let result = match result {
                 Ok(done) => sink.commit().await.map(|()| done),
                 Err(e) => Err(e),
@@ -407,6 +444,13 @@ async fn download_all(
             .collect(),
         tasks,
     })
+}
+
+/// The shared job state; a panic while it was held leaves it as it was, still usable.
+fn lock(job: &Mutex<Job>) -> Result<std::sync::MutexGuard<'_, Job>> {
+    Ok(job
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner))
 }
 
 fn check_summary_target(args: &DownloadArgs) -> Result<()> {

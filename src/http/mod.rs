@@ -161,6 +161,11 @@ impl Client {
         })
     }
 
+    /// How often a transient failure is retried.
+    pub fn retries(&self) -> u32 {
+        self.retries
+    }
+
     /// The FHIR base URL, or a usage error saying how to give one.
     pub fn base(&self) -> Result<&Url> {
         self.base.as_ref().ok_or_else(|| {
@@ -203,8 +208,12 @@ impl Client {
             .http
             .request(request.method.clone(), request.url.clone())
             .header(header::ACCEPT, request.accept)
-            .headers(request.headers.clone())
-            .headers(self.extra_headers.clone());
+            .headers(request.headers.clone());
+        // The user's --header values follow the token's rule: they are meant for the FHIR
+        // server, not for storage URLs that did not ask for credentials.
+        if request.send_token {
+            builder = builder.headers(self.extra_headers.clone());
+        }
         if let Some(token) = token {
             builder = builder.bearer_auth(token.expose());
         }

@@ -1,0 +1,833 @@
+#!/usr/bin/env python3
+"""Download benchmark of group-export against curl (see bench/README.md).
+
+Builds the release binary, generates an export of a chosen size with the bundled mock
+server, serves the same files with nginx, then times, alternating within each
+repetition: curl, `group-export download` (verified) and `group-export download
+--no-verify`, at each --parallel setting, against each server. Every output is checked
+byte for byte (sha256) against the served files. Writes bench/results/<timestamp>.json and
+prints a table.
+
+Python 3 standard library only. Installs curl, nginx and GNU time with apt-get if missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parent
+SCHEMA = "group-export-bench/1"
+
+TARGET_VERIFY_RATIO = 0.80
+TARGET_NOVERIFY_RATIO = 0.95
+TARGET_RSS_MIB = 32.0
+
+TOOLS = ("curl", "verify", "noverify")
+SERVERS = ("nginx", "mock")
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+# --------------------------------------------------------------------------- utilities
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def die(msg: str) -> "None":
+    log(f"error: {msg}")
+    sys.exit(2)
+
+
+def parse_size(text: str) -> int:
+    """`1GiB`, `1G`, `512M`, `50MiB` are binary; `5GB`, `500MB` decimal; a bare number is bytes."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*", text, re.IGNORECASE)
+    if not m:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 50MiB, 1GiB, 5GB)")
+    number, prefix, suffix = float(m.group(1)), m.group(2).lower(), m.group(3).lower()
+    power = "kmgt".find(prefix) + 1 if prefix else 0
+    base = 1000 if (suffix == "b" and prefix) else 1024
+    return int(number * base**power)
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.2f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def parse_list(text: str, allowed: tuple[str, ...] | None = None) -> list[str]:
+    items = [x.strip() for x in text.split(",") if x.strip()]
+    if allowed:
+        for x in items:
+            if x not in allowed:
+                raise argparse.ArgumentTypeError(f"{x!r} is not one of {', '.join(allowed)}")
+    return items
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, proc: subprocess.Popen, what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            die(f"{what} exited with code {proc.returncode} while starting")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    die(f"{what} did not listen on port {port} within {timeout:.0f}s")
+
+
+def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def capture(cmd: list[str], **kw) -> str:
+    try:
+        return subprocess.run(
+            cmd, check=True, capture_output=True, text=True, **kw
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def sha256_file(path: Path) -> tuple[str, int]:
+    """sha256 hex digest and number of bytes >= 0x80 (multi-byte UTF-8 content)."""
+    h = hashlib.sha256()
+    ascii_bytes = bytes(range(128))
+    non_ascii = 0
+    with open(path, "rb", buffering=0) as f:
+        while chunk := f.read(4 << 20):
+            h.update(chunk)
+            non_ascii += len(chunk.translate(None, ascii_bytes))
+    return h.hexdigest(), non_ascii
+
+
+def sha256_only(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb", buffering=0) as f:
+        while chunk := f.read(4 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def count_lines(path: Path) -> int:
+    n = 0
+    last = b"\n"
+    with open(path, "rb", buffering=0) as f:
+        while chunk := f.read(4 << 20):
+            n += chunk.count(b"\n")
+            last = chunk[-1:]
+    return n + (0 if last == b"\n" else 1)
+
+
+def clean_env() -> dict[str, str]:
+    """The environment for group-export: none of the user's GROUP_EXPORT_* settings."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("GROUP_EXPORT_")}
+
+
+def proc_cpu_seconds(pid: int) -> float:
+    """utime + stime of one process (all its threads), in seconds; 0 if gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLK_TCK
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def children_of(pid: int) -> list[int]:
+    kids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                kids.append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return kids
+
+
+# --------------------------------------------------------------------------- setup
+
+
+def ensure_tools(install: bool) -> dict[str, str]:
+    """Finds curl, nginx and GNU time; installs the missing ones with apt-get."""
+
+    def find_nginx() -> str | None:
+        return shutil.which("nginx") or next(
+            (p for p in ("/usr/sbin/nginx", "/sbin/nginx") if os.access(p, os.X_OK)), None
+        )
+
+    def missing() -> list[str]:
+        pkgs = []
+        if not shutil.which("curl"):
+            pkgs.append("curl")
+        if not find_nginx():
+            pkgs.append("nginx")
+        if not os.access("/usr/bin/time", os.X_OK):
+            pkgs.append("time")
+        return pkgs
+
+    pkgs = missing()
+    if pkgs:
+        if not install:
+            die(f"missing packages: {' '.join(pkgs)} (run without --no-install, or apt-get install them)")
+        if not shutil.which("apt-get"):
+            die(f"missing packages {' '.join(pkgs)} and no apt-get to install them")
+        prefix = [] if os.geteuid() == 0 else (["sudo"] if shutil.which("sudo") else None)
+        if prefix is None:
+            die(f"missing packages {' '.join(pkgs)}: not root and no sudo; install them first")
+        log(f"installing {' '.join(pkgs)} with apt-get")
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        run(prefix + ["apt-get", "update", "-qq"], env=env)
+        run(prefix + ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *pkgs], env=env)
+        if missing():
+            die(f"still missing after apt-get: {' '.join(missing())}")
+    if not shutil.which("cargo"):
+        die("cargo not found: install a Rust toolchain (1.89 or newer), e.g. with rustup")
+    return {"curl": shutil.which("curl"), "nginx": find_nginx(), "time": "/usr/bin/time"}
+
+
+def build(args) -> Path:
+    if args.binary:
+        binary = Path(args.binary).resolve()
+        if not os.access(binary, os.X_OK):
+            die(f"--binary {binary} is not executable")
+        return binary
+    manifest = str(REPO / "Cargo.toml")
+    if not args.no_build:
+        log("building group-export (cargo build --release)")
+        run(["cargo", "build", "--release", "--manifest-path", manifest])
+    meta = json.loads(
+        capture(["cargo", "metadata", "--no-deps", "--format-version", "1", "--manifest-path", manifest])
+        or "{}"
+    )
+    target = Path(meta.get("target_directory") or (REPO / "target"))
+    binary = target / "release" / "group-export"
+    if not os.access(binary, os.X_OK):
+        die(f"no binary at {binary}")
+    return binary
+
+
+# --------------------------------------------------------------------------- servers
+
+
+class Servers:
+    """Processes this run started; stopped by pid on exit."""
+
+    def __init__(self) -> None:
+        self.procs: list[tuple[str, subprocess.Popen]] = []
+
+    def add(self, name: str, proc: subprocess.Popen) -> None:
+        self.procs.append((name, proc))
+
+    def stop(self, proc: subprocess.Popen, sig=signal.SIGTERM) -> None:
+        if proc.poll() is not None:
+            return
+        try:
+            proc.send_signal(sig)
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        except ProcessLookupError:
+            pass
+
+    def stop_all(self) -> None:
+        while self.procs:
+            name, proc = self.procs.pop()
+            # nginx: SIGQUIT is its graceful stop; SIGTERM a fast one. Both stop the workers.
+            self.stop(proc, signal.SIGTERM)
+
+
+def start_mock(binary: Path, params: dict, logdir: Path, servers: Servers) -> tuple[str, subprocess.Popen]:
+    """Starts `group-export mock-server`; returns its base URL (first line of its stdout)."""
+    out = logdir / f"mock-{params['members']}.stdout"
+    err = logdir / f"mock-{params['members']}.stderr"
+    cmd = [
+        str(binary), "mock-server", "--host", "127.0.0.1", "--port", "0",
+        "--seed", str(params["seed"]), "--groups", "1",
+        "--members", str(params["members"]),
+        "--observations-per-patient", str(params["observations"]),
+        "--max-resources-per-file", str(params["max_per_file"]),
+        "--polls-before-complete", "0", "--retry-after-secs", "1",
+        "--requires-access-token", "false",
+    ]
+    with open(out, "wb") as o, open(err, "wb") as e:
+        proc = subprocess.Popen(cmd, stdout=o, stderr=e, stdin=subprocess.DEVNULL, env=clean_env())
+    servers.add("mock", proc)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        text = out.read_text(errors="replace")
+        if "\n" in text:
+            url = text.split("\n", 1)[0].strip()
+            port = int(re.search(r":(\d+)(/|$)", url).group(1))
+            wait_for_port(port, proc, "mock server")
+            return url, proc
+        if proc.poll() is not None:
+            die(f"mock server exited with {proc.returncode}: {err.read_text(errors='replace')[-2000:]}")
+        time.sleep(0.05)
+    die("mock server printed no base URL within 60s")
+
+
+def mock_manifest(binary: Path, base_url: str, workdir: Path) -> dict:
+    """kickoff + poll against the mock; returns the manifest (also left in workdir)."""
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    common = [str(binary), "--base-url", base_url, "--progress", "none", "-q"]
+    env = clean_env()
+    run(common + ["kickoff", "cohort-001", "--out", str(workdir)], env=env, stdout=subprocess.DEVNULL)
+    run(common + ["poll", "--out", str(workdir), "--timeout", "10m"], env=env, stdout=subprocess.DEVNULL)
+    return json.loads((workdir / "manifest.json").read_text())
+
+
+def plan_names(manifest: dict) -> list[tuple[str, dict]]:
+    """The file names group-export gives the output files: <Type>.<NNN>.ndjson per type."""
+    numbers: dict[str, int] = {}
+    out = []
+    for f in manifest.get("output", []):
+        numbers[f["type"]] = numbers.get(f["type"], 0) + 1
+        out.append((f"{f['type']}.{numbers[f['type']]:03d}.ndjson", f))
+    return out
+
+
+def curl_fetch(names_urls: list[tuple[str, str]], dest: Path) -> None:
+    dest.mkdir(parents=True, exist_ok=True)
+    cmd = ["curl", "-sS", "--fail"]
+    for name, url in names_urls:
+        cmd += ["-o", str(dest / name), url]
+    run(cmd)
+
+
+def start_nginx(nginx: str, root: Path, tmp: Path, servers: Servers) -> tuple[int, subprocess.Popen]:
+    port = free_port()
+    prefix = tmp / "nginx"
+    prefix.mkdir(parents=True, exist_ok=True)
+    user = "user root;" if os.geteuid() == 0 else ""
+    conf = prefix / "nginx.conf"
+    conf.write_text(
+        f"""# written by bench/run.py
+{user}
+daemon off;
+master_process on;
+worker_processes auto;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 10000;
+    gzip off;
+    types {{ application/fhir+ndjson ndjson; }}
+    default_type application/octet-stream;
+    client_body_temp_path {prefix}/client_body;
+    proxy_temp_path {prefix}/proxy;
+    fastcgi_temp_path {prefix}/fastcgi;
+    uwsgi_temp_path {prefix}/uwsgi;
+    scgi_temp_path {prefix}/scgi;
+    server {{
+        listen 127.0.0.1:{port};
+        root {root};
+        location / {{ }}
+    }}
+}}
+"""
+    )
+    log_out = open(prefix / "stderr.log", "wb")
+    proc = subprocess.Popen(
+        [nginx, "-p", str(prefix), "-c", str(conf), "-e", str(prefix / "error.log")],
+        stdout=log_out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+    )
+    servers.add("nginx", proc)
+    wait_for_port(port, proc, "nginx")
+    return port, proc
+
+
+# --------------------------------------------------------------------------- dataset
+
+
+def dataset(args, binary: Path, servers: Servers, tmp: Path) -> tuple[Path, dict]:
+    """The files to serve: generated once with the mock server and kept in --work."""
+    key = f"data-{args.size}-s{args.seed}-o{args.observations}-f{args.files}"
+    data = Path(args.work) / key
+    meta_path = data / "meta.json"
+    if meta_path.exists() and not args.fresh_data:
+        meta = json.loads(meta_path.read_text())
+        log(f"reusing the dataset in {data} ({human_bytes(meta['bytes'])}, {len(meta['files'])} files)")
+        return data, meta
+    if data.exists():
+        shutil.rmtree(data)
+
+    # 1. probe: bytes per member at this many observations per patient
+    probe_members = 200
+    probe = {"seed": args.seed, "members": probe_members, "observations": args.observations,
+             "max_per_file": 10**9}
+    url, proc = start_mock(binary, probe, tmp, servers)
+    manifest = mock_manifest(binary, url, tmp / "probe-job")
+    probe_dir = tmp / "probe-files"
+    curl_fetch([(n, f["url"]) for n, f in plan_names(manifest)], probe_dir)
+    probe_bytes = sum(p.stat().st_size for p in probe_dir.iterdir())
+    servers.stop(proc)
+    servers.procs = [(n, p) for n, p in servers.procs if p is not proc]
+    shutil.rmtree(probe_dir)
+    per_member = probe_bytes / probe_members
+    members = max(1, round(args.size / per_member))
+    observations_total = members * args.observations
+    max_per_file = max(1, math.ceil(max(observations_total, members) / args.files))
+    params = {"seed": args.seed, "members": members, "observations": args.observations,
+              "max_per_file": max_per_file}
+    log(f"probe: {per_member:.0f} bytes per member; generating {members} members x "
+        f"{args.observations} observations, at most {max_per_file} resources per file")
+
+    # 2. the real export, fetched once with curl (identity encoding) into the dataset
+    url, proc = start_mock(binary, params, tmp, servers)
+    manifest = mock_manifest(binary, url, tmp / "gen-job")
+    t0 = time.monotonic()
+    part = data.with_name(data.name + ".part")
+    if part.exists():
+        shutil.rmtree(part)
+    files = plan_names(manifest)
+    curl_fetch([(n, f["url"]) for n, f in files], part)
+    gen_seconds = time.monotonic() - t0
+    servers.stop(proc)
+    servers.procs = [(n, p) for n, p in servers.procs if p is not proc]
+
+    # 3. check and fingerprint
+    entries = []
+    for name, f in files:
+        path = part / name
+        lines = count_lines(path)
+        if f.get("count") is not None and lines != f["count"]:
+            die(f"{name}: {lines} lines but the mock's manifest says count {f['count']}")
+        digest, non_ascii = sha256_file(path)
+        entries.append({"name": name, "type": f["type"], "count": lines,
+                        "bytes": path.stat().st_size, "sha256": digest,
+                        "non_ascii_bytes": non_ascii})
+    meta = {
+        "mock_params": params,
+        "bytes": sum(e["bytes"] for e in entries),
+        "resources": sum(e["count"] for e in entries),
+        "non_ascii_bytes": sum(e["non_ascii_bytes"] for e in entries),
+        "files": entries,
+        "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "generation_seconds": round(gen_seconds, 2),
+    }
+    (part / "meta.json").write_text(json.dumps(meta, indent=2))
+    part.rename(data)
+    log(f"dataset: {human_bytes(meta['bytes'])} in {len(entries)} files, "
+        f"{meta['resources']} resources, {meta['non_ascii_bytes']} non-ASCII bytes "
+        f"(fetched from the mock in {gen_seconds:.1f}s)")
+    return data, meta
+
+
+def nginx_manifest(meta: dict, port: int) -> dict:
+    return {
+        "transactionTime": "2024-01-01T00:00:00Z",
+        "request": f"http://127.0.0.1:{port}/Group/cohort-001/$export",
+        "requiresAccessToken": False,
+        "output": [
+            {"type": e["type"], "url": f"http://127.0.0.1:{port}/{e['name']}", "count": e["count"]}
+            for e in meta["files"]
+        ],
+        "error": [],
+    }
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+TIME_FIELDS = {
+    "Maximum resident set size (kbytes)": ("max_rss_kib", int),
+    "User time (seconds)": ("user_s", float),
+    "System time (seconds)": ("sys_s", float),
+    "Voluntary context switches": ("voluntary_cs", int),
+    "Involuntary context switches": ("involuntary_cs", int),
+    "Minor (reclaiming a frame) page faults": ("minor_faults", int),
+    "File system outputs": ("fs_outputs", int),
+    "Exit status": ("exit_status", int),
+}
+
+
+def parse_time_v(text: str) -> dict:
+    out = {}
+    for line in text.splitlines():
+        key, _, value = line.strip().rpartition(": ")
+        if key in TIME_FIELDS:
+            name, conv = TIME_FIELDS[key]
+            try:
+                out[name] = conv(value)
+            except ValueError:
+                pass
+    return out
+
+
+def command_for(tool: str, server: str, parallel: int, binary: Path, manifest_path: Path,
+                names_urls: list[tuple[str, str]], out: Path) -> list[str]:
+    if tool == "curl":
+        cmd = ["curl", "-sS", "--fail"]
+        if server == "mock":
+            cmd.append("--compressed")  # group-export asks for gzip too; the mock then sends it
+        if parallel > 1:
+            cmd += ["--parallel", "--parallel-max", str(parallel)]
+        for name, url in names_urls:
+            cmd += ["-o", str(out / name), url]
+        return cmd
+    cmd = [str(binary), "--progress", "none", "-q", "download",
+           "--manifest", str(manifest_path), "--out", str(out), "--parallel", str(parallel)]
+    if tool == "noverify":
+        cmd.append("--no-verify")
+    return cmd
+
+
+def check_output(out: Path, meta: dict, check: bool) -> tuple[bool, str]:
+    expected = {e["name"]: e for e in meta["files"]}
+    present = {p.name for p in out.glob("*.ndjson")}
+    if present != set(expected):
+        return False, f"files differ: missing {sorted(set(expected) - present)}, extra {sorted(present - set(expected))}"
+    if list(out.glob("*.part")):
+        return False, "left .part files"
+    for name, e in expected.items():
+        path = out / name
+        if path.stat().st_size != e["bytes"]:
+            return False, f"{name}: {path.stat().st_size} bytes, expected {e['bytes']}"
+        if check and sha256_only(path) != e["sha256"]:
+            return False, f"{name}: sha256 differs"
+    return True, "sha256 identical" if check else "sizes identical (sha256 not checked)"
+
+
+def measure(tool, server, parallel, binary, manifest_path, names_urls, out_root, meta,
+            server_pids, check, tmp) -> dict:
+    out = out_root / "out"
+    if out.exists():
+        shutil.rmtree(out)
+    if tool == "curl":
+        out.mkdir(parents=True)
+    cmd = command_for(tool, server, parallel, binary, manifest_path, names_urls, out)
+    tfile = tmp / "time.txt"
+    os.sync()  # the previous run's dirty pages are not this run's cost
+    srv_before = sum(proc_cpu_seconds(p) for p in server_pids())
+    load = os.getloadavg()[0]
+    t0 = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-v", "-o", str(tfile)] + cmd, env=clean_env(),
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wall = time.perf_counter() - t0
+    srv_after = sum(proc_cpu_seconds(p) for p in server_pids())
+    t = parse_time_v(tfile.read_text(errors="replace"))
+    ok_exit = proc.returncode == 0
+    identical, note = check_output(out, meta, check) if ok_exit else (False, "command failed")
+    shutil.rmtree(out, ignore_errors=True)
+    nbytes = meta["bytes"]
+    cpu = t.get("user_s", 0.0) + t.get("sys_s", 0.0)
+    result = {
+        "tool": tool, "server": server, "parallel": parallel,
+        "exit_code": proc.returncode,
+        "stderr": proc.stderr.decode(errors="replace")[-2000:] if proc.returncode else "",
+        "wall_s": round(wall, 4),
+        "mb_per_s": round(nbytes / wall / 1e6, 2),
+        "user_s": t.get("user_s"), "sys_s": t.get("sys_s"),
+        "cpu_s": round(cpu, 3),
+        "cpu_s_per_gb": round(cpu / (nbytes / 1e9), 3),
+        "max_rss_kib": t.get("max_rss_kib"),
+        "server_cpu_s": round(srv_after - srv_before, 3),
+        "server_cpu_s_per_gb": round((srv_after - srv_before) / (nbytes / 1e9), 3),
+        "voluntary_cs": t.get("voluntary_cs"), "involuntary_cs": t.get("involuntary_cs"),
+        "minor_faults": t.get("minor_faults"),
+        "loadavg_1m_before": round(load, 2),
+        "identical": identical, "check": note,
+        "command": cmd[:12] + (["..."] if len(cmd) > 12 else []),
+    }
+    return result
+
+
+def summarise(runs: list[dict]) -> list[dict]:
+    rows = []
+    keys = sorted({(r["server"], r["parallel"], r["tool"]) for r in runs},
+                  key=lambda k: (SERVERS.index(k[0]), k[1], TOOLS.index(k[2])))
+    for server, par, tool in keys:
+        rs = [r for r in runs if (r["server"], r["parallel"], r["tool"]) == (server, par, tool)
+              and not r.get("warmup")]
+        good = [r for r in rs if r["exit_code"] == 0]
+        row = {"server": server, "parallel": par, "tool": tool, "runs": len(rs),
+               "failed_runs": len(rs) - len(good),
+               "all_identical": bool(rs) and all(r["identical"] for r in rs)}
+        if good:
+            mbs = [r["mb_per_s"] for r in good]
+            row.update({
+                "mb_per_s_median": round(statistics.median(mbs), 1),
+                "mb_per_s_min": round(min(mbs), 1),
+                "mb_per_s_max": round(max(mbs), 1),
+                "wall_s_median": round(statistics.median(r["wall_s"] for r in good), 3),
+                "cpu_s_per_gb_median": round(statistics.median(r["cpu_s_per_gb"] for r in good), 2),
+                "user_s_median": round(statistics.median(r["user_s"] or 0 for r in good), 3),
+                "sys_s_median": round(statistics.median(r["sys_s"] or 0 for r in good), 3),
+                "peak_rss_mib": round(max(r["max_rss_kib"] or 0 for r in good) / 1024, 1),
+                "server_cpu_s_per_gb_median": round(
+                    statistics.median(r["server_cpu_s_per_gb"] for r in good), 2),
+            })
+        rows.append(row)
+    # ratios to curl: of the medians, and the median of the per-repetition pairs
+    for row in rows:
+        if row["tool"] == "curl" or "mb_per_s_median" not in row:
+            continue
+        curl = next((c for c in rows if c["tool"] == "curl" and c["server"] == row["server"]
+                     and c["parallel"] == row["parallel"] and "mb_per_s_median" in c), None)
+        if not curl:
+            continue
+        row["ratio_to_curl"] = round(row["mb_per_s_median"] / curl["mb_per_s_median"], 3)
+        pairs = []
+        for rep in {r["rep"] for r in runs if not r.get("warmup")}:
+            def pick(tool):
+                return next((r for r in runs if r["rep"] == rep and r["tool"] == tool
+                             and r["server"] == row["server"] and r["parallel"] == row["parallel"]
+                             and r["exit_code"] == 0 and not r.get("warmup")), None)
+            a, b = pick(row["tool"]), pick("curl")
+            if a and b:
+                pairs.append(a["mb_per_s"] / b["mb_per_s"])
+        if pairs:
+            row["ratio_to_curl_paired_median"] = round(statistics.median(pairs), 3)
+    for row in rows:
+        checks = {}
+        if row["tool"] in ("verify", "noverify") and "peak_rss_mib" in row:
+            checks["rss"] = row["peak_rss_mib"] <= TARGET_RSS_MIB
+            ratio = row.get("ratio_to_curl_paired_median", row.get("ratio_to_curl"))
+            if ratio is not None:
+                want = TARGET_VERIFY_RATIO if row["tool"] == "verify" else TARGET_NOVERIFY_RATIO
+                checks["throughput"] = ratio >= want
+        checks["identical"] = row["all_identical"] and row["failed_runs"] == 0
+        row["targets"] = checks
+    return rows
+
+
+def print_table(rows: list[dict], meta: dict, out=sys.stdout) -> None:
+    head = ["server", "par", "tool", "MB/s med", "[min-max]", "x curl", "CPU s/GB",
+            "peak RSS MiB", "srv CPU s/GB", "bytes", "targets"]
+    lines = []
+    for r in rows:
+        tgt = r.get("targets", {})
+        flags = []
+        if "throughput" in tgt:
+            flags.append("speed " + ("ok" if tgt["throughput"] else "MISS"))
+        if "rss" in tgt:
+            flags.append("rss " + ("ok" if tgt["rss"] else "MISS"))
+        ratio = r.get("ratio_to_curl_paired_median")
+        lines.append([
+            r["server"], str(r["parallel"]), {"verify": "group-export", "noverify": "ge --no-verify"}.get(r["tool"], "curl"),
+            f"{r.get('mb_per_s_median', float('nan')):.1f}",
+            f"{r.get('mb_per_s_min', float('nan')):.0f}-{r.get('mb_per_s_max', float('nan')):.0f}",
+            "" if ratio is None else f"{ratio:.2f}",
+            f"{r.get('cpu_s_per_gb_median', float('nan')):.2f}",
+            f"{r.get('peak_rss_mib', float('nan')):.1f}",
+            f"{r.get('server_cpu_s_per_gb_median', float('nan')):.2f}",
+            ("identical" if r["all_identical"] else "DIFFER") + (f" ({r['failed_runs']} failed)" if r["failed_runs"] else ""),
+            ", ".join(flags),
+        ])
+    widths = [max(len(h), *(len(l[i]) for l in lines)) if lines else len(h) for i, h in enumerate(head)]
+    fmt = lambda cells: "  ".join(c.ljust(w) if i < 3 or i >= 9 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    print(fmt(head), file=out)
+    print("  ".join("-" * w for w in widths), file=out)
+    for l in lines:
+        print(fmt(l), file=out)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def machine_info(tools: dict) -> dict:
+    cpu = ""
+    try:
+        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    mem_kib = 0
+    try:
+        mem_kib = int(next(l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")))
+    except (OSError, StopIteration):
+        pass
+    return {
+        "hostname": platform.node(), "kernel": platform.release(), "cpus": os.cpu_count(),
+        "cpu_model": cpu, "mem_total_mib": mem_kib // 1024,
+        "curl_version": capture(["curl", "--version"]).split("\n")[0],
+        "nginx_version": subprocess.run([tools["nginx"], "-v"], capture_output=True, text=True).stderr.strip(),
+        "python": platform.python_version(),
+    }
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(
+        description="Benchmark group-export downloads against curl, over loopback (nginx and the mock server).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--size", type=parse_size, default=parse_size("1GiB"),
+                   help="export size: 50MiB, 1GiB, 1G (binary) or 5GB (decimal)")
+    p.add_argument("--reps", type=int, default=3, help="timed repetitions of every measurement")
+    p.add_argument("--warmup", type=int, default=1, help="untimed rounds before the timed ones")
+    p.add_argument("--parallel", type=lambda s: [int(x) for x in parse_list(s)], default=[1, 4],
+                   help="comma-separated --parallel values (curl: 1 = sequential, N = --parallel-max N)")
+    p.add_argument("--servers", type=lambda s: parse_list(s, SERVERS), default=list(SERVERS),
+                   help="nginx (static files, the fair comparison) and/or mock (the bundled server; gzip)")
+    p.add_argument("--tools", type=lambda s: parse_list(s, TOOLS), default=list(TOOLS),
+                   help="curl, verify (group-export download), noverify (--no-verify)")
+    p.add_argument("--files", type=int, default=8,
+                   help="number of Observation files (the big ones); 4 small files of other types come with them")
+    p.add_argument("--observations", type=int, default=100, help="observations per patient")
+    p.add_argument("--seed", type=int, default=42, help="seed of the mock's data")
+    p.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "group-export-bench"),
+                   help="where the dataset (kept between runs) and the downloads go")
+    p.add_argument("--download-dir", help="where downloads are written (default: WORK/dl); e.g. a tmpfs "
+                   "to take the disk (and group-export's fsync) out of the picture")
+    p.add_argument("--results", default=str(BENCH_DIR / "results"), help="directory of the JSON results")
+    p.add_argument("--fresh-data", action="store_true", help="regenerate the dataset even if one is kept")
+    p.add_argument("--delete-data", action="store_true", help="delete the dataset at the end")
+    p.add_argument("--no-sha", action="store_true", help="compare sizes only, not sha256 (faster at 5 GB)")
+    p.add_argument("--binary", help="use this group-export binary instead of building")
+    p.add_argument("--no-build", action="store_true", help="do not run cargo build (use the existing release binary)")
+    p.add_argument("--no-install", action="store_true", help="never run apt-get")
+    p.add_argument("--label", default="", help="free text stored in the JSON")
+    args = p.parse_args()
+    if args.reps < 1 or args.files < 1 or any(x < 1 or x > 64 for x in args.parallel):
+        die("--reps and --files must be >= 1, --parallel values in 1..64")
+
+    tools = ensure_tools(not args.no_install)
+    binary = build(args)
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    out_root = Path(args.download_dir) if args.download_dir else work / "dl"
+    out_root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="run-", dir=work))
+    servers = Servers()
+
+    def on_signal(signum, _frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, on_signal)
+    started = dt.datetime.now(dt.timezone.utc)
+    runs: list[dict] = []
+    result_path = None
+    try:
+        data, meta = dataset(args, binary, servers, tmp)
+        endpoints = {}  # server -> (manifest path, [(name, url)], pids())
+        if "nginx" in args.servers:
+            port, nginx = start_nginx(tools["nginx"], data, tmp, servers)
+            manifest = nginx_manifest(meta, port)
+            mpath = tmp / "nginx-manifest.json"
+            mpath.write_text(json.dumps(manifest, indent=2))
+            endpoints["nginx"] = (mpath, [(n, f["url"]) for n, f in plan_names(manifest)],
+                                  lambda pid=nginx.pid: [pid] + children_of(pid))
+            log(f"nginx serving {data} on 127.0.0.1:{port}")
+        if "mock" in args.servers:
+            url, mock = start_mock(binary, meta["mock_params"], tmp, servers)
+            manifest = mock_manifest(binary, url, tmp / "mock-job")
+            names = [n for n, _ in plan_names(manifest)]
+            if names != [e["name"] for e in meta["files"]]:
+                die("the mock's manifest does not list the dataset's files (did the mock change? use --fresh-data)")
+            mpath = tmp / "mock-job" / "manifest.json"
+            endpoints["mock"] = (mpath, [(n, f["url"]) for n, f in plan_names(manifest)],
+                                 lambda pid=mock.pid: [pid])
+            log(f"mock server at {url}")
+
+        plan = []
+        for rep in range(-args.warmup, args.reps):
+            k = rep % len(args.tools)
+            order = args.tools[k:] + args.tools[:k]  # rotate so no tool always goes first
+            for server in args.servers:
+                for par in args.parallel:
+                    for tool in order:
+                        plan.append((rep, server, par, tool))
+        total = len(plan)
+        for i, (rep, server, par, tool) in enumerate(plan, 1):
+            mpath, names_urls, pids = endpoints[server]
+            r = measure(tool, server, par, binary, mpath, names_urls, out_root, meta, pids,
+                        not args.no_sha, tmp)
+            r["rep"] = rep
+            r["warmup"] = rep < 0
+            runs.append(r)
+            log(f"[{i}/{total}] {'warmup' if rep < 0 else f'rep {rep + 1}'} {server:5} p{par} {tool:8} "
+                f"{r['mb_per_s']:8.1f} MB/s  cpu {r['cpu_s']:.2f}s  rss {(r['max_rss_kib'] or 0) / 1024:.1f} MiB  "
+                f"srv cpu {r['server_cpu_s']:.2f}s  {r['check']}"
+                + (f"  EXIT {r['exit_code']}: {r['stderr'].strip()[-300:]}" if r["exit_code"] else ""))
+    except KeyboardInterrupt:
+        log("interrupted; stopping servers")
+        servers.stop_all()
+        return 130
+    finally:
+        servers.stop_all()
+
+    rows = summarise(runs)
+    commit = capture(["git", "--no-optional-locks", "-C", str(REPO), "rev-parse", "HEAD"])
+    dirty = bool(capture(["git", "--no-optional-locks", "-C", str(REPO), "status", "--porcelain",
+                          "--untracked-files=no"]))
+    out_fs = capture(["stat", "-f", "-c", "%T", str(out_root)])
+    doc = {
+        "schema": SCHEMA,
+        "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "label": args.label,
+        "git": {"commit": commit, "dirty": dirty},
+        "binary": str(binary),
+        "machine": machine_info(tools) | {"loadavg_end": [round(x, 2) for x in os.getloadavg()]},
+        "config": {"size_requested": args.size, "reps": args.reps, "warmup": args.warmup,
+                   "parallel": args.parallel, "servers": args.servers, "tools": args.tools,
+                   "download_dir": str(out_root), "download_fs": out_fs, "sha256_checked": not args.no_sha},
+        "targets": {"verify_ratio_min": TARGET_VERIFY_RATIO, "noverify_ratio_min": TARGET_NOVERIFY_RATIO,
+                    "peak_rss_mib_max": TARGET_RSS_MIB},
+        "dataset": meta,
+        "notes": {
+            "units": "MB = 10^6 bytes; GB = 10^9 bytes; RSS in MiB (from /usr/bin/time -v, KiB)",
+            "nginx": "static files, no gzip: curl and group-export receive the same bytes",
+            "mock": "the mock gzips when asked; group-export always asks, so curl runs with --compressed there",
+            "ratio": "ratio_to_curl_paired_median = median over repetitions of (tool MB/s / curl MB/s "
+                     "in the same repetition, server and parallelism)",
+        },
+        "summary": rows,
+        "runs": runs,
+    }
+    results = Path(args.results)
+    results.mkdir(parents=True, exist_ok=True)
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    result_path = results / f"{stamp}.json"
+    result_path.write_text(json.dumps(doc, indent=2) + "\n")
+    shutil.rmtree(tmp, ignore_errors=True)
+    if args.delete_data:
+        shutil.rmtree(data, ignore_errors=True)
+
+    print(f"\ngroup-export download benchmark - {human_bytes(meta['bytes'])} ({meta['bytes'] / 1e6:.0f} MB) "
+          f"in {len(meta['files'])} files, {meta['resources']} resources; {args.reps} reps; "
+          f"{os.cpu_count()} CPUs; downloads to {out_root} ({out_fs})")
+    print_table(rows, meta)
+    print(f"\nx curl: median of per-repetition ratios. Targets (nginx rows): verified >= {TARGET_VERIFY_RATIO}x curl, "
+          f"--no-verify >= {TARGET_NOVERIFY_RATIO}x curl, peak RSS <= {TARGET_RSS_MIB:.0f} MiB.")
+    print(f"results: {result_path}")
+    return 0 if all(r["targets"].get("identical") for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
