@@ -122,7 +122,7 @@ _group__export() {
 
     case "${cmd}" in
         group__export)
-            opts="-v -q -h -V --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --progress --help --version groups kickoff poll download run status cancel demo mock-server completions help"
+            opts="-v -q -h -V --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --state-dir --progress --help --version groups kickoff poll download run status cancel demo mock-server completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -180,6 +180,10 @@ _group__export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --progress)
                     COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
                     return 0
@@ -192,7 +196,7 @@ _group__export() {
             return 0
             ;;
         group__subcmd__export__subcmd__cancel)
-            opts="-v -q -h --out --status-url --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --progress --help"
+            opts="-v -q -h --out --status-url --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -258,6 +262,10 @@ _group__export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --progress)
                     COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
                     return 0
@@ -270,7 +278,7 @@ _group__export() {
             return 0
             ;;
         group__subcmd__export__subcmd__completions)
-            opts="-v -q -h --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --progress --help bash elvish fish powershell zsh"
+            opts="-v -q -h --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --state-dir --progress --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -328,6 +336,10 @@ _group__export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --progress)
                     COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
                     return 0
@@ -340,7 +352,7 @@ _group__export() {
             return 0
             ;;
         group__subcmd__export__subcmd__demo)
-            opts="-v -q -h --out --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --progress --help"
+            opts="-v -q -h --out --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -402,6 +414,10 @@ _group__export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --progress)
                     COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
                     return 0
@@ -414,7 +430,7 @@ _group__export() {
             return 0
             ;;
         group__subcmd__export__subcmd__download)
-            opts="-v -q -h --out --manifest --parallel --stdout --types --no-verify --format --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --progress --help"
+            opts="-v -q -h --out --manifest --parallel --stdout --types --no-verify --format --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -492,6 +508,10 @@ _group__export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --progress)
                     COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
                     return 0
@@ -504,7 +524,7 @@ _group__export() {
             return 0
             ;;
         group__subcmd__export__subcmd__groups)
-            opts="-v -q -h --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --progress --help search read members help"
+            opts="-v -q -h --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --state-dir --progress --help search read members help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -559,6 +579,10 @@ _group__export() {
                     return 0
                     ;;
                 --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -644,7 +668,7 @@ _group__export() {
             return 0
             ;;
         group__subcmd__export__subcmd__groups__subcmd__members)
-            opts="-v -q -h --format --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --progress --help"
+            opts="-v -q -h --format --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -706,6 +730,10 @@ _group__export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --progress)
                     COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
                     return 0
@@ -718,7 +746,7 @@ _group__export() {
             return 0
             ;;
         group__subcmd__export__subcmd__groups__subcmd__read)
-            opts="-v -q -h --format --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --progress --help"
+            opts="-v -q -h --format --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -780,6 +808,10 @@ _group__export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --progress)
                     COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
                     return 0
@@ -792,7 +824,7 @@ _group__export() {
             return 0
             ;;
         group__subcmd__export__subcmd__groups__subcmd__search)
-            opts="-v -q -h --code --type --member --identifier --characteristic --managing-entity --param --count --all --limit --include --revinclude --summary --post --format --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --progress --help"
+            opts="-v -q -h --code --type --member --identifier --characteristic --managing-entity --param --count --all --limit --include --revinclude --summary --post --format --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -895,6 +927,10 @@ _group__export() {
                     return 0
                     ;;
                 --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1120,7 +1156,7 @@ _group__export() {
             return 0
             ;;
         group__subcmd__export__subcmd__kickoff)
-            opts="-v -q -h --out --type --since --until --type-filter --elements --output-format --patient --include-associated-data --post --lenient --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --progress --help"
+            opts="-v -q -h --out --type --since --until --type-filter --elements --output-format --patient --include-associated-data --post --lenient --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1214,6 +1250,10 @@ _group__export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --progress)
                     COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
                     return 0
@@ -1226,7 +1266,7 @@ _group__export() {
             return 0
             ;;
         group__subcmd__export__subcmd__mock__subcmd__server)
-            opts="-v -q -h --host --port --tenant --seed --groups --members --large-group-members --observations-per-patient --max-resources-per-file --polls-before-complete --retry-after-secs --retry-after-http-date --requires-access-token --error-file --lie-about-count --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --progress --help"
+            opts="-v -q -h --host --port --tenant --seed --groups --members --large-group-members --observations-per-patient --max-resources-per-file --polls-before-complete --retry-after-secs --retry-after-http-date --requires-access-token --error-file --lie-about-count --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1332,6 +1372,10 @@ _group__export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --progress)
                     COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
                     return 0
@@ -1344,7 +1388,7 @@ _group__export() {
             return 0
             ;;
         group__subcmd__export__subcmd__poll)
-            opts="-v -q -h --out --status-url --timeout --max-wait --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --progress --help"
+            opts="-v -q -h --out --status-url --timeout --max-wait --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1418,6 +1462,10 @@ _group__export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --progress)
                     COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
                     return 0
@@ -1430,7 +1478,7 @@ _group__export() {
             return 0
             ;;
         group__subcmd__export__subcmd__run)
-            opts="-v -q -h --out --type --since --until --type-filter --elements --output-format --patient --include-associated-data --post --lenient --timeout --max-wait --parallel --stdout --types --no-verify --format --keep-server-job --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --progress --help"
+            opts="-v -q -h --out --type --since --until --type-filter --elements --output-format --patient --include-associated-data --post --lenient --timeout --max-wait --parallel --stdout --types --no-verify --format --keep-server-job --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1544,6 +1592,10 @@ _group__export() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --progress)
                     COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
                     return 0
@@ -1556,7 +1608,7 @@ _group__export() {
             return 0
             ;;
         group__subcmd__export__subcmd__status)
-            opts="-v -q -h --out --status-url --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --progress --help"
+            opts="-v -q -h --out --status-url --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1619,6 +1671,10 @@ _group__export() {
                     return 0
                     ;;
                 --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_group_export_global_optspecs
-    string join \n base-url= v/verbose q/quiet header= request-timeout= retries= token-file= client-id= client-secret-file= client-auth= private-key= kid= alg= token-url= scope= progress= h/help V/version
+    string join \n base-url= v/verbose q/quiet header= request-timeout= retries= token-file= client-id= client-secret-file= client-auth= private-key= kid= alg= token-url= scope= state-dir= progress= h/help V/version
 end
 
 function __fish_group_export_needs_command
@@ -39,6 +39,7 @@ complete -c group-export -n "__fish_group_export_needs_command" -l alg -d 'Signi
 ES384\t''"
 complete -c group-export -n "__fish_group_export_needs_command" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_needs_command" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_needs_command" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_needs_command" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -73,6 +74,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand groups; and no
 ES384\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -114,6 +116,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand groups; and __
 ES384\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -142,6 +145,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand groups; and __
 ES384\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -168,6 +172,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand groups; and __
 ES384\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -179,7 +184,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand groups; and __
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from help" -f -a "read" -d 'Read one Group by id'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from help" -f -a "members" -d 'List the members of one Group with their period and inactive flag'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l out -d 'The job directory to create' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l out -d 'The job directory to create; {group}, {date} and {time} (UTC) are filled in' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l type -d 'Resource types to export (_type), comma-separated or repeated' -r
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l since -d 'Only resources changed after this instant (_since), e.g. 2024-01-01T00:00:00Z' -r
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l until -d 'Only resources changed before this instant (_until, IG v3)' -r
@@ -203,6 +208,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l al
 ES384\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -231,6 +237,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand poll" -l alg -
 ES384\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -259,6 +266,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand download" -l a
 ES384\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -268,7 +276,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand download" -l n
 complete -c group-export -n "__fish_group_export_using_subcommand download" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand download" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand download" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c group-export -n "__fish_group_export_using_subcommand run" -l out -d 'The job directory; re-running with the same directory resumes the job' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l out -d 'The job directory; re-running with the same directory resumes the job. {group}, {date} and {time} (UTC) are filled in, e.g. \'exports/{group}/{date}\'' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l type -d 'Resource types to export (_type), comma-separated or repeated' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l since -d 'Only resources changed after this instant (_since), e.g. 2024-01-01T00:00:00Z' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l until -d 'Only resources changed before this instant (_until, IG v3)' -r
@@ -298,6 +306,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand run" -l alg -d
 ES384\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -327,6 +336,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand status" -l alg
 ES384\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand status" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -351,6 +361,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l alg
 ES384\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -374,6 +385,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand demo" -l alg -
 ES384\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand demo" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -409,6 +421,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -
 ES384\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -434,6 +447,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand completions" -
 ES384\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand completions" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'

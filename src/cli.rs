@@ -129,6 +129,16 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "GROUP_EXPORT_SCOPE", value_name = "SCOPES")]
     pub scope: Option<String>,
 
+    /// Where `--since auto` keeps the last export of each request
+    /// (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)
+    #[arg(
+        long,
+        global = true,
+        env = "GROUP_EXPORT_STATE_DIR",
+        value_name = "DIR"
+    )]
+    pub state_dir: Option<PathBuf>,
+
     /// How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)
     #[arg(
         long,
@@ -323,7 +333,11 @@ pub struct KickoffArgs {
     #[arg(long = "type", value_name = "T[,T]", value_delimiter = ',')]
     pub types: Vec<String>,
     /// Only resources changed after this instant (_since), e.g. 2024-01-01T00:00:00Z
-    #[arg(long, value_name = "INSTANT")]
+    ///
+    /// `auto` takes the transactionTime of the last complete, verified export of the same
+    /// request (base URL, Group, types, type filters, elements), recorded in --state-dir;
+    /// without one, the export is a full one.
+    #[arg(long, value_name = "INSTANT|auto")]
     pub since: Option<String>,
     /// Only resources changed before this instant (_until, IG v3)
     #[arg(long, value_name = "INSTANT")]
@@ -407,7 +421,7 @@ pub enum SummaryFormat {
 pub struct KickoffCommand {
     /// The Group's logical id
     pub group_id: String,
-    /// The job directory to create
+    /// The job directory to create; {group}, {date} and {time} (UTC) are filled in
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     #[command(flatten)]
@@ -438,7 +452,8 @@ pub struct DownloadCommand {
 pub struct RunCommand {
     /// The Group's logical id
     pub group_id: String,
-    /// The job directory; re-running with the same directory resumes the job
+    /// The job directory; re-running with the same directory resumes the job.
+    /// {group}, {date} and {time} (UTC) are filled in, e.g. 'exports/{group}/{date}'
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     #[command(flatten)]

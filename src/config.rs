@@ -39,6 +39,8 @@ pub struct Settings {
     /// Client credentials for OAuth2 / SMART Backend Services.
     pub auth: AuthOptions,
     pub progress: ProgressMode,
+    /// `--state-dir` for `--since auto` (None: the XDG default).
+    pub state_dir: Option<std::path::PathBuf>,
 }
 
 impl Settings {
@@ -94,6 +96,7 @@ impl Settings {
                 scope: args.scope.clone(),
             },
             progress,
+            state_dir: args.state_dir.clone(),
         })
     }
 

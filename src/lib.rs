@@ -44,13 +44,7 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 async fn run_command(command: Command, settings: Settings) -> Result<()> {
-    let export_context = || -> Result<export::Context> {
-        Ok(export::Context {
-            client: http::Client::new(&settings)?,
-            reporter: report::Reporter::new(settings.progress),
-            quiet: settings.verbosity == Verbosity::Quiet,
-        })
-    };
+    let export_context = || export::Context::new(&settings);
     match command {
         Command::Groups(command) => run_groups(command, &settings).await,
         Command::Kickoff(command) => {
@@ -186,11 +180,7 @@ async fn demo(settings: Settings, out: std::path::PathBuf) -> Result<()> {
     let Command::Run(command) = cli.command else {
         unreachable!("the demo command line is a run")
     };
-    let context = export::Context {
-        client: http::Client::new(&settings)?,
-        reporter: report::Reporter::new(settings.progress),
-        quiet: settings.verbosity == Verbosity::Quiet,
-    };
+    let context = export::Context::new(&settings)?;
     let result = until_interrupted(export::run_command(&context, command)).await;
     server.shutdown().await;
     result

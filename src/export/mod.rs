@@ -3,6 +3,7 @@
 //! where the last one stopped.
 
 pub mod download;
+pub mod incremental;
 pub mod job;
 pub mod kickoff;
 pub mod poll;
@@ -38,12 +39,26 @@ pub struct Context {
     pub client: Client,
     pub reporter: Reporter,
     pub quiet: bool,
+    /// `--state-dir` (else the XDG default), for `--since auto`.
+    pub state_dir: Option<std::path::PathBuf>,
+}
+
+impl Context {
+    pub fn new(settings: &crate::config::Settings) -> Result<Context> {
+        Ok(Context {
+            client: Client::new(settings)?,
+            reporter: Reporter::new(settings.progress),
+            quiet: settings.verbosity == crate::config::Verbosity::Quiet,
+            state_dir: settings.state_dir.clone(),
+        })
+    }
 }
 
 /// `kickoff`: start the export and record it; prints the status URL on stdout.
 pub async fn kickoff_command(ctx: &Context, command: KickoffCommand) -> Result<()> {
-    let request = export_request(&command.group_id, &command.kickoff);
-    let dir = JobDir::open(&command.out)?;
+    let request = export_request(ctx, &command.group_id, &command.kickoff)?;
+    let out = incremental::expand_out(&command.out, &command.group_id, jiff::Timestamp::now())?;
+    let dir = JobDir::open(&out)?;
     let job = ensure_started(ctx, &dir, request).await?;
     println!("{}", job.status_url.as_deref().unwrap_or_default());
     Ok(())
@@ -104,8 +119,9 @@ pub async fn download_command(ctx: &Context, command: DownloadCommand) -> Result
 pub async fn run_command(ctx: &Context, command: RunCommand) -> Result<()> {
     check_summary_target(&command.download)?;
     let started = Instant::now();
-    let request = export_request(&command.group_id, &command.kickoff);
-    let dir = JobDir::open(&command.out)?;
+    let request = export_request(ctx, &command.group_id, &command.kickoff)?;
+    let out = incremental::expand_out(&command.out, &command.group_id, jiff::Timestamp::now())?;
+    let dir = JobDir::open(&out)?;
     let mut job = ensure_started(ctx, &dir, request).await?;
     ensure_manifest(ctx, &dir, &mut job, poll_options(&command.poll)).await?;
     let keep = command.keep_server_job;
@@ -151,11 +167,14 @@ pub async fn cancel_command(ctx: &Context, target: JobTarget) -> Result<()> {
     Ok(())
 }
 
-fn export_request(group_id: &str, args: &KickoffArgs) -> ExportRequest {
-    ExportRequest {
+/// The export request of the kick-off flags; `--since auto` is resolved from the state
+/// directory.
+fn export_request(ctx: &Context, group_id: &str, args: &KickoffArgs) -> Result<ExportRequest> {
+    let since_auto = args.since.as_deref() == Some("auto");
+    let mut request = ExportRequest {
         group_id: group_id.to_string(),
         types: args.types.clone(),
-        since: args.since.clone(),
+        since: args.since.clone().filter(|_| !since_auto),
         until: args.until.clone(),
         type_filters: args.type_filters.clone(),
         elements: args.elements.clone(),
@@ -164,7 +183,26 @@ fn export_request(group_id: &str, args: &KickoffArgs) -> ExportRequest {
         include_associated_data: args.include_associated_data.clone(),
         post: args.post,
         lenient: args.lenient,
+        since_auto,
+    };
+    if since_auto {
+        let store = incremental::StateStore::new(ctx.state_dir.as_deref())?;
+        let key = incremental::RequestKey::new(ctx.client.base()?.as_str(), &request);
+        match store.last(&key)? {
+            Some(last) => {
+                tracing::info!(
+                    "--since auto: changes since {} (the last complete export of this request)",
+                    last.transaction_time
+                );
+                request.since = Some(last.transaction_time);
+            }
+            None => tracing::info!(
+                "--since auto: no complete export of this request is recorded in {}: exporting everything",
+                store.dir().display()
+            ),
+        }
     }
+    Ok(request)
 }
 
 fn poll_options(args: &PollArgs) -> PollOptions {
@@ -211,7 +249,11 @@ fn target_status_url(target: &JobTarget) -> Result<Url> {
 async fn ensure_started(ctx: &Context, dir: &JobDir, request: ExportRequest) -> Result<Job> {
     let base = ctx.client.base()?.to_string();
     if let Some(job) = dir.load()? {
-        let same = job.request.as_ref() == Some(&request) && job.base_url.as_deref() == Some(&base);
+        let same = job
+            .request
+            .as_ref()
+            .is_some_and(|r| r.same_export(&request))
+            && job.base_url.as_deref() == Some(&base);
         if !same {
             let other = job
                 .request
@@ -535,7 +577,9 @@ async fn download_and_report(
         }
     }
 
-    if summary.errors.resources > 0 {
+    if summary.errors.resources == 0 {
+        record_complete_export(ctx, dir, job)?;
+    } else {
         report_server_errors(dir.root(), &downloads.tasks);
         return Err(Error::ServerReportedErrors(format!(
             "the server reported {} errors; see {}/error/",
@@ -544,6 +588,21 @@ async fn download_and_report(
         )));
     }
     Ok(())
+}
+
+/// Remembers a complete, verified export for a later `--since auto`.
+fn record_complete_export(ctx: &Context, dir: &JobDir, job: &Job) -> Result<()> {
+    let (Some(request), Some(base), Some(manifest)) = (&job.request, &job.base_url, &job.manifest)
+    else {
+        return Ok(());
+    };
+    let store = incremental::StateStore::new(ctx.state_dir.as_deref())?;
+    store.record(&incremental::LastExport {
+        key: incremental::RequestKey::new(base, request),
+        transaction_time: manifest.transaction_time.clone(),
+        completed_at: jiff::Timestamp::now().to_string(),
+        output_dir: dir.root().display().to_string(),
+    })
 }
 
 async fn delete_server_job(client: &Client, url: &Url, what: &str) -> Result<()> {

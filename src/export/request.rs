@@ -33,9 +33,26 @@ pub struct ExportRequest {
     /// `Prefer: handling=lenient`.
     #[serde(default)]
     pub lenient: bool,
+    /// `--since auto`: `since` was taken from the last complete export of this request.
+    #[serde(default)]
+    pub since_auto: bool,
 }
 
 impl ExportRequest {
+    /// The same export, ignoring a `since` that `--since auto` chose (it moves on after
+    /// every complete run, but the job in a directory keeps the one it started with).
+    pub fn same_export(&self, other: &ExportRequest) -> bool {
+        if self.since_auto && other.since_auto {
+            let strip = |r: &ExportRequest| ExportRequest {
+                since: None,
+                ..r.clone()
+            };
+            strip(self) == strip(other)
+        } else {
+            self == other
+        }
+    }
+
     /// Checks what can be checked before asking the server.
     pub fn validate(&self) -> Result<()> {
         crate::groups::check_id("Group", &self.group_id)?;
@@ -142,6 +159,7 @@ mod tests {
             include_associated_data: vec![],
             post: false,
             lenient: false,
+            since_auto: false,
         }
     }
 

@@ -22,12 +22,15 @@ pub fn fast_mock() -> BackgroundMock {
     })
 }
 
-/// The binary, with an empty environment except the base URL and a throwaway HOME.
+/// The binary, with an empty environment except the base URL and a throwaway HOME (so
+/// state and config files of the machine are never read or written).
 pub fn group_export(base_url: &str) -> Command {
+    static HOME: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let home = HOME.get_or_init(|| tempfile::tempdir().expect("temp home"));
     let mut cmd = Command::cargo_bin("group-export").expect("binary built");
     cmd.env_clear()
         .env("GROUP_EXPORT_BASE_URL", base_url)
-        .env("HOME", std::env::temp_dir())
+        .env("HOME", home.path())
         .env("NO_COLOR", "1");
     cmd
 }

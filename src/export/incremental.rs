@@ -1,0 +1,211 @@
+//! Incremental exports: `--since auto` takes the `transactionTime` of the last complete,
+//! verified export of the same request, and every such export is recorded here.
+//!
+//! The request's identity is the base URL, the Group, the `_type` set, the `_typeFilter`s,
+//! `_elements` and `patient`s (order and repetition do not matter). Each identity has one
+//! small JSON file in the state directory (`--state-dir`, `GROUP_EXPORT_STATE_DIR`, else
+//! `$XDG_STATE_HOME/group-export`, else `~/.local/state/group-export`), written atomically.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::job::{io_error, write_atomic};
+use super::request::ExportRequest;
+use crate::error::{Error, Result};
+
+/// What identifies "the same export" for `--since auto`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestKey {
+    pub base_url: String,
+    pub group_id: String,
+    pub types: Vec<String>,
+    pub type_filters: Vec<String>,
+    pub elements: Vec<String>,
+    pub patients: Vec<String>,
+}
+
+/// The record of the last complete export of one request.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LastExport {
+    pub key: RequestKey,
+    /// The server's `transactionTime`: the `_since` of the next run.
+    pub transaction_time: String,
+    pub completed_at: String,
+    pub output_dir: String,
+}
+
+impl RequestKey {
+    pub fn new(base_url: &str, request: &ExportRequest) -> Self {
+        let normal = |values: &[String]| {
+            let mut values = values.to_vec();
+            values.sort();
+            values.dedup();
+            values
+        };
+        RequestKey {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            group_id: request.group_id.clone(),
+            types: normal(&request.types),
+            type_filters: normal(&request.type_filters),
+            elements: normal(&request.elements),
+            patients: normal(&request.patients),
+        }
+    }
+
+    /// `<group>-<16 hex digits of a stable hash of the key>.json`.
+    fn file_name(&self) -> String {
+        let text = serde_json::to_string(self).unwrap_or_default();
+        // FNV-1a: stable across versions and platforms, unlike std's hasher.
+        let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        format!("{}-{hash:016x}.json", self.group_id)
+    }
+}
+
+/// The state directory.
+pub struct StateStore {
+    dir: PathBuf,
+}
+
+impl StateStore {
+    /// `explicit`, else the XDG state directory.
+    pub fn new(explicit: Option<&Path>) -> Result<StateStore> {
+        let dir = match explicit {
+            Some(dir) => dir.to_path_buf(),
+            None => default_dir().ok_or_else(|| {
+                Error::usage("no state directory: set --state-dir, XDG_STATE_HOME or HOME")
+            })?,
+        };
+        Ok(StateStore { dir })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The last complete export of this request, if one was recorded.
+    pub fn last(&self, key: &RequestKey) -> Result<Option<LastExport>> {
+        let path = self.dir.join(key.file_name());
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+                Error::usage(format!(
+                    "{} is damaged ({e}); remove it for a full export",
+                    path.display()
+                ))
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_error(&path, e)),
+        }
+    }
+
+    /// Records a complete, verified export.
+    pub fn record(&self, last: &LastExport) -> Result<()> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| io_error(&self.dir, e))?;
+        let path = self.dir.join(last.key.file_name());
+        let json = serde_json::to_vec_pretty(last).unwrap_or_default();
+        write_atomic(&path, &json)
+    }
+}
+
+fn default_dir() -> Option<PathBuf> {
+    let non_empty = |name| std::env::var_os(name).filter(|v| !v.is_empty());
+    non_empty("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| non_empty("HOME").map(|home| PathBuf::from(home).join(".local/state")))
+        .map(|dir| dir.join("group-export"))
+}
+
+/// Expands `{group}`, `{date}` (UTC, YYYY-MM-DD) and `{time}` (UTC, HHMMSS) in `--out`.
+pub fn expand_out(template: &Path, group_id: &str, now: jiff::Timestamp) -> Result<PathBuf> {
+    let text = template
+        .to_str()
+        .ok_or_else(|| Error::usage(format!("--out {} is not valid UTF-8", template.display())))?;
+    if !text.contains('{') {
+        return Ok(template.to_path_buf());
+    }
+    let utc = now.to_zoned(jiff::tz::TimeZone::UTC);
+    let expanded = text
+        .replace("{group}", group_id)
+        .replace("{date}", &utc.strftime("%Y-%m-%d").to_string())
+        .replace("{time}", &utc.strftime("%H%M%S").to_string());
+    if let Some(start) = expanded.find('{') {
+        let rest = &expanded[start..];
+        let end = rest.find('}').map_or(rest.len(), |i| i + 1);
+        return Err(Error::usage(format!(
+            "--out: unknown placeholder {} (known: {{group}}, {{date}}, {{time}})",
+            &rest[..end]
+        )));
+    }
+    Ok(PathBuf::from(expanded))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(types: &[&str]) -> ExportRequest {
+        ExportRequest {
+            group_id: "g1".into(),
+            types: types.iter().map(|t| t.to_string()).collect(),
+            since: None,
+            until: None,
+            type_filters: vec![],
+            elements: vec![],
+            output_format: None,
+            patients: vec![],
+            include_associated_data: vec![],
+            post: false,
+            lenient: false,
+            since_auto: false,
+        }
+    }
+
+    #[test]
+    fn the_key_ignores_order_but_not_the_type_set() {
+        let a = RequestKey::new("http://h/fhir/", &request(&["Patient", "Observation"]));
+        let b = RequestKey::new(
+            "http://h/fhir",
+            &request(&["Observation", "Patient", "Patient"]),
+        );
+        let c = RequestKey::new("http://h/fhir", &request(&["Patient"]));
+        assert_eq!(a.file_name(), b.file_name());
+        assert_ne!(a.file_name(), c.file_name());
+        assert!(a.file_name().starts_with("g1-"));
+    }
+
+    #[test]
+    fn out_templates_expand_known_placeholders_only() {
+        let now: jiff::Timestamp = "2026-11-27T02:03:04Z".parse().unwrap();
+        let out = expand_out(Path::new("exports/{group}/{date}-{time}"), "g1", now).unwrap();
+        assert_eq!(out, PathBuf::from("exports/g1/2026-11-27-020304"));
+        assert_eq!(
+            expand_out(Path::new("plain"), "g1", now).unwrap(),
+            PathBuf::from("plain")
+        );
+        let err = expand_out(Path::new("x/{month}"), "g1", now).unwrap_err();
+        assert!(err.to_string().contains("{month}"), "{err}");
+    }
+
+    #[test]
+    fn records_round_trip_in_the_state_dir() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::new(Some(dir.path())).unwrap();
+        let key = RequestKey::new("http://h/fhir", &request(&["Patient"]));
+        assert!(store.last(&key).unwrap().is_none());
+        let last = LastExport {
+            key: key.clone(),
+            transaction_time: "2026-01-01T00:00:00Z".into(),
+            completed_at: "2026-01-01T00:10:00Z".into(),
+            output_dir: "out".into(),
+        };
+        store.record(&last).unwrap();
+        assert_eq!(
+            store.last(&key).unwrap().unwrap().transaction_time,
+            last.transaction_time
+        );
+    }
+}
