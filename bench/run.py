@@ -817,6 +817,8 @@ def main() -> int:
     except KeyboardInterrupt:
         log("interrupted; stopping servers")
         servers.stop_all()
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(out_root / "out", ignore_errors=True)
         return 130
     finally:
         servers.stop_all()

@@ -152,7 +152,7 @@ fn split_steps_and_run_write_identical_files() {
             .filter(|(n, _)| n != "manifest.json")
             .collect::<Vec<_>>()
     };
-    assert_eq!(strip(files(split.path())), strip(files(whole.path())));
+    assert_same_files(&strip(files(split.path())), &strip(files(whole.path())));
 }
 
 #[test]
@@ -366,7 +366,7 @@ fn rerunning_a_finished_run_downloads_nothing_again() {
         before,
         "no request at all the second time"
     );
-    assert_eq!(files(dir.path()), first);
+    assert_same_files(&files(dir.path()), &first);
 }
 
 #[test]
@@ -541,4 +541,48 @@ fn sigterm_saves_the_job_exits_130_and_a_rerun_continues_the_same_job() {
         kickoffs_before,
         "no second kick-off"
     );
+}
+
+#[test]
+fn the_smart_event_log_records_the_export() {
+    let mock = mock(MockConfig {
+        polls_before_complete: 1,
+        retry_after_secs: 0,
+        ..MockConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = export_run(&mock, dir.path(), &["--type", "Patient,Condition"]);
+    assert_eq!(code, 0, "{stderr}");
+    let log = std::fs::read_to_string(dir.path().join("log.ndjson")).unwrap();
+    let events: Vec<Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids: Vec<&str> = events
+        .iter()
+        .map(|e| e["eventId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids[..3], ["kickoff", "status_progress", "status_complete"]);
+    assert_eq!(ids.iter().filter(|i| **i == "download_request").count(), 2);
+    assert_eq!(ids.iter().filter(|i| **i == "download_complete").count(), 2);
+    assert_eq!(ids.last(), Some(&"export_complete"));
+    let export_id = &events[0]["exportId"];
+    assert!(
+        events
+            .iter()
+            .all(|e| &e["exportId"] == export_id && e["timestamp"].is_string())
+    );
+    assert_eq!(
+        events[0]["eventDetail"]["requestParameters"]["_type"],
+        "Patient,Condition"
+    );
+    assert_eq!(
+        events[1]["eventDetail"]["xProgress"]
+            .as_str()
+            .map(|p| p.starts_with("Running")),
+        Some(true)
+    );
+    let complete = &events.last().unwrap()["eventDetail"];
+    assert_eq!(complete["files"], 2);
+    assert_eq!(complete["resources"], 25 + 50);
 }

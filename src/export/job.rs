@@ -31,6 +31,9 @@ const JOB_VERSION: u32 = 1;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Job {
     pub version: u32,
+    /// Names this export in `log.ndjson` (stable across re-runs of the same job).
+    #[serde(default = "new_export_id")]
+    pub export_id: String,
     /// The FHIR base URL the job was started against (absent for adopted jobs).
     #[serde(default)]
     pub base_url: Option<String>,
@@ -72,6 +75,7 @@ impl Job {
     pub fn new(base_url: Option<String>, request: Option<ExportRequest>) -> Self {
         Job {
             version: JOB_VERSION,
+            export_id: new_export_id(),
             base_url,
             request,
             status_url: None,
@@ -81,6 +85,11 @@ impl Job {
             server_job_ended: false,
         }
     }
+}
+
+/// 20 random hex digits, like bulk-data-client's export ids.
+fn new_export_id() -> String {
+    format!("{:016x}{:04x}", fastrand::u64(..), fastrand::u16(..))
 }
 
 /// An output directory, locked for this process while the value lives.

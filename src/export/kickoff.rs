@@ -8,11 +8,21 @@ use super::request::ExportRequest;
 use crate::error::{Error, Result};
 use crate::http::{Body, Client, Request};
 
+/// `[base]/Group/{id}/$export`, with the parameters in the query for a GET kick-off.
+pub fn kickoff_url(client: &Client, request: &ExportRequest) -> Result<Url> {
+    let mut url = client.endpoint(&["Group", &request.group_id, "$export"])?;
+    let pairs = request.query_pairs();
+    if !request.uses_post() && !pairs.is_empty() {
+        url.query_pairs_mut().extend_pairs(pairs);
+    }
+    Ok(url)
+}
+
 /// Starts the export; returns the status URL from `Content-Location`, kept verbatim (it
 /// may live under another path or host than the base).
 pub async fn kickoff(client: &Client, request: &ExportRequest) -> Result<Url> {
     request.validate()?;
-    let mut url = client.endpoint(&["Group", &request.group_id, "$export"])?;
+    let url = kickoff_url(client, request)?;
     let what = format!("export kick-off for Group/{}", request.group_id);
     let prefer = if request.lenient {
         "respond-async, handling=lenient"
@@ -24,10 +34,6 @@ pub async fn kickoff(client: &Client, request: &ExportRequest) -> Result<Url> {
             serde_json::to_vec(&request.parameters()).map_err(|e| Error::usage(e.to_string()))?;
         Request::fhir(Method::POST, url, what.clone()).with_body(Body::FhirJson(body))
     } else {
-        let pairs = request.query_pairs();
-        if !pairs.is_empty() {
-            url.query_pairs_mut().extend_pairs(pairs);
-        }
         Request::fhir(Method::GET, url, what.clone())
     }
     .with_header(

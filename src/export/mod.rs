@@ -3,6 +3,7 @@
 //! where the last one stopped.
 
 pub mod download;
+pub mod eventlog;
 pub mod incremental;
 pub mod job;
 pub mod kickoff;
@@ -30,6 +31,7 @@ use crate::ndjson::LineChecker;
 use crate::report::Reporter;
 use crate::sink::{FileSink, Sink};
 use download::{Downloaded, FileKind, FileTask};
+use eventlog::EventLog;
 use job::{FileRecord, Job, JobDir};
 use poll::{PollOptions, Status};
 use request::ExportRequest;
@@ -88,8 +90,9 @@ pub async fn poll_command(ctx: &Context, command: PollCommand) -> Result<()> {
         }
         None => {
             let url = parse_status_url(command.target.status_url.as_deref().unwrap_or_default())?;
+            let events = EventLog::disabled();
             let (manifest, _) =
-                poll::poll(&ctx.client, &url, options, &ctx.reporter.polling()).await?;
+                poll::poll(&ctx.client, &url, options, &ctx.reporter.polling(), &events).await?;
             let json = serde_json::to_string_pretty(&manifest).unwrap_or_default();
             println!("{json}");
             Ok(())
@@ -271,8 +274,17 @@ async fn ensure_started(ctx: &Context, dir: &JobDir, request: ExportRequest) -> 
             return Ok(job);
         }
     }
-    let status_url = kickoff::kickoff(&ctx.client, &request).await?;
-    let mut job = Job::new(Some(base), Some(request));
+    let mut job = Job::new(Some(base), Some(request.clone()));
+    let events = EventLog::open(dir.root(), &job.export_id);
+    let result = kickoff::kickoff(&ctx.client, &request).await;
+    let parameters: serde_json::Map<String, serde_json::Value> = request
+        .query_pairs()
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value.into()))
+        .collect();
+    let url = kickoff::kickoff_url(&ctx.client, &request)?;
+    events.kickoff(url.as_str(), parameters.into(), result.as_ref().err());
+    let status_url = result?;
     job.status_url = Some(status_url.to_string());
     job.kicked_off_at = Some(jiff::Timestamp::now().to_string());
     dir.save(&job)?;
@@ -291,8 +303,9 @@ async fn ensure_manifest(
         return Ok(());
     }
     let url = parse_status_url(job.status_url.as_deref().unwrap_or_default())?;
+    let events = EventLog::open(dir.root(), &job.export_id);
     let (manifest, _expires) =
-        poll::poll(&ctx.client, &url, options, &ctx.reporter.polling()).await?;
+        poll::poll(&ctx.client, &url, options, &ctx.reporter.polling(), &events).await?;
     download::plan(&manifest)?;
     dir.save_manifest(&manifest)?;
     job.manifest = Some(manifest);
@@ -357,74 +370,19 @@ async fn download_all(
     let send_token = manifest.requires_access_token;
     let verify = !args.no_verify;
     let progress = ctx.reporter.downloading(tasks.len());
+    let events = EventLog::open(dir.root(), &job.export_id);
     let shared_job = Mutex::new(std::mem::replace(job, Job::new(None, None)));
 
-    let to_disk = |task: FileTask| {
-        let (shared_job, progress) = (&shared_job, &progress);
-        async move {
-            let path = dir.root().join(&task.name);
-            let record = lock(shared_job)?
-                .files
-                .get(&task.name)
-                .filter(|r| r.url == task.file.url)
-                .cloned();
-            if let Some(record) = record.as_ref().filter(|r| r.done && path.exists()) {
-                progress.skipped(&task.name);
-                return Ok(Downloaded {
-                    resources: record.resources,
-                    bytes: record.bytes,
-                });
-            }
-            // A .part from an earlier run: keep its complete, valid lines and go on.
-            let mut checker = LineChecker::new(&task.file.resource_type, verify);
-            let offset = download::rescan(&crate::sink::part_path(&path), &mut checker).await?;
-            if offset > 0 {
-                tracing::info!("{}: resuming after {offset} bytes", task.name);
-            }
-            let resume = download::Resume {
-                offset,
-                validator: record.and_then(|r| r.validator).filter(|_| offset > 0),
-            };
-            let mut sink = Sink::File(FileSink::open(&path, offset).await?);
-            let record_validator = |validator: Option<String>| {
-                let mut job = lock(shared_job)?;
-                let record = FileRecord {
-                    url: task.file.url.clone(),
-                    done: false,
-                    bytes: 0,
-                    resources: 0,
-                    validator,
-                };
-                job.files.insert(task.name.clone(), record);
-                dir.save(&job)
-            };
-            let done = download::download(
-                &ctx.client,
-                &task,
-                send_token,
-                &mut sink,
-                checker,
-                resume,
-                progress,
-                record_validator,
-            )
-            .await?;
-            sink.commit().await?;
-            let mut job = lock(shared_job)?;
-            job.files.insert(
-                task.name.clone(),
-                FileRecord {
-                    url: task.file.url.clone(),
-                    done: true,
-                    bytes: done.bytes,
-                    resources: done.resources,
-                    validator: None,
-                },
-            );
-            dir.save(&job)?;
-            Ok(done)
-        }
+    let file = FileContext {
+        ctx,
+        dir,
+        job: &shared_job,
+        progress: &progress,
+        events: &events,
+        send_token,
+        verify,
     };
+    let to_disk = |task: FileTask| file.to_disk(task);
 
     let (stdout_tasks, disk_tasks): (Vec<_>, Vec<_>) = tasks
         .iter()
@@ -486,6 +444,95 @@ async fn download_all(
             .collect(),
         tasks,
     })
+}
+
+/// What every file download of one `download_all` shares.
+struct FileContext<'a> {
+    ctx: &'a Context,
+    dir: &'a JobDir,
+    job: &'a Mutex<Job>,
+    progress: &'a crate::report::DownloadProgress,
+    events: &'a EventLog,
+    send_token: bool,
+    verify: bool,
+}
+
+impl FileContext<'_> {
+    /// One file into the output directory: skipped when a run before finished it, resumed
+    /// from its `.part` when one was interrupted, recorded in the job when done.
+    async fn to_disk(&self, task: FileTask) -> Result<Downloaded> {
+        let (shared_job, progress, dir, verify) = (self.job, self.progress, self.dir, self.verify);
+        let path = dir.root().join(&task.name);
+        let record = lock(shared_job)?
+            .files
+            .get(&task.name)
+            .filter(|r| r.url == task.file.url)
+            .cloned();
+        if let Some(record) = record.as_ref().filter(|r| r.done && path.exists()) {
+            progress.skipped(&task.name);
+            return Ok(Downloaded {
+                resources: record.resources,
+                bytes: record.bytes,
+            });
+        }
+        // A .part from an earlier run: keep its complete, valid lines and go on.
+        let mut checker = LineChecker::new(&task.file.resource_type, verify);
+        let offset = download::rescan(&crate::sink::part_path(&path), &mut checker).await?;
+        if offset > 0 {
+            tracing::info!("{}: resuming after {offset} bytes", task.name);
+        }
+        let resume = download::Resume {
+            offset,
+            validator: record.and_then(|r| r.validator).filter(|_| offset > 0),
+        };
+        let mut sink = Sink::File(FileSink::open(&path, offset).await?);
+        let record_validator = |validator: Option<String>| {
+            let mut job = lock(shared_job)?;
+            let record = FileRecord {
+                url: task.file.url.clone(),
+                done: false,
+                bytes: 0,
+                resources: 0,
+                validator,
+            };
+            job.files.insert(task.name.clone(), record);
+            dir.save(&job)
+        };
+        self.events.download_request(&task);
+        let done = download::download(
+            &self.ctx.client,
+            &task,
+            self.send_token,
+            &mut sink,
+            checker,
+            resume,
+            progress,
+            record_validator,
+        )
+        .await;
+        let done = match done {
+            Ok(done) => sink.commit().await.map(|()| done),
+            Err(e) => Err(e),
+        };
+        match &done {
+            Ok(done) => self.events.download_complete(&task, done),
+            Err(e) => self.events.download_error(&task, e),
+        }
+        let done = done?;
+        let mut job = lock(shared_job)?;
+        job.files.insert(
+            task.name.clone(),
+            FileRecord {
+                url: task.file.url.clone(),
+                done: true,
+                bytes: done.bytes,
+                resources: done.resources,
+                validator: None,
+            },
+        );
+        dir.save(&job)?;
+        Ok(done)
+    }
 }
 
 /// The shared job state; a panic while it was held leaves it as it was, still usable.
@@ -563,6 +610,13 @@ async fn download_and_report(
             .map(|(_, e)| e)
             .unwrap_or(Error::BrokenPipe));
     }
+
+    let output = summary.types.iter().map(|t| (t.resources, t.bytes));
+    let others = [&summary.errors, &summary.deleted].map(|t| (t.resources, t.bytes));
+    let (resources, bytes) = output
+        .chain(others)
+        .fold((0, 0), |(r, b), (tr, tb)| (r + tr, b + tb));
+    EventLog::open(dir.root(), &job.export_id).export_complete(total, resources, bytes);
 
     if !keep_server_job
         && !job.server_job_ended

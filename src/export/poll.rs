@@ -8,6 +8,7 @@ use reqwest::header::{EXPIRES, HeaderName};
 use reqwest::{Method, Response, StatusCode};
 use url::Url;
 
+use super::eventlog::EventLog;
 use crate::error::{Error, Result};
 use crate::fhir::Manifest;
 use crate::http::retry::Backoff;
@@ -64,15 +65,20 @@ pub async fn poll(
     status_url: &Url,
     options: PollOptions,
     progress: &PollProgress,
+    events: &EventLog,
 ) -> Result<(Manifest, Option<String>)> {
     let started = Instant::now();
     let mut backoff = Backoff::new(FIRST_WAIT, options.max_wait);
     let mut failures = 0;
     loop {
-        let (wait, failed) = match status_once(client, status_url).await? {
+        let status = status_once(client, status_url)
+            .await
+            .inspect_err(|e| events.status_error(e))?;
+        let (wait, failed) = match status {
             Status::Complete { manifest, expires } => {
                 progress.finish();
                 let manifest = follow_manifest_pages(client, *manifest).await?;
+                events.status_complete(&manifest);
                 return Ok((manifest, expires));
             }
             Status::InProgress {
@@ -80,6 +86,7 @@ pub async fn poll(
                 retry_after,
             } => {
                 failures = 0;
+                events.status_progress(text.as_deref(), retry_after);
                 let wait = backoff.wait(retry_after);
                 progress.in_progress(text.as_deref(), wait);
                 (wait, None)
@@ -87,6 +94,7 @@ pub async fn poll(
             Status::TryAgain { error, retry_after } => {
                 failures += 1;
                 if failures > MAX_FAILURES {
+                    events.status_error(&error);
                     return Err(error);
                 }
                 (backoff.wait(retry_after), Some(error))

@@ -101,7 +101,8 @@ pub fn fixed_server(response: &'static [u8]) -> String {
     format!("http://{addr}/fhir")
 }
 
-/// Every file under `dir` (recursively, state dir excluded) with its bytes, sorted.
+/// Every data file under `dir` (recursively; the job state and log.ndjson excluded) with
+/// its bytes, sorted by name.
 pub fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -113,7 +114,7 @@ pub fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
                 .unwrap()
                 .to_string_lossy()
                 .into_owned();
-            if name.starts_with(".group-export") {
+            if name.starts_with(".group-export") || name == "log.ndjson" {
                 continue;
             }
             if path.is_dir() {
@@ -125,6 +126,22 @@ pub fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     }
     out.sort();
     out
+}
+
+/// Asserts two file lists are equal, naming the files (not dumping bytes) when not.
+pub fn assert_same_files(left: &[(String, Vec<u8>)], right: &[(String, Vec<u8>)]) {
+    let names = |files: &[(String, Vec<u8>)]| {
+        files
+            .iter()
+            .map(|(n, b)| format!("{n} ({} bytes)", b.len()))
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        left == right,
+        "files differ:\n{:?}\n{:?}",
+        names(left),
+        names(right)
+    );
 }
 
 /// Requests whose path contains `needle`.
