@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_group_export_global_optspecs
-    string join \n base-url= v/verbose q/quiet header= request-timeout= retries= token-file= client-id= client-secret-file= client-auth= private-key= kid= alg= token-url= scope= state-dir= progress= h/help V/version
+    string join \n base-url= v/verbose q/quiet header= request-timeout= retries= token-file= client-id= client-secret-file= client-auth= private-key= kid= alg= token-url= scope= config= profile= state-dir= progress= h/help V/version
 end
 
 function __fish_group_export_needs_command
@@ -39,6 +39,8 @@ complete -c group-export -n "__fish_group_export_needs_command" -l alg -d 'Signi
 ES384\t''"
 complete -c group-export -n "__fish_group_export_needs_command" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_needs_command" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_needs_command" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
+complete -c group-export -n "__fish_group_export_needs_command" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
 complete -c group-export -n "__fish_group_export_needs_command" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_needs_command" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
@@ -57,6 +59,8 @@ complete -c group-export -n "__fish_group_export_needs_command" -f -a "status" -
 complete -c group-export -n "__fish_group_export_needs_command" -f -a "cancel" -d 'Cancel the export on the server (DELETE on the status URL)'
 complete -c group-export -n "__fish_group_export_needs_command" -f -a "demo" -d 'Run a full export against the bundled mock server, into --out DIR'
 complete -c group-export -n "__fish_group_export_needs_command" -f -a "mock-server" -d 'Run the bundled mock Bulk Data server (prints its base URL on stdout)'
+complete -c group-export -n "__fish_group_export_needs_command" -f -a "config" -d 'Show the configuration in effect'
+complete -c group-export -n "__fish_group_export_needs_command" -f -a "man" -d 'Print the man page (roff) on stdout'
 complete -c group-export -n "__fish_group_export_needs_command" -f -a "completions" -d 'Print shell completions for SHELL on stdout'
 complete -c group-export -n "__fish_group_export_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
@@ -74,6 +78,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand groups; and no
 ES384\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
@@ -116,6 +122,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand groups; and __
 ES384\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
@@ -145,6 +153,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand groups; and __
 ES384\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
@@ -172,6 +182,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand groups; and __
 ES384\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
@@ -208,6 +220,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l al
 ES384\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
@@ -237,6 +251,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand poll" -l alg -
 ES384\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
@@ -266,6 +282,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand download" -l a
 ES384\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
@@ -306,6 +324,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand run" -l alg -d
 ES384\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
@@ -336,6 +356,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand status" -l alg
 ES384\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand status" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand status" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
@@ -361,6 +383,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l alg
 ES384\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
@@ -385,6 +409,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand demo" -l alg -
 ES384\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand demo" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand demo" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
@@ -421,6 +447,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -
 ES384\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
@@ -432,6 +460,87 @@ complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
+complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
+complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l client-auth -d 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body' -r -f -a "basic\t'client_secret_basic: an HTTP Basic Authorization header'
+post\t'client_secret_post: client_id and client_secret in the form body'"
+complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l private-key -d 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l kid -d 'Key id (kid) put in the assertion header, as registered with the server' -r
+complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l alg -d 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)' -r -f -a "RS384\t''
+ES384\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
+bars\t'progress bars'
+plain\t'one log line per event, for cron mail and CI logs'
+none\t'nothing but warnings and errors'"
+complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -s q -l quiet -d 'Print only errors on stderr'
+complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -f -a "show" -d 'Print every setting, its value (secrets redacted) and where it came from: flag, environment, profile or default'
+complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l format -d 'text for people, json for scripts' -r -f -a "text\t'readable lines on stderr'
+json\t'one JSON document on stdout'"
+complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
+complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
+complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l client-auth -d 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body' -r -f -a "basic\t'client_secret_basic: an HTTP Basic Authorization header'
+post\t'client_secret_post: client_id and client_secret in the form body'"
+complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l private-key -d 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l kid -d 'Key id (kid) put in the assertion header, as registered with the server' -r
+complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l alg -d 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)' -r -f -a "RS384\t''
+ES384\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
+bars\t'progress bars'
+plain\t'one log line per event, for cron mail and CI logs'
+none\t'nothing but warnings and errors'"
+complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only errors on stderr'
+complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print every setting, its value (secrets redacted) and where it came from: flag, environment, profile or default'
+complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c group-export -n "__fish_group_export_using_subcommand man" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
+complete -c group-export -n "__fish_group_export_using_subcommand man" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand man" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
+complete -c group-export -n "__fish_group_export_using_subcommand man" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand man" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand man" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand man" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand man" -l client-auth -d 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body' -r -f -a "basic\t'client_secret_basic: an HTTP Basic Authorization header'
+post\t'client_secret_post: client_id and client_secret in the form body'"
+complete -c group-export -n "__fish_group_export_using_subcommand man" -l private-key -d 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand man" -l kid -d 'Key id (kid) put in the assertion header, as registered with the server' -r
+complete -c group-export -n "__fish_group_export_using_subcommand man" -l alg -d 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)' -r -f -a "RS384\t''
+ES384\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand man" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand man" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand man" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand man" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand man" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand man" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
+bars\t'progress bars'
+plain\t'one log line per event, for cron mail and CI logs'
+none\t'nothing but warnings and errors'"
+complete -c group-export -n "__fish_group_export_using_subcommand man" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+complete -c group-export -n "__fish_group_export_using_subcommand man" -s q -l quiet -d 'Print only errors on stderr'
+complete -c group-export -n "__fish_group_export_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
@@ -447,6 +556,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand completions" -
 ES384\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand completions" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand completions" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
@@ -455,17 +566,20 @@ none\t'nothing but warnings and errors'"
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server completions help" -f -a "groups" -d 'Find and read Groups'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server completions help" -f -a "kickoff" -d 'Start a Group export; prints the status URL and records the job in --out DIR'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server completions help" -f -a "poll" -d 'Wait until the export of a job is complete and save its manifest'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server completions help" -f -a "download" -d 'Download (or resume) every file of a job\'s manifest, verified'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server completions help" -f -a "run" -d 'Kick off, poll and download in one go; re-running with the same --out resumes'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server completions help" -f -a "status" -d 'Ask the status URL once (no waiting)'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server completions help" -f -a "cancel" -d 'Cancel the export on the server (DELETE on the status URL)'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server completions help" -f -a "demo" -d 'Run a full export against the bundled mock server, into --out DIR'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server completions help" -f -a "mock-server" -d 'Run the bundled mock Bulk Data server (prints its base URL on stdout)'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server completions help" -f -a "completions" -d 'Print shell completions for SHELL on stdout'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "groups" -d 'Find and read Groups'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "kickoff" -d 'Start a Group export; prints the status URL and records the job in --out DIR'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "poll" -d 'Wait until the export of a job is complete and save its manifest'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "download" -d 'Download (or resume) every file of a job\'s manifest, verified'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "run" -d 'Kick off, poll and download in one go; re-running with the same --out resumes'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "status" -d 'Ask the status URL once (no waiting)'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "cancel" -d 'Cancel the export on the server (DELETE on the status URL)'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "demo" -d 'Run a full export against the bundled mock server, into --out DIR'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "mock-server" -d 'Run the bundled mock Bulk Data server (prints its base URL on stdout)'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "config" -d 'Show the configuration in effect'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "man" -d 'Print the man page (roff) on stdout'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "completions" -d 'Print shell completions for SHELL on stdout'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c group-export -n "__fish_group_export_using_subcommand help; and __fish_seen_subcommand_from groups" -f -a "search" -d 'Search Groups (GET [base]/Group, or POST [base]/Group/_search with --post)'
 complete -c group-export -n "__fish_group_export_using_subcommand help; and __fish_seen_subcommand_from groups" -f -a "read" -d 'Read one Group by id'
 complete -c group-export -n "__fish_group_export_using_subcommand help; and __fish_seen_subcommand_from groups" -f -a "members" -d 'List the members of one Group with their period and inactive flag'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print every setting, its value (secrets redacted) and where it came from: flag, environment, profile or default'

@@ -129,6 +129,15 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "GROUP_EXPORT_SCOPE", value_name = "SCOPES")]
     pub scope: Option<String>,
 
+    /// The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or
+    /// ~/.config/group-export/config.toml)
+    #[arg(long, global = true, env = "GROUP_EXPORT_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// The profile of the configuration file to use (default: its default_profile)
+    #[arg(long, global = true, env = "GROUP_EXPORT_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
+
     /// Where `--since auto` keeps the last export of each request
     /// (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)
     #[arg(
@@ -228,10 +237,28 @@ pub enum Command {
     /// Run the bundled mock Bulk Data server (prints its base URL on stdout)
     MockServer(MockServerArgs),
 
+    /// Show the configuration in effect
+    #[command(subcommand)]
+    Config(ConfigCommand),
+
+    /// Print the man page (roff) on stdout
+    Man,
+
     /// Print shell completions for SHELL on stdout
     Completions {
         /// The shell to generate completions for
         shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print every setting, its value (secrets redacted) and where it came from: flag,
+    /// environment, profile or default
+    Show {
+        /// text for people, json for scripts
+        #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+        format: SummaryFormat,
     },
 }
 

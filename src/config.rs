@@ -12,6 +12,7 @@ use crate::auth::AuthOptions;
 use crate::cli::{ClientAuth, GlobalArgs, ProgressMode, SigningAlg};
 use crate::error::{Error, Result};
 use crate::http::Secret;
+use crate::profile::LoadedProfile;
 
 /// The environment variable that may hold a bearer token.
 pub const TOKEN_ENV: &str = "GROUP_EXPORT_TOKEN";
@@ -44,7 +45,7 @@ pub struct Settings {
 }
 
 impl Settings {
-    pub fn from_args(args: &GlobalArgs) -> Result<Settings> {
+    pub fn from_args(args: &GlobalArgs, profile: &LoadedProfile) -> Result<Settings> {
         let base_url = args
             .base_url
             .as_deref()
@@ -62,12 +63,16 @@ impl Settings {
             (false, 1) => Verbosity::Verbose,
             (false, _) => Verbosity::Debug,
         };
-        let token = match (&args.token_file, std::env::var(TOKEN_ENV)) {
+        let env_token = std::env::var(TOKEN_ENV)
+            .ok()
+            .filter(|t| !t.trim().is_empty());
+        let token = match (
+            &args.token_file,
+            env_token.or_else(|| profile.secret("token")),
+        ) {
             (Some(path), _) => Some(read_secret_file(path, "token")?),
-            (None, Ok(token)) if !token.trim().is_empty() => {
-                Some(Secret::new(token.trim().to_string()))
-            }
-            _ => None,
+            (None, Some(token)) => Some(Secret::new(token.trim().to_string())),
+            (None, None) => None,
         };
         let progress = match (verbosity, args.progress) {
             (Verbosity::Quiet, _) => ProgressMode::None,
@@ -85,6 +90,7 @@ impl Settings {
             auth: AuthOptions {
                 client_id: args.client_id.clone(),
                 client_secret_file: args.client_secret_file.clone(),
+                client_secret: profile.secret("client_secret").map(Secret::new),
                 client_auth_post: args.client_auth == ClientAuth::Post,
                 private_key: args.private_key.clone(),
                 kid: args.kid.clone(),

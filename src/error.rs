@@ -9,6 +9,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The command line itself (clap prints it: usage errors, --help, --version).
+    #[error("{0}")]
+    Clap(clap::Error),
+
     /// Arguments that clap accepted but that make no sense (bad URL, bad `--param`, …).
     #[error("{0}")]
     Usage(String),

@@ -27,6 +27,8 @@ pub enum Code {
 pub fn code(error: &Error) -> Code {
     match error {
         Error::Usage(_) => Code::Usage,
+        Error::Clap(e) if e.exit_code() == 0 => Code::Success,
+        Error::Clap(_) => Code::Usage,
         Error::Network { .. } => Code::TryAgainLater,
         Error::Auth(_)
         | Error::Server {
@@ -69,6 +71,11 @@ fn hint(error: &Error) -> Option<&'static str> {
 /// Prints the error on stderr (unless it is a quiet one) and returns its exit code.
 pub fn report(error: &Error) -> ExitCode {
     let code = code(error);
+    if let Error::Clap(clap_error) = error {
+        // clap formats its own messages (and --help, --version) on the right stream.
+        let _ = clap_error.print();
+        return ExitCode::from(code as u8);
+    }
     if code != Code::Success {
         eprintln!("group-export: error: {error}");
         if let Some(hint) = hint(error) {

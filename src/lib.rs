@@ -16,6 +16,7 @@ pub mod http;
 pub mod mock;
 pub mod ndjson;
 pub mod output;
+pub mod profile;
 pub mod report;
 pub mod sink;
 pub mod text;
@@ -30,8 +31,13 @@ use error::{Error, Result};
 use groups::{Pages, SearchQuery};
 
 /// Runs one command line to completion.
-pub fn run(cli: Cli) -> Result<()> {
-    let settings = Settings::from_args(&cli.global)?;
+pub fn run(invocation: profile::Invocation) -> Result<()> {
+    let profile::Invocation {
+        cli,
+        profile,
+        resolved,
+    } = invocation;
+    let settings = Settings::from_args(&cli.global, &profile)?;
     init_logging(settings.verbosity);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -40,10 +46,14 @@ pub fn run(cli: Cli) -> Result<()> {
             path: "<tokio runtime>".into(),
             source: e,
         })?;
-    runtime.block_on(run_command(cli.command, settings))
+    runtime.block_on(run_command(cli.command, settings, resolved))
 }
 
-async fn run_command(command: Command, settings: Settings) -> Result<()> {
+async fn run_command(
+    command: Command,
+    settings: Settings,
+    resolved: Vec<profile::Resolved>,
+) -> Result<()> {
     let export_context = || export::Context::new(&settings);
     match command {
         Command::Groups(command) => run_groups(command, &settings).await,
@@ -63,6 +73,16 @@ async fn run_command(command: Command, settings: Settings) -> Result<()> {
         Command::Cancel(target) => export::cancel_command(&export_context()?, target).await,
         Command::Demo { out } => demo(settings, out).await,
         Command::MockServer(args) => serve_mock(args).await,
+        Command::Config(cli::ConfigCommand::Show { format }) => {
+            output::config(&mut std::io::stdout().lock(), &resolved, format).map_err(Error::stdout)
+        }
+        Command::Man => {
+            let mut out = std::io::stdout().lock();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .and_then(|()| out.flush())
+                .map_err(Error::stdout)
+        }
         Command::Completions { shell } => {
             let mut out = std::io::stdout().lock();
             clap_complete::generate(shell, &mut Cli::command(), "group-export", &mut out);

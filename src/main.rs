@@ -2,12 +2,11 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use group_export::{cli::Cli, exit};
+use group_export::{exit, profile};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match group_export::run(cli) {
+    let args = std::env::args_os().collect();
+    match profile::parse(args).and_then(group_export::run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => exit::report(&error),
     }

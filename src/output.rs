@@ -148,6 +148,23 @@ pub fn members(out: &mut impl Write, resource: &Value, format: ListFormat) -> io
     }
 }
 
+/// Prints the settings in effect (`config show`).
+pub fn config(
+    out: &mut impl Write,
+    resolved: &[crate::profile::Resolved],
+    format: crate::cli::SummaryFormat,
+) -> io::Result<()> {
+    if format == crate::cli::SummaryFormat::Json {
+        return pretty(out, &serde_json::to_value(resolved).unwrap_or_default());
+    }
+    let mut table = Table::new(&["SETTING", "VALUE", "FROM"]);
+    for setting in resolved {
+        let value = setting.value.clone().unwrap_or_else(|| "-".into());
+        table.row(vec![setting.key.clone(), value, setting.source.clone()]);
+    }
+    table.write(out)
+}
+
 fn pretty(out: &mut impl Write, value: &Value) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value)?;
     out.write_all(b"\n")

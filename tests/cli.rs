@@ -37,6 +37,26 @@ fn committed_completions_are_up_to_date() {
     }
 }
 
+/// Fails when the committed man page is stale (regenerated like the completions).
+#[test]
+fn committed_man_page_is_up_to_date() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions/group-export.1");
+    let mut cmd = group_export("");
+    cmd.arg("man");
+    let (code, generated, stderr) = run(cmd);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(generated.contains(".TH group-export"), "roff output");
+    if std::env::var_os("UPDATE_COMPLETIONS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "{} is stale: run `UPDATE_COMPLETIONS=1 cargo test --test cli`",
+        path.display()
+    );
+}
+
 #[test]
 fn help_lists_exit_codes_and_examples() {
     let mut cmd = group_export("");

@@ -48,6 +48,8 @@ pub enum Credentials {
 pub struct AuthOptions {
     pub client_id: Option<String>,
     pub client_secret_file: Option<PathBuf>,
+    /// A client secret written inline in the profile (discouraged; files are better).
+    pub client_secret: Option<Secret>,
     pub client_auth_post: bool,
     pub private_key: Option<PathBuf>,
     pub kid: Option<String>,
@@ -297,12 +299,11 @@ impl AuthOptions {
                 "{what}: choose one way to authenticate"
             )))
         };
-        match (
-            static_token,
-            &self.client_id,
-            &self.client_secret_file,
-            &self.private_key,
-        ) {
+        let secret = match (&self.client_secret_file, &self.client_secret) {
+            (Some(file), _) => Some(crate::config::read_secret_file(file, "client secret")?),
+            (None, inline) => inline.clone(),
+        };
+        match (static_token, &self.client_id, secret, &self.private_key) {
             (None, None, None, None) => Ok(None),
             (Some(token), None, None, None) => Ok(Some(Credentials::Static(token))),
             (Some(_), ..) => conflict("a bearer token and client credentials were both given"),
@@ -315,9 +316,9 @@ impl AuthOptions {
             (None, Some(_), None, None) => Err(Error::usage(
                 "--client-id needs --client-secret-file or --private-key",
             )),
-            (None, Some(id), Some(file), None) => Ok(Some(Credentials::ClientSecret {
+            (None, Some(id), Some(secret), None) => Ok(Some(Credentials::ClientSecret {
                 client_id: id.clone(),
-                secret: crate::config::read_secret_file(file, "client secret")?,
+                secret,
                 basic: !self.client_auth_post,
             })),
             (None, Some(id), None, Some(key)) => Ok(Some(Credentials::PrivateKey {
