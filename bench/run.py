@@ -548,9 +548,13 @@ def command_for(tool: str, server: str, parallel: int, binary: Path, manifest_pa
     return cmd
 
 
+OUTPUT_NAME = re.compile(r"[A-Z][A-Za-z0-9]*\.[0-9]{3,}\.ndjson")
+
+
 def check_output(out: Path, meta: dict, check: bool) -> tuple[bool, str]:
     expected = {e["name"]: e for e in meta["files"]}
-    present = {p.name for p in out.glob("*.ndjson")}
+    # Output files only: group-export also writes its own files (manifest.json, log.ndjson, …).
+    present = {p.name for p in out.iterdir() if OUTPUT_NAME.fullmatch(p.name)}
     if present != set(expected):
         return False, f"files differ: missing {sorted(set(expected) - present)}, extra {sorted(present - set(expected))}"
     if list(out.glob("*.part")):
@@ -630,6 +634,7 @@ def summarise(runs: list[dict]) -> list[dict]:
                 "user_s_median": round(statistics.median(r["user_s"] or 0 for r in good), 3),
                 "sys_s_median": round(statistics.median(r["sys_s"] or 0 for r in good), 3),
                 "peak_rss_mib": round(max(r["max_rss_kib"] or 0 for r in good) / 1024, 1),
+                "voluntary_cs_median": statistics.median(r["voluntary_cs"] or 0 for r in good),
                 "server_cpu_s_per_gb_median": round(
                     statistics.median(r["server_cpu_s_per_gb"] for r in good), 2),
             })
@@ -726,15 +731,15 @@ def main() -> int:
     p = argparse.ArgumentParser(
         description="Benchmark group-export downloads against curl, over loopback (nginx and the mock server).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--size", type=parse_size, default=parse_size("1GiB"),
+    p.add_argument("--size", type=parse_size, default="1GiB",
                    help="export size: 50MiB, 1GiB, 1G (binary) or 5GB (decimal)")
     p.add_argument("--reps", type=int, default=3, help="timed repetitions of every measurement")
     p.add_argument("--warmup", type=int, default=1, help="untimed rounds before the timed ones")
-    p.add_argument("--parallel", type=lambda s: [int(x) for x in parse_list(s)], default=[1, 4],
+    p.add_argument("--parallel", type=lambda s: [int(x) for x in parse_list(s)], default="1,4",
                    help="comma-separated --parallel values (curl: 1 = sequential, N = --parallel-max N)")
-    p.add_argument("--servers", type=lambda s: parse_list(s, SERVERS), default=list(SERVERS),
+    p.add_argument("--servers", type=lambda s: parse_list(s, SERVERS), default="nginx,mock",
                    help="nginx (static files, the fair comparison) and/or mock (the bundled server; gzip)")
-    p.add_argument("--tools", type=lambda s: parse_list(s, TOOLS), default=list(TOOLS),
+    p.add_argument("--tools", type=lambda s: parse_list(s, TOOLS), default="curl,verify,noverify",
                    help="curl, verify (group-export download), noverify (--no-verify)")
     p.add_argument("--files", type=int, default=8,
                    help="number of Observation files (the big ones); 4 small files of other types come with them")
@@ -842,6 +847,8 @@ def main() -> int:
         "git": {"commit": commit, "dirty": dirty},
         "binary": str(binary),
         "group_export_version": version,
+        "binary_sha256": sha256_only(binary),
+        "binary_mtime": dt.datetime.fromtimestamp(binary.stat().st_mtime, dt.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine_info(tools) | {"loadavg_end": [round(x, 2) for x in os.getloadavg()]},
         "config": {"size_requested": args.size, "reps": args.reps, "warmup": args.warmup,
                    "parallel": args.parallel, "servers": args.servers, "tools": args.tools,

@@ -432,6 +432,15 @@ complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l retry-after-secs -d 'Seconds sent in `Retry-After` while an export runs or when throttling' -r
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l requires-access-token -d 'The manifest\'s `requiresAccessToken`' -r -f -a "true\t''
 false\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l token-lifetime-secs -d 'Seconds an issued access token stays valid (`expires_in`)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l registered-client-id -d 'The `client_id` of the client registered with the server' -r
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l registered-secret-file -d 'Read the registered client\'s secret from FILE (first line), allowing `client_secret_basic` and `client_secret_post`' -r
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l registered-public-key -d 'Register the PEM public key in FILE for `private_key_jwt` (repeatable)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l smart-configuration -d 'Serve `[base]/.well-known/smart-configuration` (false: 404, for discovery failures)' -r -f -a "true\t''
+false\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l range-support -d 'Honour `Range` (and `If-Range`) on export files; false: always 200 with the whole file' -r -f -a "true\t''
+false\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l fault -d 'Inject a fault; repeatable. SPEC is TARGET:KIND[,OPTION…]' -r
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
@@ -457,6 +466,8 @@ none\t'nothing but warnings and errors'"
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l retry-after-http-date -d 'Send `Retry-After` as an HTTP-date that many seconds ahead instead of as seconds'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l error-file -d 'Add an `error[]` file of OperationOutcome warnings to every manifest'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l lie-about-count -d 'Report one resource more than the truth in the first output file\'s `count`'
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l require-auth -d 'Require `Authorization: Bearer` with a token from `/auth/token`'
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l redirect-files -d 'Answer file URLs with `307` to a second listener on another port that serves the same bytes without a token (like pre-signed storage URLs)'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -s h -l help -d 'Print help (see more with \'--help\')'

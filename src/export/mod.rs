@@ -632,7 +632,7 @@ async fn download_and_report(
     }
 
     if summary.errors.resources == 0 {
-        record_complete_export(ctx, dir, job)?;
+        record_complete_export(ctx, dir, job);
     } else {
         report_server_errors(dir.root(), &downloads.tasks);
         return Err(Error::ServerReportedErrors(format!(
@@ -644,19 +644,29 @@ async fn download_and_report(
     Ok(())
 }
 
-/// Remembers a complete, verified export for a later `--since auto`.
-fn record_complete_export(ctx: &Context, dir: &JobDir, job: &Job) -> Result<()> {
+/// Remembers a complete, verified export for a later `--since auto`. The data is complete
+/// whether or not this works, so a failure is a warning (the next `--since auto` run is
+/// then a full export), and silent for users who never asked for `--since auto`.
+fn record_complete_export(ctx: &Context, dir: &JobDir, job: &Job) {
     let (Some(request), Some(base), Some(manifest)) = (&job.request, &job.base_url, &job.manifest)
     else {
-        return Ok(());
+        return;
     };
-    let store = incremental::StateStore::new(ctx.state_dir.as_deref())?;
-    store.record(&incremental::LastExport {
-        key: incremental::RequestKey::new(base, request),
-        transaction_time: manifest.transaction_time.clone(),
-        completed_at: jiff::Timestamp::now().to_string(),
-        output_dir: dir.root().display().to_string(),
-    })
+    let recorded = incremental::StateStore::new(ctx.state_dir.as_deref()).and_then(|store| {
+        store.record(&incremental::LastExport {
+            key: incremental::RequestKey::new(base, request),
+            transaction_time: manifest.transaction_time.clone(),
+            completed_at: jiff::Timestamp::now().to_string(),
+            output_dir: dir.root().display().to_string(),
+        })
+    });
+    match recorded {
+        Err(error) if request.since_auto => {
+            tracing::warn!("could not record this export for --since auto: {error}");
+        }
+        Err(error) => tracing::debug!("not recorded for --since auto: {error}"),
+        Ok(()) => {}
+    }
 }
 
 async fn delete_server_job(client: &Client, url: &Url, what: &str) -> Result<()> {

@@ -1,10 +1,17 @@
 //! `MockConfig`: every knob of the mock server, as clap flags and as plain fields for tests.
+//! Its `Debug` never shows the client secret.
+
+use std::fmt;
+
+use clap::ArgAction;
+
+use super::faults::Fault;
 
 /// Settings of the bundled mock FHIR Bulk Data server.
 ///
 /// The synthetic data is a pure function of these settings: the same flags always serve the
 /// same groups, patients and export files.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Clone, clap::Args)]
 pub struct MockConfig {
     /// Tenant id in the base path (`/provider/system-access/v2/{tenant}`)
     #[arg(long, default_value = "demo-tenant")]
@@ -47,7 +54,7 @@ pub struct MockConfig {
     pub retry_after_http_date: bool,
 
     /// The manifest's `requiresAccessToken`
-    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    #[arg(long, default_value_t = true, action = ArgAction::Set)]
     pub requires_access_token: bool,
 
     /// Add an `error[]` file of OperationOutcome warnings to every manifest
@@ -59,6 +66,94 @@ pub struct MockConfig {
     /// For testing that a client verifies counts.
     #[arg(long)]
     pub lie_about_count: bool,
+
+    /// Require `Authorization: Bearer` with a token from `/auth/token`
+    ///
+    /// On every FHIR route but `metadata` and `.well-known/smart-configuration`, on the status
+    /// URL and the kick-off, and on export files when the manifest says `requiresAccessToken`.
+    #[arg(long)]
+    pub require_auth: bool,
+
+    /// Seconds an issued access token stays valid (`expires_in`)
+    #[arg(long, default_value_t = 300)]
+    pub token_lifetime_secs: u64,
+
+    // The ids and flags of the registered client say `registered`: the client's own global
+    // flags (`--client-id`, `--client-secret-file`) reach this subcommand too.
+    /// The `client_id` of the client registered with the server
+    #[arg(
+        id = "registered_client_id",
+        long = "registered-client-id",
+        value_name = "ID",
+        default_value = "demo-client"
+    )]
+    pub client_id: String,
+
+    /// Read the registered client's secret from FILE (first line), allowing
+    /// `client_secret_basic` and `client_secret_post`
+    #[arg(
+        id = "registered_secret",
+        long = "registered-secret-file",
+        value_name = "FILE",
+        value_parser = read_secret
+    )]
+    pub client_secret: Option<String>,
+
+    /// Register the PEM public key in FILE for `private_key_jwt` (repeatable)
+    ///
+    /// An RSA key verifies RS384 assertions, an EC P-384 key ES384. The built-in test keys of
+    /// `fixtures/auth/` are always registered as well.
+    #[arg(
+        id = "registered_public_keys",
+        long = "registered-public-key",
+        value_name = "FILE",
+        value_parser = read_public_key
+    )]
+    pub client_public_keys: Vec<String>,
+
+    /// Serve `[base]/.well-known/smart-configuration` (false: 404, for discovery failures)
+    #[arg(long, default_value_t = true, action = ArgAction::Set)]
+    pub smart_configuration: bool,
+
+    /// Answer file URLs with `307` to a second listener on another port that serves the same
+    /// bytes without a token (like pre-signed storage URLs)
+    #[arg(long)]
+    pub redirect_files: bool,
+
+    /// Honour `Range` (and `If-Range`) on export files; false: always 200 with the whole file
+    #[arg(long, default_value_t = true, action = ArgAction::Set)]
+    pub range_support: bool,
+
+    /// Inject a fault; repeatable. SPEC is TARGET:KIND[,OPTION…]
+    ///
+    /// TARGET  kickoff | status (GET of the status URL) | file | file[MATCH]
+    ///         MATCH: a resource type or a fragment of the file name (e.g. Patient-2)
+    /// KIND    one-shot faults, fired `times` times:
+    ///           CODE                 an HTTP status (400-599) with an OperationOutcome
+    ///           drop=BYTES           file: the connection breaks after BYTES body bytes
+    ///           gzip-cut[=BYTES]     file, gzip responses: the compressed body ends cleanly
+    ///                                but BYTES (default 16) short, so it cannot be decoded
+    ///           slow=BYTES           file: the body is sent at BYTES per second
+    ///         content faults, permanent for the server (counts include the extra line):
+    ///           invalid-json         file: a line that is not JSON after the first line
+    ///           wrong-type           file: a line of another resourceType after the first
+    ///           huge-line[=BYTES]    file: a valid resource line of BYTES (default 50M)
+    /// OPTION  times=N|always         how often a one-shot fault fires (default 1)
+    ///         skip=N                 let N matching requests pass first (default 0);
+    ///                                each fault counts the requests it matches on its
+    ///                                own, and when several statuses fire at once the
+    ///                                first --fault answers
+    ///         retry-after=SECS       CODE: send Retry-After in seconds
+    ///         retry-after-date=SECS  CODE: send Retry-After as an HTTP-date SECS ahead
+    ///         outcome=ISSUE          CODE: the issue code (default by status: 404
+    ///                                not-found, 410 deleted, 429 throttled, 500
+    ///                                exception, 502-504 transient, else processing)
+    /// BYTES   a number, optionally with K (1024) or M (1024²)
+    ///
+    /// Examples: status:503,retry-after=2  kickoff:429,times=3  file[Patient]:drop=1000
+    ///           status:500,outcome=processing  file:410,skip=1  file[Observation]:slow=4K
+    #[arg(long = "fault", value_name = "SPEC", verbatim_doc_comment)]
+    pub faults: Vec<Fault>,
 }
 
 impl Default for MockConfig {
@@ -77,8 +172,88 @@ impl Default for MockConfig {
             requires_access_token: true,
             error_file: false,
             lie_about_count: false,
+            require_auth: false,
+            token_lifetime_secs: 300,
+            client_id: "demo-client".into(),
+            client_secret: None,
+            client_public_keys: Vec::new(),
+            smart_configuration: true,
+            redirect_files: false,
+            range_support: true,
+            faults: Vec::new(),
         }
     }
+}
+
+impl fmt::Debug for MockConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Destructured without `..`, so that a new field cannot be forgotten here.
+        let MockConfig {
+            tenant,
+            seed,
+            groups,
+            members,
+            large_group_members,
+            observations_per_patient,
+            max_resources_per_file,
+            polls_before_complete,
+            retry_after_secs,
+            retry_after_http_date,
+            requires_access_token,
+            error_file,
+            lie_about_count,
+            require_auth,
+            token_lifetime_secs,
+            client_id,
+            client_secret,
+            client_public_keys,
+            smart_configuration,
+            redirect_files,
+            range_support,
+            faults,
+        } = self;
+        f.debug_struct("MockConfig")
+            .field("tenant", tenant)
+            .field("seed", seed)
+            .field("groups", groups)
+            .field("members", members)
+            .field("large_group_members", large_group_members)
+            .field("observations_per_patient", observations_per_patient)
+            .field("max_resources_per_file", max_resources_per_file)
+            .field("polls_before_complete", polls_before_complete)
+            .field("retry_after_secs", retry_after_secs)
+            .field("retry_after_http_date", retry_after_http_date)
+            .field("requires_access_token", requires_access_token)
+            .field("error_file", error_file)
+            .field("lie_about_count", lie_about_count)
+            .field("require_auth", require_auth)
+            .field("token_lifetime_secs", token_lifetime_secs)
+            .field("client_id", client_id)
+            .field("client_secret", &client_secret.as_ref().map(|_| "***"))
+            .field("client_public_keys", &client_public_keys.len())
+            .field("smart_configuration", smart_configuration)
+            .field("redirect_files", redirect_files)
+            .field("range_support", range_support)
+            .field("faults", faults)
+            .finish()
+    }
+}
+
+/// `--registered-secret-file`: the file's first line, trimmed.
+fn read_secret(path: &str) -> Result<String, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let secret = text.lines().next().unwrap_or_default().trim();
+    if secret.is_empty() {
+        return Err(format!("{path} holds no secret on its first line"));
+    }
+    Ok(secret.to_string())
+}
+
+/// `--registered-public-key`: the PEM text, once it parses as an RSA or EC public key.
+fn read_public_key(path: &str) -> Result<String, String> {
+    let pem = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    super::auth::PublicKey::parse(&pem).map_err(|e| format!("{path}: {e}"))?;
+    Ok(pem)
 }
 
 #[cfg(test)]
@@ -99,10 +274,72 @@ mod tests {
         let from_flags = format!("{:?}", parsed.mock);
         assert_eq!(from_flags, format!("{:?}", MockConfig::default()));
         let matches = <Cli as clap::CommandFactory>::command()
-            .try_get_matches_from(["mock", "--requires-access-token", "false", "--seed", "7"])
+            .try_get_matches_from([
+                "mock",
+                "--requires-access-token",
+                "false",
+                "--seed",
+                "7",
+                "--require-auth",
+                "--smart-configuration",
+                "false",
+                "--range-support=false",
+                "--registered-client-id",
+                "other",
+                "--fault",
+                "status:503,retry-after=2",
+                "--fault",
+                "file[Patient]:drop=1K",
+            ])
             .expect("flags parse");
         let config = MockConfig::from_arg_matches(&matches).expect("config from flags");
         assert!(!config.requires_access_token);
         assert_eq!(config.seed, 7);
+        assert!(config.require_auth && !config.smart_configuration && !config.range_support);
+        assert_eq!(config.client_id, "other");
+        assert_eq!(config.faults.len(), 2);
+    }
+
+    #[test]
+    fn flags_leave_room_for_the_clients_global_auth_flags() {
+        let global =
+            |id: &'static str, long: &'static str| clap::Arg::new(id).long(long).global(true);
+        clap::Command::new("group-export")
+            .arg(global("client_id", "client-id"))
+            .arg(global("client_secret_file", "client-secret-file"))
+            .subcommand(<MockConfig as clap::Args>::augment_args(
+                clap::Command::new("mock-server"),
+            ))
+            .debug_assert();
+    }
+
+    #[test]
+    fn key_and_secret_files_are_read_and_the_secret_never_shown() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, "s3cr3t-value\n").expect("write");
+        let key = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/auth/es384-public.pem"
+        );
+        let matches = <Cli as clap::CommandFactory>::command()
+            .try_get_matches_from([
+                "mock".as_ref(),
+                "--registered-secret-file".as_ref(),
+                secret.as_os_str(),
+                "--registered-public-key".as_ref(),
+                key.as_ref(),
+            ])
+            .expect("flags parse");
+        let config = MockConfig::from_arg_matches(&matches).expect("config from flags");
+        assert_eq!(config.client_secret.as_deref(), Some("s3cr3t-value"));
+        assert_eq!(config.client_public_keys.len(), 1);
+        assert!(!format!("{config:?}").contains("s3cr3t"));
+        let not_a_key = <Cli as clap::CommandFactory>::command().try_get_matches_from([
+            "mock".as_ref(),
+            "--registered-public-key".as_ref(),
+            secret.as_os_str(),
+        ]);
+        assert!(not_a_key.is_err());
     }
 }

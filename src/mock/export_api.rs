@@ -1,23 +1,24 @@
-//! Handlers of the Bulk Data Group export: kick-off (GET and POST `Group/{id}/$export`),
-//! status polling and DELETE under the separate `export-status` prefix, and the file
-//! downloads (`Binary/{file}/$export-download`).
+//! Handlers of the Bulk Data Group export: kick-off (GET and POST `Group/{id}/$export`), and
+//! status polling and DELETE under the separate `export-status` prefix. The files are served
+//! by `files.rs`.
 
 use std::time::{Duration, SystemTime};
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::MockConfig;
 use super::export_params::{ExportRequest, Prefer, RawParam, from_body, from_query};
+use super::faults::Request;
 use super::fhir_api::active_group;
-use super::jobs::{Content, Job};
-use super::ndjson::{Lines, Patients, Selection};
+use super::jobs::Job;
+use super::ndjson::{Patients, Selection};
 use super::outcome::{MockError, fhir_json};
 use super::routes::{AppState, status_path};
 use super::search::parse_query;
-use crate::fhir::{FHIR_NDJSON, OperationOutcome};
+use crate::fhir::OperationOutcome;
 
 /// `Retry-After` as configured: seconds, or an HTTP-date that far ahead.
 fn retry_after(config: &MockConfig) -> HeaderValue {
@@ -64,6 +65,7 @@ fn kickoff(
     params: Result<Vec<RawParam>, MockError>,
     post: bool,
 ) -> Result<Response, MockError> {
+    state.faults.fire(&Request::Kickoff)?;
     let config = &state.config;
     let prefer = Prefer::from_headers(headers);
     if !prefer.respond_async {
@@ -140,6 +142,7 @@ pub async fn status(
     headers: HeaderMap,
     Path(job_id): Path<String>,
 ) -> Result<Response, MockError> {
+    state.faults.fire(&Request::Status)?;
     let job = state
         .jobs
         .get(&job_id)
@@ -183,102 +186,5 @@ pub async fn delete_job(
         Ok(StatusCode::ACCEPTED)
     } else {
         Err(unknown_job(&job_id))
-    }
-}
-
-/// The job id in a file name `export-{job}-{Type}-{n}`.
-fn job_of_file(name: &str) -> Option<&str> {
-    let mut parts = name.strip_prefix("export-")?.rsplitn(3, '-');
-    parts.next()?.parse::<u32>().ok()?;
-    parts.next()?;
-    parts.next()
-}
-
-fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|coding| {
-            let mut parts = coding.split(';').map(str::trim);
-            parts.next() == Some("gzip") && parts.all(|p| p.replace(' ', "") != "q=0")
-        })
-}
-
-/// `GET Binary/{file}/$export-download`: the NDJSON, streamed from the generator. Without
-/// gzip the `Content-Length` comes from a counting pass, cached per file.
-pub async fn download(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(file): Path<String>,
-) -> Result<Response, MockError> {
-    let not_found = || MockError::not_found(format!("Binary/{file} does not exist"));
-    let job = job_of_file(&file)
-        .and_then(|id| state.jobs.get(id))
-        .filter(|job| job.is_complete())
-        .ok_or_else(not_found)?;
-    let files = job.files(&state.config).await?;
-    let export = files
-        .iter()
-        .find(|f| f.name == file)
-        .ok_or_else(not_found)?;
-    let body = match &export.content {
-        Content::Text(text) => Body::from(text.clone()),
-        Content::Resources(part) => {
-            Body::from_stream(Lines::new(job.selection.clone(), part).into_stream())
-        }
-    };
-    let mut response = (
-        [(header::CONTENT_TYPE, HeaderValue::from_static(FHIR_NDJSON))],
-        body,
-    )
-        .into_response();
-    if !accepts_gzip(&headers) {
-        let length = match (export.known_length(), &export.content) {
-            (Some(length), _) => length,
-            (None, Content::Resources(part)) => {
-                let lines = Lines::new(job.selection.clone(), part);
-                let length = tokio::task::spawn_blocking(move || lines.byte_length())
-                    .await
-                    .map_err(|e| MockError::internal(format!("cannot size the file: {e}")))?;
-                export.set_length(length);
-                length
-            }
-            (None, Content::Text(text)) => text.len() as u64,
-        };
-        response
-            .headers_mut()
-            .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-    }
-    Ok(response)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn file_names_give_their_job() {
-        let job = "550e8400-e29b-41d4-a716-446655440000";
-        assert_eq!(job_of_file(&format!("export-{job}-Patient-1")), Some(job));
-        assert_eq!(job_of_file(&format!("export-{job}-Patient-x")), None);
-        assert_eq!(job_of_file("other"), None);
-    }
-
-    #[test]
-    fn gzip_only_when_accepted() {
-        let mut headers = HeaderMap::new();
-        assert!(!accepts_gzip(&headers));
-        headers.insert(
-            header::ACCEPT_ENCODING,
-            HeaderValue::from_static("br, gzip"),
-        );
-        assert!(accepts_gzip(&headers));
-        headers.insert(
-            header::ACCEPT_ENCODING,
-            HeaderValue::from_static("gzip;q=0"),
-        );
-        assert!(!accepts_gzip(&headers));
     }
 }

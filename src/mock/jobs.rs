@@ -1,5 +1,6 @@
 //! Export jobs in memory: creating one (at most one running job per group), counting status
-//! polls, planning the files once the job completes, and the completion manifest.
+//! polls, planning the files once the job completes (with the content faults that apply to
+//! each), and the completion manifest.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -9,12 +10,15 @@ use bytes::Bytes;
 use tokio::sync::OnceCell;
 
 use super::MockConfig;
-use super::ndjson::{Part, Selection, deletions, warnings};
+use super::faults::{Fault, tampering};
+use super::file_body::{FileBody, Source, Tamper, tampered_length};
+use super::ndjson::{Lines, Part, Selection, deletions, warnings};
 use super::outcome::MockError;
+use super::rng::hash_str;
 use crate::fhir::{Manifest, ManifestFile};
 
 /// What an export file holds.
-pub enum Content {
+enum Content {
     Resources(Part),
     /// Small generated NDJSON (the error and deleted files).
     Text(Bytes),
@@ -34,23 +38,50 @@ pub struct ExportFile {
     pub name: String,
     role: Role,
     type_name: &'static str,
+    /// Lines, the spliced ones included.
     count: u64,
-    pub content: Content,
-    length: OnceLock<u64>,
+    content: Content,
+    tampers: Vec<Tamper>,
+    /// The length of the generated lines, once counted.
+    lines_length: OnceLock<u64>,
 }
 
 impl ExportFile {
-    /// The cached byte length, if known.
-    pub fn known_length(&self) -> Option<u64> {
-        match &self.content {
-            Content::Text(text) => Some(text.len() as u64),
-            Content::Resources(_) => self.length.get().copied(),
+    /// The file's bytes as served.
+    pub fn body(&self, selection: &Arc<Selection>) -> FileBody {
+        let source = match &self.content {
+            Content::Resources(part) => Source::Lines(Lines::new(Arc::clone(selection), part)),
+            Content::Text(text) => Source::Text(text.clone()),
+        };
+        FileBody {
+            source,
+            type_name: self.type_name,
+            tampers: self.tampers.clone(),
         }
     }
 
-    /// Remembers the byte length found by a counting pass.
-    pub fn set_length(&self, length: u64) {
-        let _ = self.length.set(length);
+    /// The exact length in bytes. Generated lines are counted once, off the async threads.
+    pub async fn length(&self, selection: &Arc<Selection>) -> Result<u64, MockError> {
+        let own = match &self.content {
+            Content::Text(text) => text.len() as u64,
+            Content::Resources(part) => match self.lines_length.get() {
+                Some(&length) => length,
+                None => {
+                    let lines = Lines::new(Arc::clone(selection), part);
+                    let length = tokio::task::spawn_blocking(move || lines.byte_length())
+                        .await
+                        .map_err(|e| MockError::internal(format!("cannot size the file: {e}")))?;
+                    *self.lines_length.get_or_init(|| length)
+                }
+            },
+        };
+        Ok(own + tampered_length(self.type_name, &self.tampers))
+    }
+
+    /// A strong validator: the content is a function of the name and the content faults.
+    pub fn etag(&self) -> String {
+        let key = format!("{}|{:?}", self.name, self.tampers);
+        format!("\"{:016x}\"", hash_str(0, &key))
     }
 }
 
@@ -121,11 +152,12 @@ impl Job {
     pub async fn files(self: &Arc<Self>, config: &MockConfig) -> Result<&[ExportFile], MockError> {
         let max = config.max_resources_per_file;
         let error_file = config.error_file;
+        let faults = config.faults.clone();
         let files = self
             .files
             .get_or_try_init(|| async {
                 let job = Arc::clone(self);
-                tokio::task::spawn_blocking(move || job.plan(max, error_file))
+                tokio::task::spawn_blocking(move || job.plan(max, error_file, &faults))
                     .await
                     .map_err(|e| MockError::internal(format!("planning the export failed: {e}")))
             })
@@ -133,18 +165,21 @@ impl Job {
         Ok(files)
     }
 
-    fn plan(&self, max: u64, error_file: bool) -> Vec<ExportFile> {
+    fn plan(&self, max: u64, error_file: bool, faults: &[Fault]) -> Vec<ExportFile> {
         let mut numbers: HashMap<&'static str, u32> = HashMap::new();
-        let mut file = |role, type_name: &'static str, count, content| {
+        let mut file = |role, type_name: &'static str, count: u64, content| {
             let n = numbers.entry(type_name).or_default();
             *n += 1;
+            let name = format!("export-{}-{type_name}-{n}", self.id);
+            let tampers = tampering(faults, &name, type_name);
             ExportFile {
-                name: format!("export-{}-{type_name}-{n}", self.id),
+                count: count + tampers.len() as u64,
+                name,
                 role,
                 type_name,
-                count,
                 content,
-                length: OnceLock::new(),
+                tampers,
+                lines_length: OnceLock::new(),
             }
         };
         let mut files: Vec<ExportFile> = self

@@ -3,15 +3,24 @@
 //! synthetic data. Start it in-process with [`MockServer::start`] (async) or
 //! [`BackgroundMock::start`] (its own thread), or from the CLI as `group-export mock-server`.
 //!
+//! It can also require SMART Backend Services tokens (`auth`, `auth_api`), send files from a
+//! second listener on another port (`redirect_files`), and inject deterministic faults
+//! (`faults`, `shaping`, content changes in `file_body`) for a client's retry and resume tests.
+//!
 //! It depends on `crate::fhir` only, never on client code, so it cannot agree with the client
 //! by sharing its mistakes.
 
+mod auth;
+mod auth_api;
 mod capability;
 mod catalogue;
 mod config;
 mod export_api;
 mod export_params;
+mod faults;
 mod fhir_api;
+mod file_body;
+mod files;
 mod jobs;
 mod json;
 mod ndjson;
@@ -21,19 +30,24 @@ mod resources;
 mod rng;
 mod routes;
 mod search;
+mod shaping;
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
+use futures::FutureExt;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 pub use config::MockConfig;
+pub use faults::Fault;
 pub use record::RecordedRequest;
 
+use auth::Auth;
 use catalogue::Catalogue;
+use faults::FaultBook;
 use record::Recorder;
 use routes::{AppState, base_path};
 
@@ -42,9 +56,16 @@ use routes::{AppState, base_path};
 pub struct MockServer {
     local: SocketAddr,
     tenant: String,
-    recorder: Recorder,
+    hooks: Hooks,
     stop: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<io::Result<()>>,
+}
+
+/// What tests reach into a running server for.
+#[derive(Clone)]
+struct Hooks {
+    recorder: Recorder,
+    auth: Arc<Auth>,
 }
 
 impl MockServer {
@@ -65,30 +86,59 @@ impl MockServer {
             ));
         }
         let catalogue = Catalogue::new(&config).map_err(io::Error::other)?;
+        let auth =
+            Auth::new(&config).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let listener = TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
-        let recorder = Recorder::default();
+        let redirect_listener = if config.redirect_files {
+            Some(TcpListener::bind(SocketAddr::new(local.ip(), 0)).await?)
+        } else {
+            None
+        };
+        let hooks = Hooks {
+            recorder: Recorder::default(),
+            auth: Arc::new(auth),
+        };
         let tenant = config.tenant.clone();
         let state = AppState {
+            faults: Arc::new(FaultBook::new(&config.faults)),
             config: Arc::new(config),
             catalogue: Arc::new(catalogue),
             jobs: Arc::default(),
+            auth: Arc::clone(&hooks.auth),
             local,
+            redirect: redirect_listener
+                .as_ref()
+                .map(TcpListener::local_addr)
+                .transpose()?,
         };
-        let app = routes::router(state, recorder.clone());
+        let redirect = redirect_listener.map(|listener| {
+            let app = routes::redirect_router(state.clone(), hooks.recorder.clone());
+            (listener, app)
+        });
+        let app = routes::router(state, hooks.recorder.clone());
         let (stop, stopped) = oneshot::channel::<()>();
+        // A dropped sender stops the servers too.
+        let stopped = stopped.shared();
         let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    // A dropped sender stops the server too.
-                    let _ = stopped.await;
-                })
-                .await
+            let redirect = async {
+                match redirect {
+                    Some((listener, app)) => {
+                        axum::serve(listener, app)
+                            .with_graceful_shutdown(stopped.clone().map(drop))
+                            .await
+                    }
+                    None => Ok(()),
+                }
+            };
+            let main = axum::serve(listener, app).with_graceful_shutdown(stopped.clone().map(drop));
+            let (main, redirect) = tokio::join!(main.into_future(), redirect);
+            main.and(redirect)
         });
         Ok(MockServer {
             local,
             tenant,
-            recorder,
+            hooks,
             stop,
             task,
         })
@@ -109,9 +159,16 @@ impl MockServer {
         self.local
     }
 
-    /// Every request received so far, in order.
+    /// Every request received so far, in order, those of the redirect listener included
+    /// (their paths start with `/redirected/`).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.recorder.snapshot()
+        self.hooks.recorder.snapshot()
+    }
+
+    /// Test hook: every access token issued so far stops working at once (401 "access token
+    /// expired"), as if its lifetime were over.
+    pub fn expire_tokens(&self) {
+        self.hooks.auth.expire_all();
     }
 
     /// Stops accepting connections, lets running requests finish, and waits.
@@ -125,7 +182,7 @@ impl MockServer {
 /// dropped.
 pub struct BackgroundMock {
     base_url: String,
-    recorder: Recorder,
+    hooks: Hooks,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -154,7 +211,7 @@ impl BackgroundMock {
                 let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
                 match MockServer::start(config, addr).await {
                     Ok(server) => {
-                        let _ = ready_tx.send(Ok((server.base_url(), server.recorder.clone())));
+                        let _ = ready_tx.send(Ok((server.base_url(), server.hooks.clone())));
                         let _ = stopped.await;
                         server.shutdown().await;
                     }
@@ -164,14 +221,14 @@ impl BackgroundMock {
                 }
             });
         });
-        let (base_url, recorder) = match ready_rx.recv() {
+        let (base_url, hooks) = match ready_rx.recv() {
             Ok(Ok(ready)) => ready,
             Ok(Err(e)) => panic!("mock server failed to start: {e}"),
             Err(_) => panic!("mock server thread ended before starting"),
         };
         BackgroundMock {
             base_url,
-            recorder,
+            hooks,
             stop: Some(stop),
             thread: Some(thread),
         }
@@ -182,9 +239,14 @@ impl BackgroundMock {
         self.base_url.clone()
     }
 
-    /// Every request received so far, in order.
+    /// Every request received so far, in order (see [`MockServer::requests`]).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.recorder.snapshot()
+        self.hooks.recorder.snapshot()
+    }
+
+    /// Test hook: see [`MockServer::expire_tokens`].
+    pub fn expire_tokens(&self) {
+        self.hooks.auth.expire_all();
     }
 }
 

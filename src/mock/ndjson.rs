@@ -3,12 +3,10 @@
 //! are streamed in chunks straight from the generator, and their byte length comes from a
 //! counting pass over the same generator, so no file is ever held in memory.
 
-use std::convert::Infallible;
 use std::fmt::Write;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use futures::Stream;
 
 use super::catalogue::Members;
 use super::export_params::ExportRequest;
@@ -94,7 +92,7 @@ impl Selection {
 }
 
 /// Bytes per streamed chunk (a little more: whole lines only).
-const CHUNK: usize = 64 * 1024;
+pub const CHUNK: usize = 64 * 1024;
 
 /// The lines of one file, produced on demand.
 pub struct Lines {
@@ -177,13 +175,12 @@ impl Lines {
         }
     }
 
-    /// The file as a stream of chunks (it may be polled again after its end).
-    pub fn into_stream(mut self) -> impl Stream<Item = Result<Bytes, Infallible>> + Send {
-        futures::stream::iter(std::iter::from_fn(move || {
-            let mut chunk = String::with_capacity(CHUNK + 4096);
-            self.fill(&mut chunk, CHUNK);
-            (!chunk.is_empty()).then(|| Ok(Bytes::from(chunk)))
-        }))
+    /// The next chunk: whole lines, at least `target` bytes unless the file ends first (so a
+    /// `target` of 1 gives exactly one line); `None` at the end.
+    pub fn next_chunk(&mut self, target: usize) -> Option<Bytes> {
+        let mut chunk = String::with_capacity(target.min(CHUNK) + 4096);
+        self.fill(&mut chunk, target);
+        (!chunk.is_empty()).then(|| Bytes::from(chunk))
     }
 }
 

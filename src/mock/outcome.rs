@@ -1,7 +1,9 @@
 //! Responses in FHIR form: JSON bodies with `application/fhir+json`, and `MockError`, which
 //! answers every failure with an `OperationOutcome` and the matching status.
 
-use axum::http::{HeaderValue, StatusCode, header};
+use std::borrow::Cow;
+
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::fhir::{FHIR_JSON, OperationOutcome};
@@ -20,19 +22,30 @@ pub fn fhir_json(status: StatusCode, body: String) -> Response {
 #[derive(Debug)]
 pub struct MockError {
     status: StatusCode,
-    code: &'static str,
+    code: Cow<'static, str>,
     diagnostics: String,
-    retry_after: Option<HeaderValue>,
+    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl MockError {
-    fn new(status: StatusCode, code: &'static str, diagnostics: impl Into<String>) -> Self {
+    /// Any status with an OperationOutcome of one `error` issue.
+    pub fn new(
+        status: StatusCode,
+        code: impl Into<Cow<'static, str>>,
+        diagnostics: impl Into<String>,
+    ) -> Self {
         MockError {
             status,
-            code,
+            code: code.into(),
             diagnostics: diagnostics.into(),
-            retry_after: None,
+            headers: Vec::new(),
         }
+    }
+
+    /// Adds a response header.
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
     }
 
     /// 400 `invalid`: a malformed parameter or body.
@@ -66,21 +79,19 @@ impl MockError {
 
     /// 429 `throttled` with a `Retry-After` header.
     pub fn throttled(diagnostics: impl Into<String>, retry_after: HeaderValue) -> Self {
-        MockError {
-            retry_after: Some(retry_after),
-            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "throttled", diagnostics)
-        }
+        Self::new(StatusCode::TOO_MANY_REQUESTS, "throttled", diagnostics)
+            .with_header(header::RETRY_AFTER, retry_after)
     }
 }
 
 impl IntoResponse for MockError {
     fn into_response(self) -> Response {
-        let outcome = OperationOutcome::single("error", self.code, self.diagnostics);
+        let outcome = OperationOutcome::single("error", &self.code, self.diagnostics);
         // An OperationOutcome of plain strings always serialises.
         let body = serde_json::to_string(&outcome).unwrap_or_default();
         let mut response = fhir_json(self.status, body);
-        if let Some(value) = self.retry_after {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
+        for (name, value) in self.headers {
+            response.headers_mut().insert(name, value);
         }
         response
     }

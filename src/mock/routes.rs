@@ -1,22 +1,29 @@
-//! The shared request state and the router: which path and method reach which handler, plus
-//! the OperationOutcome answers for unknown paths (or tenants) and wrong methods.
+//! The shared request state and the routers: which path and method reach which handler,
+//! which routes need a bearer token, the OperationOutcome answers for unknown paths (or
+//! tenants) and wrong methods, and the small router of the redirect listener.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::handler::Handler;
 use axum::http::{HeaderMap, Uri, header};
-use axum::middleware::from_fn_with_state;
-use axum::routing::{get, post};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{MethodRouter, get, post};
 use tower_http::compression::CompressionLayer;
 
 use super::MockConfig;
+use super::auth::Auth;
+use super::auth_api::{self, TOKEN_PATH};
 use super::catalogue::Catalogue;
 use super::export_api;
+use super::faults::FaultBook;
 use super::fhir_api;
+use super::files::{self, REDIRECTED_ROUTE};
 use super::jobs::JobStore;
 use super::outcome::MockError;
 use super::record::{Recorder, record};
+use super::shaping::shape;
 
 /// What every handler may read.
 #[derive(Clone)]
@@ -24,7 +31,11 @@ pub struct AppState {
     pub config: Arc<MockConfig>,
     pub catalogue: Arc<Catalogue>,
     pub jobs: Arc<JobStore>,
+    pub auth: Arc<Auth>,
+    pub faults: Arc<FaultBook>,
     pub local: SocketAddr,
+    /// The redirect listener, with `redirect_files`.
+    pub redirect: Option<SocketAddr>,
 }
 
 /// `/provider/system-access/v2/{tenant}`.
@@ -60,10 +71,37 @@ async fn wrong_method() -> MockError {
     MockError::method_not_allowed()
 }
 
-/// The whole application.
+/// A file download route: gzip when accepted, then the wire faults outside it.
+fn file_route<H, T>(handler: H) -> MethodRouter<AppState>
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    get(handler)
+        .layer(CompressionLayer::new())
+        .layer(from_fn(shape))
+}
+
+/// Unknown paths and wrong methods, the shared state, and the request recorder.
+fn finish(router: Router<AppState>, state: AppState, recorder: Recorder) -> Router {
+    router
+        .fallback(unknown_path)
+        .method_not_allowed_fallback(wrong_method)
+        .with_state(state)
+        .layer(from_fn_with_state(recorder, record))
+}
+
+/// The FHIR server.
 pub fn router(state: AppState, recorder: Recorder) -> Router {
-    let fhir = Router::new()
-        .route("/metadata", get(fhir_api::metadata))
+    let config = &state.config;
+    let mut open = Router::new().route("/metadata", get(fhir_api::metadata));
+    if config.smart_configuration {
+        open = open.route(
+            "/.well-known/smart-configuration",
+            get(auth_api::smart_configuration),
+        );
+    }
+    let mut fhir = Router::new()
         .route("/Group", get(fhir_api::search_groups))
         .route("/Group/_search", post(fhir_api::search_groups_form))
         .route("/Group/{id}", get(fhir_api::read_group))
@@ -72,20 +110,30 @@ pub fn router(state: AppState, recorder: Recorder) -> Router {
         .route(
             "/Group/{id}/$export",
             get(export_api::kickoff_get).post(export_api::kickoff_post),
-        )
-        .route(
-            "/Binary/{file}/$export-download",
-            get(export_api::download).layer(CompressionLayer::new()),
         );
-    let status = Router::new().route(
+    let mut status = Router::new().route(
         "/jobs/{job}",
         get(export_api::status).delete(export_api::delete_job),
     );
-    Router::new()
-        .nest(&base_path(&state.config.tenant), fhir)
-        .nest(&status_path(&state.config.tenant), status)
-        .fallback(unknown_path)
-        .method_not_allowed_fallback(wrong_method)
-        .with_state(state)
-        .layer(from_fn_with_state(recorder, record))
+    if config.require_auth {
+        let token = from_fn_with_state(state.clone(), auth_api::require_token);
+        fhir = fhir.route_layer(token.clone());
+        status = status.route_layer(token);
+    }
+    // Files check their credentials themselves: that depends on `requiresAccessToken`.
+    let fhir = fhir.merge(open).route(
+        "/Binary/{file}/$export-download",
+        file_route(files::download),
+    );
+    let router = Router::new()
+        .nest(&base_path(&config.tenant), fhir)
+        .nest(&status_path(&config.tenant), status)
+        .route(TOKEN_PATH, post(auth_api::token));
+    finish(router, state, recorder)
+}
+
+/// The redirect listener: export files under `/redirected/…`, without credentials.
+pub fn redirect_router(state: AppState, recorder: Recorder) -> Router {
+    let router = Router::new().route(REDIRECTED_ROUTE, file_route(files::redirected));
+    finish(router, state, recorder)
 }
