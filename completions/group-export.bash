@@ -220,7 +220,7 @@ _group__export() {
                     return 0
                     ;;
                 --progress)
-                    COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto bars plain json none" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -310,7 +310,7 @@ _group__export() {
                     return 0
                     ;;
                 --progress)
-                    COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto bars plain json none" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -392,7 +392,7 @@ _group__export() {
                     return 0
                     ;;
                 --progress)
-                    COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto bars plain json none" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -474,7 +474,7 @@ _group__export() {
                     return 0
                     ;;
                 --progress)
-                    COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto bars plain json none" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -602,7 +602,7 @@ _group__export() {
                     return 0
                     ;;
                 --progress)
-                    COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto bars plain json none" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -688,7 +688,7 @@ _group__export() {
                     return 0
                     ;;
                 --progress)
-                    COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto bars plain json none" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -790,7 +790,7 @@ _group__export() {
                     return 0
                     ;;
                 --progress)
-                    COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto bars plain json none" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -872,7 +872,7 @@ _group__export() {
                     return 0
                     ;;
                 --progress)
-                    COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto bars plain json none" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1028,7 +1028,7 @@ _group__export() {
                     return 0
                     ;;
                 --progress)
-                    COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto bars plain json none" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1114,7 +1114,7 @@ _group__export() {
                     return 0
                     ;;
                 --progress)
-                    COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto bars plain json none" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1244,7 +1244,7 @@ _group__export() {
                     return 0
                     ;;
                 --progress)
-                    COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto bars plain json none" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1614,7 +1614,7 @@ _group__export() {
                     return 0
                     ;;
                 --progress)
-                    COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto bars plain json none" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1696,7 +1696,7 @@ _group__export() {
                     return 0
                     ;;
                 --progress)
-                    COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto bars plain json none" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1854,7 +1854,7 @@ _group__export() {
                     return 0
                     ;;
                 --progress)
-                    COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto bars plain json none" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -1952,7 +1952,7 @@ _group__export() {
                     return 0
                     ;;
                 --progress)
-                    COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto bars plain json none" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2090,7 +2090,7 @@ _group__export() {
                     return 0
                     ;;
                 --progress)
-                    COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto bars plain json none" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2180,7 +2180,7 @@ _group__export() {
                     return 0
                     ;;
                 --progress)
-                    COMPREPLY=($(compgen -W "auto bars plain none" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto bars plain json none" -- "${cur}"))
                     return 0
                     ;;
                 *)

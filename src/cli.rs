@@ -186,6 +186,8 @@ pub enum ProgressMode {
     Bars,
     /// one log line per event, for cron mail and CI logs
     Plain,
+    /// one JSON object per event (status, file_done, file_skipped, file_failed)
+    Json,
     /// nothing but warnings and errors
     None,
 }

@@ -104,7 +104,7 @@ impl Reporter {
         });
         PollProgress {
             bar,
-            plain: self.plain(),
+            mode: self.mode,
         }
     }
 
@@ -122,6 +122,12 @@ impl Reporter {
     }
 }
 
+/// One `--progress json` event: a JSON object on its own line of stderr.
+fn json_event(mut event: serde_json::Value) {
+    event["time"] = jiff::Timestamp::now().to_string().into();
+    eprintln!("{event}");
+}
+
 fn style(template: &str) -> ProgressStyle {
     ProgressStyle::with_template(template)
         .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -131,7 +137,7 @@ fn style(template: &str) -> ProgressStyle {
 /// Status polls: the server's `X-Progress`, a percentage bar, a countdown to the next poll.
 pub struct PollProgress {
     bar: Option<ProgressBar>,
-    plain: bool,
+    mode: ProgressMode,
 }
 
 impl PollProgress {
@@ -144,7 +150,14 @@ impl PollProgress {
                 bar.set_position(percent);
             }
             bar.set_message(text.unwrap_or_else(|| "in progress".into()));
-        } else if self.plain {
+        } else if self.mode == ProgressMode::Json {
+            json_event(serde_json::json!({
+                "event": "status",
+                "xProgress": text,
+                "percent": percent,
+                "nextCheckSeconds": wait.as_secs_f64(),
+            }));
+        } else if self.mode == ProgressMode::Plain {
             tracing::info!(
                 "export in progress: {}; next check in {}",
                 text.as_deref().unwrap_or("no progress given"),
@@ -236,6 +249,8 @@ impl DownloadProgress {
     pub fn skipped(&self, name: &str) {
         if let Some(overall) = &self.overall {
             overall.inc(1);
+        } else if self.reporter.mode == ProgressMode::Json {
+            json_event(serde_json::json!({ "event": "file_skipped", "file": name }));
         } else if self.reporter.plain() {
             tracing::info!("{name}: already downloaded");
         }
@@ -292,6 +307,14 @@ impl FileProgress<'_> {
         }
         if let Some(overall) = &self.download.overall {
             overall.inc(1);
+        } else if self.download.reporter.mode == ProgressMode::Json {
+            json_event(serde_json::json!({
+                "event": "file_done",
+                "file": self.name,
+                "resources": resources,
+                "bytes": bytes,
+                "seconds": self.started.elapsed().as_secs_f64(),
+            }));
         } else if self.download.reporter.plain() {
             tracing::info!(
                 "{}: {resources} resources, {} in {}",
@@ -305,6 +328,8 @@ impl FileProgress<'_> {
     pub fn failed(self) {
         if let Some(bar) = &self.bar {
             bar.abandon();
+        } else if self.download.reporter.mode == ProgressMode::Json {
+            json_event(serde_json::json!({ "event": "file_failed", "file": self.name }));
         }
     }
 }

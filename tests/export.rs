@@ -586,3 +586,31 @@ fn the_smart_event_log_records_the_export() {
     assert_eq!(complete["files"], 2);
     assert_eq!(complete["resources"], 25 + 50);
 }
+
+#[test]
+fn progress_json_prints_one_event_per_line_on_stderr() {
+    let mock = mock(MockConfig {
+        polls_before_complete: 1,
+        retry_after_secs: 0,
+        ..MockConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = export_run(
+        &mock,
+        dir.path(),
+        &["--progress", "json", "--type", "Patient"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, "");
+    let events: Vec<Value> = stderr
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["status", "file_done"]);
+    assert_eq!(events[1]["resources"], 25);
+}
