@@ -127,8 +127,11 @@ impl LineChecker {
             line: self.lines,
             reason,
         };
+        // serde_json skips the strings it ignores without checking their UTF-8: check the
+        // whole line here, then parse it as the text it now is.
+        let text = std::str::from_utf8(line).map_err(|e| error(format!("not UTF-8 ({e})")))?;
         let head: Head =
-            serde_json::from_slice(line).map_err(|e| error(format!("not a JSON object ({e})")))?;
+            serde_json::from_str(text).map_err(|e| error(format!("not a JSON object ({e})")))?;
         match head.resource_type.as_deref() {
             Some(found) if found == self.expected_type => {
                 self.resources += 1;
@@ -176,6 +179,11 @@ mod tests {
         let err = check("Patient", &[b"{\"id\":\"x\"}"]).unwrap_err();
         assert_eq!(err.reason, "no resourceType");
         assert!(check("Patient", &[b"[1,2]\n"]).is_err());
+        let bad_utf8 = check(
+            "Patient",
+            &[b"{\"resourceType\":\"Patient\",\"x\":\"\xff\xfe\"}\n"],
+        );
+        assert!(bad_utf8.unwrap_err().reason.starts_with("not UTF-8"));
     }
 
     #[test]

@@ -335,6 +335,18 @@ fn a_lying_count_is_a_verification_failure_and_no_final_file() {
 }
 
 #[test]
+fn no_verify_still_compares_the_count() {
+    let mock = mock(MockConfig {
+        polls_before_complete: 0,
+        lie_about_count: true,
+        ..MockConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = export_run(&mock, dir.path(), &["--no-verify"]);
+    assert_eq!(code, 6, "{stderr}");
+}
+
+#[test]
 fn error_files_are_saved_and_reported_with_exit_7() {
     let mock = mock(MockConfig {
         polls_before_complete: 0,

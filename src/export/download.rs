@@ -248,7 +248,7 @@ pub async fn download(
             .finish()
             .map_err(|e| verification(task, e.to_string()))?;
         match task.file.count {
-            Some(count) if checker.verifies() && count != resources => Err(verification(
+            Some(count) if count != resources => Err(verification(
                 task,
                 format!("received {resources} resources, the manifest's count says {count}"),
             )),

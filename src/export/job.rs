@@ -48,6 +48,9 @@ pub struct Job {
     pub kicked_off_at: Option<String>,
     #[serde(default)]
     pub manifest: Option<Manifest>,
+    /// The `Expires` header of the manifest, when the server sent one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
     /// Files by their path relative to the output directory.
     #[serde(default)]
     pub files: BTreeMap<String, FileRecord>,
@@ -81,6 +84,7 @@ impl Job {
             status_url: None,
             kicked_off_at: None,
             manifest: None,
+            expires: None,
             files: BTreeMap::new(),
             server_job_ended: false,
         }

@@ -304,11 +304,12 @@ async fn ensure_manifest(
     }
     let url = parse_status_url(job.status_url.as_deref().unwrap_or_default())?;
     let events = EventLog::open(dir.root(), &job.export_id);
-    let (manifest, _expires) =
+    let (manifest, expires) =
         poll::poll(&ctx.client, &url, options, &ctx.reporter.polling(), &events).await?;
     download::plan(&manifest)?;
     dir.save_manifest(&manifest)?;
     job.manifest = Some(manifest);
+    job.expires = expires;
     dir.save(job)
 }
 
@@ -381,6 +382,8 @@ async fn download_all(
         events: &events,
         send_token,
         verify,
+        permits: tokio::sync::Semaphore::new(usize::from(args.parallel)),
+        parallel: usize::from(args.parallel).into(),
     };
     let to_disk = |task: FileTask| file.to_disk(task);
 
@@ -455,12 +458,69 @@ struct FileContext<'a> {
     events: &'a EventLog,
     send_token: bool,
     verify: bool,
+    /// One permit per download allowed at once; permits are given up when the server
+    /// answers 429, down to one.
+    permits: tokio::sync::Semaphore,
+    parallel: std::sync::atomic::AtomicUsize,
 }
 
 impl FileContext<'_> {
+    /// One file into the output directory, with politeness: while the server answers 429,
+    /// fewer files are downloaded at once.
+    async fn to_disk(&self, task: FileTask) -> Result<Downloaded> {
+        let permit = self.permits.acquire().await.ok();
+        let throttled = self.ctx.client.throttled();
+        let result = self.to_disk_unthrottled(&task).await;
+        if self.ctx.client.throttled() > throttled
+            && let Some(permit) = permit
+        {
+            let parallel = self.parallel.load(std::sync::atomic::Ordering::Relaxed);
+            if parallel > 1 {
+                permit.forget();
+                self.parallel
+                    .store(parallel - 1, std::sync::atomic::Ordering::Relaxed);
+                tracing::warn!(
+                    "the server is throttling downloads (429): down to {} at once",
+                    parallel - 1
+                );
+            }
+        }
+        result.map_err(|error| self.explain_expiry(&task, error))
+    }
+
+    /// A 404 or 410 on a file after the manifest's `Expires`: the export expired.
+    fn explain_expiry(&self, task: &FileTask, error: Error) -> Error {
+        let expired_at = lock(self.job)
+            .ok()
+            .and_then(|job| job.expires.clone())
+            .filter(|at| {
+                httpdate::parse_http_date(at).is_ok_and(|at| at < std::time::SystemTime::now())
+            });
+        match (error, expired_at) {
+            (
+                Error::Server {
+                    what,
+                    status: status @ (404 | 410),
+                    detail,
+                    outcome,
+                },
+                Some(at),
+            ) => Error::Server {
+                what,
+                status,
+                detail: format!(
+                    "{detail} — the export expired at {at}: start a new one (another --out directory) for {}",
+                    task.name
+                ),
+                outcome,
+            },
+            (error, _) => error,
+        }
+    }
+
     /// One file into the output directory: skipped when a run before finished it, resumed
     /// from its `.part` when one was interrupted, recorded in the job when done.
-    async fn to_disk(&self, task: FileTask) -> Result<Downloaded> {
+    async fn to_disk_unthrottled(&self, task: &FileTask) -> Result<Downloaded> {
         let (shared_job, progress, dir, verify) = (self.job, self.progress, self.dir, self.verify);
         let path = dir.root().join(&task.name);
         let record = lock(shared_job)?
@@ -498,10 +558,10 @@ impl FileContext<'_> {
             job.files.insert(task.name.clone(), record);
             dir.save(&job)
         };
-        self.events.download_request(&task);
+        self.events.download_request(task);
         let done = download::download(
             &self.ctx.client,
-            &task,
+            task,
             self.send_token,
             &mut sink,
             checker,
@@ -515,8 +575,8 @@ impl FileContext<'_> {
             Err(e) => Err(e),
         };
         match &done {
-            Ok(done) => self.events.download_complete(&task, done),
-            Err(e) => self.events.download_error(&task, e),
+            Ok(done) => self.events.download_complete(task, done),
+            Err(e) => self.events.download_error(task, e),
         }
         let done = done?;
         let mut job = lock(shared_job)?;

@@ -16,6 +16,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::auth::TokenSource;
 use crate::config::Settings;
@@ -95,6 +96,8 @@ pub struct Client {
     extra_headers: HeaderMap,
     tokens: Option<Arc<TokenSource>>,
     retries: u32,
+    /// How many 429 answers the server gave so far (downloads slow down on them).
+    throttled: Arc<AtomicU64>,
 }
 
 /// A secret (access token) that never shows in `Debug` output or logs.
@@ -158,7 +161,13 @@ impl Client {
             extra_headers: settings.headers.clone(),
             tokens,
             retries: settings.retries,
+            throttled: Arc::default(),
         })
+    }
+
+    /// How many 429 (Too Many Requests) answers this client has had.
+    pub fn throttled(&self) -> u64 {
+        self.throttled.load(Ordering::Relaxed)
     }
 
     /// How often a transient failure is retried.
@@ -261,6 +270,9 @@ impl Client {
             let failure = match self.send_once(request).await {
                 Ok(response) if response.status().is_success() => return Ok(response),
                 Ok(response) => {
+                    if response.status() == StatusCode::TOO_MANY_REQUESTS {
+                        self.throttled.fetch_add(1, Ordering::Relaxed);
+                    }
                     let retry_after = retry_after(response.headers());
                     let error = error_from_response(&request.what, response).await;
                     let transient = error.is_transient();

@@ -1,0 +1,333 @@
+//! Never lose a byte: every fault scenario of the mock server, a kill-and-resume test, and
+//! a seeded chaos run. Each run either ends with exactly the bytes of a fault-free export
+//! or with the documented exit code, a clear message and no final file for bad data.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+/// A mock with faults whose exports complete at once.
+fn faulty(faults: &[&str], extra: impl FnOnce(&mut MockConfig)) -> BackgroundMock {
+    let mut config = MockConfig {
+        polls_before_complete: 0,
+        faults: faults
+            .iter()
+            .map(|f| f.parse().expect("fault spec"))
+            .collect(),
+        ..MockConfig::default()
+    };
+    extra(&mut config);
+    mock(config)
+}
+
+fn export(mock: &BackgroundMock, out: &Path, extra: &[&str]) -> (i32, String) {
+    let mut cmd = group_export(&mock.base_url());
+    cmd.args(["run", "cohort-001", "--keep-server-job", "--out"])
+        .arg(out)
+        .args(extra);
+    let (code, _, stderr) = run(cmd);
+    (code, stderr)
+}
+
+/// The data files a fault-free server serves for the same export.
+fn reference(extra: &[&str]) -> Vec<(String, Vec<u8>)> {
+    let clean = faulty(&[], |_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stderr) = export(&clean, dir.path(), extra);
+    assert_eq!(code, 0, "{stderr}");
+    data_files(dir.path())
+}
+
+/// Data files only (manifest.json holds URLs with ports and job ids).
+fn data_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    files(dir)
+        .into_iter()
+        .filter(|(name, _)| name.ends_with(".ndjson"))
+        .collect()
+}
+
+fn final_files(dir: &Path) -> Vec<String> {
+    data_files(dir).into_iter().map(|(name, _)| name).collect()
+}
+
+#[test]
+fn transient_answers_are_retried_until_the_export_completes() {
+    let expected = reference(&[]);
+    for fault in [
+        "kickoff:503,retry-after=1",
+        "kickoff:429,times=3,retry-after=0",
+        "status:503,retry-after-date=1",
+        "status:429,times=2,retry-after=0",
+        "status:500,outcome=transient",
+        "status:502",
+        "file[Patient]:503,retry-after=0",
+        "file:429,times=2,retry-after=0",
+        "file:500,outcome=transient",
+    ] {
+        let mock = faulty(&[fault], |_| {});
+        let dir = tempfile::tempdir().unwrap();
+        let (code, stderr) = export(&mock, dir.path(), &[]);
+        assert_eq!(code, 0, "{fault}: {stderr}");
+        assert_same_files(&data_files(dir.path()), &expected);
+    }
+}
+
+#[test]
+fn a_fatal_outcome_stops_with_exit_4_and_its_diagnostics() {
+    let mock = faulty(&["status:500,outcome=processing"], |_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stderr) = export(&mock, dir.path(), &[]);
+    assert_eq!(code, 4, "{stderr}");
+    assert!(
+        stderr.contains("HTTP 500") && stderr.contains("(processing)"),
+        "{stderr}"
+    );
+    assert!(final_files(dir.path()).is_empty());
+}
+
+#[test]
+fn a_dropped_connection_resumes_with_range_and_ends_byte_identical() {
+    let expected = reference(&[]);
+    let mock = faulty(&["file[Observation]:drop=2K"], |_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stderr) = export(&mock, dir.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("broke off"), "{stderr}");
+    assert_same_files(&data_files(dir.path()), &expected);
+    let ranges: Vec<_> = mock
+        .requests()
+        .into_iter()
+        .filter(|r| r.header("range").is_some())
+        .collect();
+    assert_eq!(ranges.len(), 1, "one resumed request");
+    assert!(ranges[0].path.contains("Observation"));
+    // The first answer was gzipped, with a weak ETag: no If-Range is possible then, and
+    // the rest is asked for uncompressed.
+    assert_eq!(ranges[0].header("accept-encoding"), Some("identity"));
+}
+
+#[test]
+fn without_range_support_a_broken_file_starts_over_cleanly() {
+    let expected = reference(&[]);
+    let mock = faulty(&["file[Observation]:drop=2K"], |c| c.range_support = false);
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stderr) = export(&mock, dir.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("starting over"), "{stderr}");
+    assert_same_files(&data_files(dir.path()), &expected);
+}
+
+#[test]
+fn a_cut_gzip_stream_is_resumed_uncompressed() {
+    let expected = reference(&[]);
+    let mock = faulty(&["file[Observation]:gzip-cut"], |_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stderr) = export(&mock, dir.path(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_same_files(&data_files(dir.path()), &expected);
+}
+
+#[test]
+fn bad_lines_fail_verification_keep_the_part_and_finish_the_rest() {
+    for (fault, expected_text) in [
+        ("file[Condition]:invalid-json", "not a JSON object"),
+        ("file[Condition]:wrong-type", "resourceType is"),
+    ] {
+        let mock = faulty(&[fault], |_| {});
+        let dir = tempfile::tempdir().unwrap();
+        let (code, stderr) = export(&mock, dir.path(), &[]);
+        assert_eq!(code, 6, "{fault}: {stderr}");
+        assert!(stderr.contains(expected_text), "{stderr}");
+        assert!(
+            stderr.contains("Condition.001.ndjson: line "),
+            "file and line named: {stderr}"
+        );
+        let names = final_files(dir.path());
+        assert!(!names.contains(&"Condition.001.ndjson".to_string()));
+        assert!(dir.path().join("Condition.001.ndjson.part").exists());
+        assert!(
+            names.contains(&"Patient.001.ndjson".to_string()),
+            "{names:?}"
+        );
+    }
+}
+
+#[test]
+fn a_50_mb_line_is_accepted_and_written_exactly() {
+    let mock = faulty(&["file[Coverage]:huge-line"], |_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stderr) = export(&mock, dir.path(), &["--type", "Coverage"]);
+    assert_eq!(code, 0, "{stderr}");
+    let written = std::fs::read(dir.path().join("Coverage.001.ndjson")).unwrap();
+    let longest = written
+        .split(|b| *b == b'\n')
+        .map(<[u8]>::len)
+        .max()
+        .unwrap();
+    assert!(longest >= 50_000_000, "{longest}");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("manifest.json")).unwrap()).unwrap();
+    let (status, served) = raw_get(manifest["output"][0]["url"].as_str().unwrap());
+    assert_eq!(status, 200);
+    assert!(written == served, "byte-identical");
+}
+
+#[test]
+fn a_gone_file_is_exit_4_and_the_other_files_are_kept() {
+    let mock = faulty(&["file[Patient]:410,times=always"], |_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stderr) = export(&mock, dir.path(), &[]);
+    assert_eq!(code, 4, "{stderr}");
+    assert!(stderr.contains("HTTP 410"), "{stderr}");
+    let names = final_files(dir.path());
+    assert!(!names.contains(&"Patient.001.ndjson".to_string()));
+    assert!(
+        names.contains(&"Observation.001.ndjson".to_string()),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn a_slow_server_is_waited_for() {
+    let mock = faulty(&["file[Patient]:slow=64K"], |_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stderr) = export(&mock, dir.path(), &["--type", "Patient"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(dir.path().join("Patient.001.ndjson").exists());
+}
+
+#[test]
+fn repeated_429s_on_files_lower_the_parallelism() {
+    let mock = faulty(&["file:429,times=3,retry-after=0"], |_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stderr) = export(&mock, dir.path(), &["--parallel", "4"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("down to"), "{stderr}");
+}
+
+#[test]
+fn a_killed_download_continues_where_it_stopped() {
+    let config = |c: &mut MockConfig| {
+        c.members = 25;
+        c.observations_per_patient = 60;
+        c.max_resources_per_file = 100_000;
+    };
+    let expected = {
+        let clean = faulty(&[], config);
+        let dir = tempfile::tempdir().unwrap();
+        let (code, stderr) = export(&clean, dir.path(), &["--type", "Observation"]);
+        assert_eq!(code, 0, "{stderr}");
+        data_files(dir.path())
+    };
+    let mock = faulty(&["file:slow=200K,times=always"], config);
+    let dir = tempfile::tempdir().unwrap();
+    let part = dir.path().join("Observation.001.ndjson.part");
+    let mut last_size = 0;
+    for _ in 0..3 {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("group-export"))
+            .env_clear()
+            .env("GROUP_EXPORT_BASE_URL", mock.base_url())
+            .args([
+                "run",
+                "cohort-001",
+                "--type",
+                "Observation",
+                "--keep-server-job",
+                "--out",
+            ])
+            .arg(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Kill once the .part has grown since the last run (the write buffer is flushed).
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let size = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
+            if size > last_size {
+                last_size = size;
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "the .part never grew");
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "finished before it could be killed"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+    let (code, stderr) = export(&mock, dir.path(), &["--type", "Observation"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_same_files(&data_files(dir.path()), &expected);
+    let requests = mock.requests();
+    let files = requests_to(&requests, "$export-download");
+    assert_eq!(files.len(), 4, "one request per run");
+    assert!(
+        files[1..].iter().all(|r| r.header("range").is_some()),
+        "every re-run resumed with Range instead of starting over"
+    );
+}
+
+#[test]
+fn seeded_chaos_ends_identical_or_with_a_documented_exit_code() {
+    let expected = reference(&[]);
+    let menu = [
+        "kickoff:503,retry-after=0",
+        "kickoff:429,times=2,retry-after=0",
+        "status:503,retry-after=0",
+        "status:500,outcome=transient,times=2",
+        "status:500,outcome=processing",
+        "file:503,retry-after=0,times=2",
+        "file[Observation]:drop=2K",
+        "file[Condition]:drop=1K,times=2",
+        "file[Encounter]:gzip-cut",
+        "file[Patient]:410",
+        "file[Coverage]:invalid-json",
+        "file:429,times=2,retry-after=0",
+    ];
+    for seed in 1..=6u64 {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let faults: Vec<&str> = (0..3).map(|_| menu[rng.usize(..menu.len())]).collect();
+        let mock = faulty(&faults, |_| {});
+        let dir = tempfile::tempdir().unwrap();
+        let (code, stderr) = export(&mock, dir.path(), &[]);
+        assert!(
+            [0, 4, 6, 75].contains(&code),
+            "seed {seed} {faults:?}: exit {code}: {stderr}"
+        );
+        // Whatever happened, every file renamed into place is exactly the reference file.
+        for (name, bytes) in data_files(dir.path()) {
+            let reference = expected.iter().find(|(n, _)| *n == name);
+            assert!(
+                reference.is_some_and(|(_, b)| *b == bytes),
+                "seed {seed} {faults:?}: {name} differs"
+            );
+        }
+        if code == 0 {
+            assert_same_files(&data_files(dir.path()), &expected);
+        }
+    }
+}
+
+#[test]
+fn local_failures_name_the_path_and_a_second_process_is_refused() {
+    let mock = faulty(&[], |_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("not-a-dir");
+    std::fs::write(&blocker, "x").unwrap();
+    let (code, stderr) = export(&mock, &blocker.join("out"), &[]);
+    assert_eq!(code, 74, "{stderr}");
+    assert!(stderr.contains("not-a-dir"), "{stderr}");
+
+    let out = dir.path().join("locked");
+    std::fs::create_dir_all(out.join(".group-export")).unwrap();
+    let lock = std::fs::File::create(out.join(".group-export/lock")).unwrap();
+    lock.lock().unwrap();
+    let (code, stderr) = export(&mock, &out, &[]);
+    assert_eq!(code, 73, "{stderr}");
+    assert!(stderr.contains("another group-export process"), "{stderr}");
+}
