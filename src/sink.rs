@@ -1,9 +1,13 @@
 //! Where NDJSON bytes go: a file in the output directory (written as `*.part`, renamed only
 //! when complete and verified) or stdout (for pipelines).
+//!
+//! Sinks are plain blocking writers: a download hands them to its writer thread (see
+//! `export::download`), so disk writes and line checks run beside the network reads, on
+//! another core, instead of between them.
 
+use std::fs::File;
+use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-
-use tokio::io::{AsyncSeekExt, AsyncWriteExt, BufWriter};
 
 use crate::error::{Error, Result};
 use crate::export::job::io_error;
@@ -14,30 +18,29 @@ const BUFFER: usize = 256 * 1024;
 /// A destination for one file's bytes.
 pub enum Sink {
     File(FileSink),
-    Stdout(BufWriter<tokio::io::Stdout>),
+    Stdout(BufWriter<std::io::Stdout>),
 }
 
 impl Sink {
     pub fn stdout() -> Sink {
-        Sink::Stdout(BufWriter::with_capacity(BUFFER, tokio::io::stdout()))
+        Sink::Stdout(BufWriter::with_capacity(BUFFER, std::io::stdout()))
     }
 
-    pub async fn write(&mut self, bytes: &[u8]) -> Result<()> {
+    pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
         match self {
             Sink::File(file) => file
                 .writer
                 .write_all(bytes)
-                .await
                 .map_err(|e| io_error(&file.part_path, e)),
-            Sink::Stdout(out) => out.write_all(bytes).await.map_err(Error::stdout),
+            Sink::Stdout(out) => out.write_all(bytes).map_err(Error::stdout),
         }
     }
 
     /// Throws away what was written, to start the file again (the server ignored a resume).
     /// Stdout cannot take bytes back: that is an error once anything was written.
-    pub async fn restart(&mut self, written: u64) -> Result<()> {
+    pub fn restart(&mut self, written: u64) -> Result<()> {
         match self {
-            Sink::File(file) => file.truncate(0).await,
+            Sink::File(file) => file.truncate(0),
             Sink::Stdout(_) if written == 0 => Ok(()),
             Sink::Stdout(_) => Err(Error::Network {
                 url: "<stdout>".into(),
@@ -48,23 +51,11 @@ impl Sink {
         }
     }
 
-    /// Makes sure the bytes written so far are in the file (before a pause or a retry).
-    pub async fn flush(&mut self) -> Result<()> {
-        match self {
-            Sink::File(file) => file
-                .writer
-                .flush()
-                .await
-                .map_err(|e| io_error(&file.part_path, e)),
-            Sink::Stdout(out) => out.flush().await.map_err(Error::stdout),
-        }
-    }
-
     /// Makes the bytes final: a file is flushed, synced and renamed into place.
-    pub async fn commit(self) -> Result<()> {
+    pub fn commit(self) -> Result<()> {
         match self {
-            Sink::File(file) => file.commit().await,
-            Sink::Stdout(mut out) => out.flush().await.map_err(Error::stdout),
+            Sink::File(file) => file.commit(),
+            Sink::Stdout(mut out) => out.flush().map_err(Error::stdout),
         }
     }
 }
@@ -73,56 +64,52 @@ impl Sink {
 pub struct FileSink {
     final_path: PathBuf,
     part_path: PathBuf,
-    writer: BufWriter<tokio::fs::File>,
+    writer: BufWriter<File>,
 }
 
 impl FileSink {
     /// Opens `<path>.part` (creating it and its directory if needed) to go on writing
     /// after its first `keep` bytes; anything after them is cut off.
-    pub async fn open(final_path: &Path, keep: u64) -> Result<FileSink> {
+    pub fn open(final_path: &Path, keep: u64) -> Result<FileSink> {
         if let Some(parent) = final_path.parent() {
-            tokio::fs::create_dir_all(parent)
-                .await
-                .map_err(|e| io_error(parent, e))?;
+            std::fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
         }
         let part_path = part_path(final_path);
-        let file = tokio::fs::OpenOptions::new()
+        let file = File::options()
             .create(true)
             .truncate(false)
             .write(true)
             .open(&part_path)
-            .await
             .map_err(|e| io_error(&part_path, e))?;
         let mut sink = FileSink {
             final_path: final_path.to_path_buf(),
             part_path,
             writer: BufWriter::with_capacity(BUFFER, file),
         };
-        sink.truncate(keep).await?;
+        sink.truncate(keep)?;
         Ok(sink)
     }
 
     /// Cuts the file to `len` bytes and writes on from there.
-    async fn truncate(&mut self, len: u64) -> Result<()> {
-        let part = self.part_path.clone();
-        self.writer.flush().await.map_err(|e| io_error(&part, e))?;
+    fn truncate(&mut self, len: u64) -> Result<()> {
+        let part = &self.part_path;
+        self.writer.flush().map_err(|e| io_error(part, e))?;
         let file = self.writer.get_mut();
-        file.set_len(len).await.map_err(|e| io_error(&part, e))?;
-        file.seek(std::io::SeekFrom::Start(len))
-            .await
-            .map_err(|e| io_error(&part, e))?;
+        file.set_len(len).map_err(|e| io_error(part, e))?;
+        file.seek(SeekFrom::Start(len))
+            .map_err(|e| io_error(part, e))?;
         Ok(())
     }
 
-    async fn commit(mut self) -> Result<()> {
-        let part = self.part_path.clone();
-        self.writer.flush().await.map_err(|e| io_error(&part, e))?;
-        let file = self.writer.into_inner();
-        file.sync_all().await.map_err(|e| io_error(&part, e))?;
+    fn commit(self) -> Result<()> {
+        let part = self.part_path;
+        let file = self
+            .writer
+            .into_inner()
+            .map_err(|e| io_error(&part, e.into_error()))?;
+        file.sync_all().map_err(|e| io_error(&part, e))?;
         drop(file);
-        tokio::fs::rename(&part, &self.final_path)
-            .await
-            .map_err(|e| io_error(&self.final_path, e))
+        std::fs::rename(&part, &self.final_path).map_err(|e| io_error(&self.final_path, e))
     }
 }
 

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::fhir::ManifestFile;
 use crate::http::{Client, Request};
 use crate::ndjson::LineChecker;
-use crate::report::DownloadProgress;
+use crate::report::{DownloadProgress, FileProgress};
 use crate::sink::Sink;
 
 /// Which list of the manifest a file came from.
@@ -127,30 +127,142 @@ pub async fn rescan(part: &Path, checker: &mut LineChecker) -> Result<u64> {
     Ok(checker.checked_bytes())
 }
 
+/// What the writer thread of a download is told.
+enum Write {
+    Bytes(bytes::Bytes),
+    /// The server sent the whole file again: throw away what was written.
+    Restart,
+}
+
+/// The writer thread of one download: checks each chunk's lines and writes the bytes,
+/// beside the network reads. It stops at the first refused line or failed write.
+fn write_loop(
+    mut rx: tokio::sync::mpsc::Receiver<Write>,
+    sink: &mut Sink,
+    checker: &mut LineChecker,
+    task: &FileTask,
+) -> Result<()> {
+    let mut written = 0u64;
+    while let Some(message) = rx.blocking_recv() {
+        match message {
+            Write::Bytes(chunk) => {
+                checker
+                    .feed(&chunk)
+                    .map_err(|e| verification(task, e.to_string()))?;
+                sink.write(&chunk)?;
+                written += chunk.len() as u64;
+            }
+            Write::Restart => {
+                sink.restart(written)?;
+                *checker = LineChecker::new(&task.file.resource_type, checker.verifies());
+                written = 0;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Downloads one file into `sink`, which already holds `resume.offset` bytes that
 /// `checker` has seen. A transfer that breaks off is resumed with `Range` (or restarted
 /// when the server cannot resume), up to the client's retry limit. `on_validator` is told
 /// the validator of each new response, to persist it for a resume by a later process.
-/// The sink is not committed here.
+///
+/// The network reads happen here; line checks and writes on a blocking thread fed through
+/// a short queue (bounded memory), so both cores work. The sink comes back with the
+/// result, not committed.
 #[allow(clippy::too_many_arguments)] // each argument is a separate concern of one transfer
 pub async fn download(
     client: &Client,
     task: &FileTask,
     send_token: bool,
-    sink: &mut Sink,
+    mut sink: Sink,
     mut checker: LineChecker,
-    mut resume: Resume,
+    resume: Resume,
     progress: &DownloadProgress,
+    on_validator: impl FnMut(Option<String>) -> Result<()>,
+) -> (Result<Downloaded>, Sink) {
+    /// Chunks in flight between the network and the writer.
+    const QUEUE: usize = 4;
+    let (tx, rx) = tokio::sync::mpsc::channel(QUEUE);
+    let owned_task = task.clone();
+    let writer = tokio::task::spawn_blocking(move || {
+        let result = write_loop(rx, &mut sink, &mut checker, &owned_task);
+        (result, sink, checker)
+    });
+    let (fetched, file_progress) =
+        fetch(client, task, send_token, tx, resume, progress, on_validator).await;
+    let (written, sink, mut checker) = match writer.await {
+        Ok(outcome) => outcome,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    };
+    // A refused line stops the writer, which ends the fetch early: its error says why.
+    let result = written.and(fetched).and_then(|bytes| {
+        let resources = checker
+            .finish()
+            .map_err(|e| verification(task, e.to_string()))?;
+        match task.file.count {
+            Some(count) if count != resources => Err(verification(
+                task,
+                format!("received {resources} resources, the manifest's count says {count}"),
+            )),
+            _ => Ok(Downloaded { resources, bytes }),
+        }
+    });
+    match (file_progress, &result) {
+        (Some(bar), Ok(done)) => bar.done(done.resources, done.bytes),
+        (Some(bar), Err(_)) => bar.failed(),
+        (None, _) => {}
+    }
+    (result, sink)
+}
+
+/// The network side of [`download`]: requests (with `Range` when resuming), streams the
+/// body into the writer's queue, resumes broken transfers; returns the file's length and
+/// its progress display (once the first answer said how long the file is).
+async fn fetch<'p>(
+    client: &Client,
+    task: &FileTask,
+    send_token: bool,
+    tx: tokio::sync::mpsc::Sender<Write>,
+    resume: Resume,
+    progress: &'p DownloadProgress,
+    on_validator: impl FnMut(Option<String>) -> Result<()>,
+) -> (Result<u64>, Option<FileProgress<'p>>) {
+    let mut file_progress = None;
+    let result = fetch_into(
+        client,
+        task,
+        send_token,
+        tx,
+        resume,
+        progress,
+        on_validator,
+        &mut file_progress,
+    )
+    .await;
+    (result, file_progress)
+}
+
+#[allow(clippy::too_many_arguments)] // fetch's arguments plus its progress slot
+async fn fetch_into<'p>(
+    client: &Client,
+    task: &FileTask,
+    send_token: bool,
+    tx: tokio::sync::mpsc::Sender<Write>,
+    mut resume: Resume,
+    progress: &'p DownloadProgress,
     mut on_validator: impl FnMut(Option<String>) -> Result<()>,
-) -> Result<Downloaded> {
+    file_progress: &mut Option<FileProgress<'p>>,
+) -> Result<u64> {
     let url = Url::parse(&task.file.url).map_err(|e| Error::InvalidResponse {
         what: "export manifest".into(),
         reason: format!("bad url for {}: {e}", task.name),
     })?;
-    let mut file_progress = None;
+    // The writer stopped (a refused line or a failed write): its own error is the one to show.
+    let writer_gone = || Error::Verification(format!("{}: stopped", task.name));
     let mut breaks = 0;
     let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(30));
-    let result = loop {
+    loop {
         let mut request = Request::file(
             url.clone(),
             format!("download of {}", task.name),
@@ -177,8 +289,7 @@ pub async fn download(
                 "{}: the server sent the whole file again; starting over",
                 task.name
             );
-            sink.restart(resume.offset).await?;
-            checker = LineChecker::new(&task.file.resource_type, checker.verifies());
+            tx.send(Write::Restart).await.map_err(|_| writer_gone())?;
             resume.offset = 0;
         }
         if !resumed {
@@ -197,12 +308,12 @@ pub async fn download(
         let broke = loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
-                    checker
-                        .feed(&chunk)
-                        .map_err(|e| verification(task, e.to_string()))?;
-                    sink.write(&chunk).await?;
-                    resume.offset += chunk.len() as u64;
-                    file_progress.advance(chunk.len() as u64);
+                    let len = chunk.len() as u64;
+                    tx.send(Write::Bytes(chunk))
+                        .await
+                        .map_err(|_| writer_gone())?;
+                    resume.offset += len;
+                    file_progress.advance(len);
                 }
                 Ok(None) => break None,
                 Err(e) => break Some(crate::http::error_chain(&e)),
@@ -211,7 +322,7 @@ pub async fn download(
         match broke {
             None => match expected_end {
                 Some(end) if end != resume.offset => {
-                    break Err(verification(
+                    return Err(verification(
                         task,
                         format!(
                             "received {} bytes, Content-Length said {end}",
@@ -219,7 +330,7 @@ pub async fn download(
                         ),
                     ));
                 }
-                _ => break Ok(()),
+                _ => return Ok(resume.offset),
             },
             Some(reason) => {
                 breaks += 1;
@@ -231,9 +342,8 @@ pub async fn download(
                     ),
                 };
                 if breaks > client.retries() {
-                    break Err(error);
+                    return Err(error);
                 }
-                sink.flush().await?;
                 let wait = backoff.next_wait();
                 tracing::warn!(
                     "{error}; resuming in {}",
@@ -242,28 +352,7 @@ pub async fn download(
                 tokio::time::sleep(wait).await;
             }
         }
-    };
-    let result = result.and_then(|()| {
-        let resources = checker
-            .finish()
-            .map_err(|e| verification(task, e.to_string()))?;
-        match task.file.count {
-            Some(count) if count != resources => Err(verification(
-                task,
-                format!("received {resources} resources, the manifest's count says {count}"),
-            )),
-            _ => Ok(Downloaded {
-                resources,
-                bytes: resume.offset,
-            }),
-        }
-    });
-    match (file_progress, &result) {
-        (Some(bar), Ok(done)) => bar.done(done.resources, done.bytes),
-        (Some(bar), Err(_)) => bar.failed(),
-        (None, _) => {}
     }
-    result
 }
 
 /// The start of `Content-Range: bytes START-END/TOTAL`.

@@ -402,13 +402,12 @@ async fn download_all(
     let stdout_run = async {
         let mut out = Vec::new();
         for (i, task) in stdout_tasks {
-            let mut sink = Sink::stdout();
             let checker = LineChecker::new(&task.file.resource_type, verify);
-            let result = download::download(
+            let (result, sink) = download::download(
                 &ctx.client,
                 &task,
                 send_token,
-                &mut sink,
+                Sink::stdout(),
                 checker,
                 download::Resume::default(),
                 &progress,
@@ -416,7 +415,7 @@ async fn download_all(
             )
             .await;
             let result = match result {
-                Ok(done) => sink.commit().await.map(|()| done),
+                Ok(done) => commit(sink).await.map(|()| done),
                 Err(e) => Err(e),
             };
             let broken_pipe = matches!(result, Err(Error::BrokenPipe));
@@ -545,7 +544,7 @@ impl FileContext<'_> {
             offset,
             validator: record.and_then(|r| r.validator).filter(|_| offset > 0),
         };
-        let mut sink = Sink::File(FileSink::open(&path, offset).await?);
+        let sink = Sink::File(FileSink::open(&path, offset)?);
         let record_validator = |validator: Option<String>| {
             let mut job = lock(shared_job)?;
             let record = FileRecord {
@@ -559,11 +558,11 @@ impl FileContext<'_> {
             dir.save(&job)
         };
         self.events.download_request(task);
-        let done = download::download(
+        let (done, sink) = download::download(
             &self.ctx.client,
             task,
             self.send_token,
-            &mut sink,
+            sink,
             checker,
             resume,
             progress,
@@ -571,7 +570,7 @@ impl FileContext<'_> {
         )
         .await;
         let done = match done {
-            Ok(done) => sink.commit().await.map(|()| done),
+            Ok(done) => commit(sink).await.map(|()| done),
             Err(e) => Err(e),
         };
         match &done {
@@ -592,6 +591,14 @@ impl FileContext<'_> {
         );
         dir.save(&job)?;
         Ok(done)
+    }
+}
+
+/// Commits a sink (flush, fsync, rename) on a blocking thread.
+async fn commit(sink: Sink) -> Result<()> {
+    match tokio::task::spawn_blocking(move || sink.commit()).await {
+        Ok(result) => result,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
     }
 }
 
