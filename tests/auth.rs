@@ -51,6 +51,15 @@ fn export(mock: &BackgroundMock, out: &Path, auth: &[&str]) -> (i32, String, Str
     run(cmd)
 }
 
+fn private_key_args(key: &Path) -> Vec<&str> {
+    vec![
+        "--client-id",
+        "demo-client",
+        "--private-key",
+        key.to_str().unwrap(),
+    ]
+}
+
 fn token_requests(mock: &BackgroundMock) -> usize {
     mock.requests()
         .iter()
@@ -197,16 +206,7 @@ fn tokens_are_renewed_before_they_expire() {
     let keys = tempfile::tempdir().unwrap();
     let rs = key(keys.path(), "rs384-private.pem");
     let out = tempfile::tempdir().unwrap();
-    let (code, _, stderr) = export(
-        &mock,
-        out.path(),
-        &[
-            "--client-id",
-            "demo-client",
-            "--private-key",
-            rs.to_str().unwrap(),
-        ],
-    );
+    let (code, _, stderr) = export(&mock, out.path(), &private_key_args(&rs));
     assert_eq!(code, 0, "{stderr}");
     assert!(
         token_requests(&mock) >= 2,
@@ -234,15 +234,8 @@ fn a_401_mid_poll_gets_a_new_token_once_and_goes_on() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !mock
-        .requests()
-        .iter()
-        .any(|r| r.path.contains("/export-status/"))
-    {
-        assert!(std::time::Instant::now() < deadline, "no status request");
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    // The first status request: the job is recorded by then.
+    wait_for_request(&mock, "/export-status/");
     mock.expire_tokens();
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -292,16 +285,7 @@ fn the_token_never_reaches_another_origin_or_a_file_that_does_not_require_it() {
         let keys = tempfile::tempdir().unwrap();
         let rs = key(keys.path(), "rs384-private.pem");
         let out = tempfile::tempdir().unwrap();
-        let (code, _, stderr) = export(
-            &mock,
-            out.path(),
-            &[
-                "--client-id",
-                "demo-client",
-                "--private-key",
-                rs.to_str().unwrap(),
-            ],
-        );
+        let (code, _, stderr) = export(&mock, out.path(), &private_key_args(&rs));
         assert_eq!(
             code, 0,
             "redirect {redirect}, requires {requires}: {stderr}"

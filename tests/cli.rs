@@ -18,22 +18,12 @@ const SHELLS: &[(&str, &str)] = &[
 #[test]
 fn committed_completions_are_up_to_date() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
-    let update = std::env::var_os("UPDATE_COMPLETIONS").is_some();
     for (shell, file) in SHELLS {
         let mut cmd = group_export("");
         cmd.args(["completions", shell]);
         let (code, generated, stderr) = run(cmd);
         assert_eq!(code, 0, "{stderr}");
-        let path = dir.join(file);
-        if update {
-            std::fs::write(&path, &generated).unwrap();
-        }
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            committed == generated,
-            "{} is stale: run `UPDATE_COMPLETIONS=1 cargo test --test cli`",
-            path.display()
-        );
+        assert_fresh(&dir.join(file), &generated);
     }
 }
 
@@ -46,15 +36,7 @@ fn committed_man_page_is_up_to_date() {
     let (code, generated, stderr) = run(cmd);
     assert_eq!(code, 0, "{stderr}");
     assert!(generated.contains(".TH group-export"), "roff output");
-    if std::env::var_os("UPDATE_COMPLETIONS").is_some() {
-        std::fs::write(&path, &generated).unwrap();
-    }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        committed == generated,
-        "{} is stale: run `UPDATE_COMPLETIONS=1 cargo test --test cli`",
-        path.display()
-    );
+    assert_fresh(&path, &generated);
 }
 
 #[test]

@@ -511,16 +511,8 @@ fn sigterm_saves_the_job_exits_130_and_a_rerun_continues_the_same_job() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait for the first status request: the job is recorded by then.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !mock
-        .requests()
-        .iter()
-        .any(|r| r.path.contains("/export-status/"))
-    {
-        assert!(std::time::Instant::now() < deadline, "no status request");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    // The first status request: the job is recorded by then.
+    wait_for_request(&mock, "/export-status/");
     let killed = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

@@ -151,16 +151,7 @@ mod tests {
         ExportRequest {
             group_id: "g1".into(),
             types: types.iter().map(|t| t.to_string()).collect(),
-            since: None,
-            until: None,
-            type_filters: vec![],
-            elements: vec![],
-            output_format: None,
-            patients: vec![],
-            include_associated_data: vec![],
-            post: false,
-            lenient: false,
-            since_auto: false,
+            ..ExportRequest::default()
         }
     }
 

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::fhir::Parameters;
 
 /// Everything that identifies an export: two runs with equal requests are the same job.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportRequest {
     pub group_id: String,
     #[serde(default)]
@@ -151,15 +151,9 @@ mod tests {
             group_id: "g1".into(),
             types: vec!["Patient".into(), "Observation".into()],
             since: Some("2024-01-01T00:00:00+02:00".into()),
-            until: None,
             type_filters: vec!["Observation?status=final".into()],
-            elements: vec![],
             output_format: Some("application/fhir+ndjson".into()),
-            patients: vec![],
-            include_associated_data: vec![],
-            post: false,
-            lenient: false,
-            since_auto: false,
+            ..ExportRequest::default()
         }
     }
 

@@ -144,6 +144,33 @@ pub fn assert_same_files(left: &[(String, Vec<u8>)], right: &[(String, Vec<u8>)]
     );
 }
 
+/// Waits (up to a minute) until the server has received a request whose path contains
+/// `needle`: a test that must act mid-run waits for an event, never for a time.
+pub fn wait_for_request(mock: &BackgroundMock, needle: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !mock.requests().iter().any(|r| r.path.contains(needle)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no request to {needle}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// Compares a generated file with its committed copy; with `UPDATE_COMPLETIONS` set,
+/// rewrites the copy first.
+pub fn assert_fresh(path: &Path, generated: &str) {
+    if std::env::var_os("UPDATE_COMPLETIONS").is_some() {
+        std::fs::write(path, generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "{} is stale: run `UPDATE_COMPLETIONS=1 cargo test --test cli`",
+        path.display()
+    );
+}
+
 /// Requests whose path contains `needle`.
 pub fn requests_to<'a>(requests: &'a [RecordedRequest], needle: &str) -> Vec<&'a RecordedRequest> {
     requests
