@@ -182,7 +182,7 @@ pub async fn download(
     on_validator: impl FnMut(Option<String>) -> Result<()>,
 ) -> (Result<Downloaded>, Sink) {
     /// Chunks in flight between the network and the writer.
-    const QUEUE: usize = 4;
+    const QUEUE: usize = 2;
     let (tx, rx) = tokio::sync::mpsc::channel(QUEUE);
     let owned_task = task.clone();
     let writer = tokio::task::spawn_blocking(move || {
