@@ -207,6 +207,11 @@ pub enum Command {
     Kickoff(KickoffCommand),
 
     /// Wait until the export of a job is complete and save its manifest
+    #[command(after_help = "Examples (the split steps of `run`):\n  \
+        group-export kickoff g1 --out exports/g1\n  \
+        group-export poll --out exports/g1 --timeout 2h --max-wait 10m\n  \
+        group-export download --out exports/g1\n  \
+        group-export poll --status-url \"$URL\" | jq '.output[].url'")]
     Poll(PollCommand),
 
     /// Download (or resume) every file of a job's manifest, verified
@@ -224,9 +229,14 @@ pub enum Command {
     Run(RunCommand),
 
     /// Ask the status URL once (no waiting)
+    #[command(after_help = "Examples:\n  \
+        group-export status --out exports/g1\n  \
+        group-export status --status-url \"$STATUS_URL\"   # the URL kickoff printed")]
     Status(JobTarget),
 
     /// Cancel the export on the server (DELETE on the status URL)
+    #[command(after_help = "Examples:\n  \
+        group-export cancel --out exports/g1    # the files already downloaded stay")]
     Cancel(JobTarget),
 
     /// Run a full export against the bundled mock server, into --out DIR
@@ -275,6 +285,9 @@ pub enum GroupsCommand {
     Search(SearchArgs),
 
     /// Read one Group by id
+    #[command(after_help = "Examples:\n  \
+        group-export groups read hypertension-cohort\n  \
+        group-export groups read hypertension-cohort --format json | jq .quantity")]
     Read {
         /// The Group's logical id
         id: String,
@@ -284,6 +297,9 @@ pub enum GroupsCommand {
     },
 
     /// List the members of one Group with their period and inactive flag
+    #[command(after_help = "Examples:\n  \
+        group-export groups members diabetes-care-group\n  \
+        group-export groups members big-cohort --format ndjson | jq -r .entity.reference | wc -l")]
     Members {
         /// The Group's logical id
         id: String,
