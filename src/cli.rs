@@ -242,7 +242,7 @@ pub enum Command {
     /// Run a full export against the bundled mock server, into --out DIR
     Demo {
         /// Where to write the export
-        #[arg(long, default_value = "demo-export")]
+        #[arg(long, default_value = "demo-export/{date}-{time}")]
         out: std::path::PathBuf,
     },
 

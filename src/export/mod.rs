@@ -263,8 +263,12 @@ async fn ensure_started(ctx: &Context, dir: &JobDir, request: ExportRequest) -> 
                 .as_ref()
                 .map(|r| format!("an export of Group/{}", r.group_id))
                 .unwrap_or_else(|| "another export".into());
+            let differs = match &job.base_url {
+                Some(other_base) if *other_base != base => format!("from {other_base}"),
+                _ => "with other parameters".into(),
+            };
             return Err(Error::usage(format!(
-                "{} holds {other} with other parameters; use another --out directory",
+                "{} holds {other} {differs}; use another --out directory",
                 dir.root().display()
             )));
         }
