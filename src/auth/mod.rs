@@ -226,7 +226,7 @@ impl TokenSource {
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
             .await
-            .map_err(|e| failed(crate::http::error_chain(&e)))?;
+            .map_err(|e| failed(crate::http::error_chain(e)))?;
         if !response.status().is_success() {
             return Err(failed(format!("HTTP {}", response.status())));
         }
@@ -280,7 +280,7 @@ fn token_error(url: &Url, error: RequestTokenError<reqwest::Error, BasicErrorRes
             text
         }
         RequestTokenError::Request(e) => {
-            format!("cannot reach it: {}", crate::http::error_chain(&e))
+            format!("cannot reach it: {}", crate::http::error_chain(e))
         }
         RequestTokenError::Parse(e, body) => format!(
             "unreadable answer ({e}): {}",

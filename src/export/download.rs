@@ -316,7 +316,7 @@ async fn fetch_into<'p>(
                     file_progress.advance(len);
                 }
                 Ok(None) => break None,
-                Err(e) => break Some(crate::http::error_chain(&e)),
+                Err(e) => break Some(crate::http::error_chain(e)),
             }
         };
         match broke {

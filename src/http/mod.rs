@@ -235,7 +235,7 @@ impl Client {
         };
         let built = builder.build().map_err(|e| Error::Network {
             url: request.url.to_string(),
-            reason: error_chain(&e),
+            reason: error_chain(e),
         })?;
         tracing::debug!("{} {}", built.method(), built.url());
         for (name, value) in built.headers() {
@@ -244,7 +244,7 @@ impl Client {
         let started = Instant::now();
         let response = self.http.execute(built).await.map_err(|e| Error::Network {
             url: request.url.to_string(),
-            reason: error_chain(&e),
+            reason: error_chain(e),
         })?;
         tracing::debug!(
             "{} {} → {} ({} ms)",
@@ -308,7 +308,7 @@ pub async fn read_body(what: &str, response: Response) -> Result<Bytes> {
     let url = response.url().to_string();
     response.bytes().await.map_err(|e| Error::Network {
         url,
-        reason: format!("reading the {what} response: {}", error_chain(&e)),
+        reason: format!("reading the {what} response: {}", error_chain(e)),
     })
 }
 
@@ -369,11 +369,13 @@ fn redact(name: &header::HeaderName, value: &HeaderValue) -> String {
     }
 }
 
-/// An error with its sources ("error sending request: connection refused"), since
-/// reqwest's top-level message alone rarely says what went wrong.
-pub fn error_chain(error: &dyn std::error::Error) -> String {
+/// A reqwest error with its sources ("error sending request: connection refused"), since
+/// the top-level message alone rarely says what went wrong; without the URL, which the
+/// caller's message already names.
+pub fn error_chain(error: reqwest::Error) -> String {
+    let error = error.without_url();
     let mut text = error.to_string();
-    let mut source = error.source();
+    let mut source = std::error::Error::source(&error);
     while let Some(cause) = source {
         let cause_text = cause.to_string();
         if !text.contains(&cause_text) {
