@@ -322,3 +322,51 @@ fn key_files_readable_by_others_get_a_warning() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("chmod 600"), "{stderr}");
 }
+
+#[test]
+fn auth_setup_mistakes_are_exit_3_with_a_clear_message() {
+    let mock = auth_mock(|_| {});
+    let keys = tempfile::tempdir().unwrap();
+    let rs = key(keys.path(), "rs384-private.pem");
+    let public = key(keys.path(), "rs384-public.pem");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec![
+                "--token-url",
+                "http://127.0.0.1:1/token",
+                "--client-id",
+                "demo-client",
+                "--private-key",
+                rs.to_str().unwrap(),
+            ],
+            "cannot reach it",
+        ),
+        (
+            vec![
+                "--client-id",
+                "demo-client",
+                "--private-key",
+                public.to_str().unwrap(),
+            ],
+            "this is a public key",
+        ),
+        (
+            vec![
+                "--client-id",
+                "demo-client",
+                "--private-key",
+                rs.to_str().unwrap(),
+                "--alg",
+                "ES384",
+            ],
+            "does not fit this key",
+        ),
+    ];
+    for (args, expected) in cases {
+        let mut cmd = group_export(&mock.base_url());
+        cmd.args(&args).args(["--retries", "0", "groups", "search"]);
+        let (code, _, stderr) = run(cmd);
+        assert_eq!(code, 3, "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}
