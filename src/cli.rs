@@ -13,10 +13,7 @@ use crate::mock::MockConfig;
 #[derive(Debug, Parser)]
 #[command(name = "group-export", version, about, max_term_width = 100)]
 #[command(
-    after_help = "Exit codes: 0 ok, 1 internal, 2 usage, 3 auth, 4 server rejected, \
-    5 timed out, 6 verification failed, 7 server reported errors, 73 job locked, \
-    74 local I/O, \
-    75 try again later, 130 interrupted."
+    after_help = crate::exit::SUMMARY
 )]
 pub struct Cli {
     #[command(flatten)]

@@ -23,6 +23,11 @@ pub enum Code {
     Interrupted = 130,
 }
 
+/// The table in one line, for `--help` and the man page (README.md has it as a table).
+pub const SUMMARY: &str = "Exit codes: 0 ok, 1 internal, 2 usage, 3 auth, 4 server rejected, \
+    5 timed out, 6 verification failed, 7 server reported errors, 73 job locked, \
+    74 local I/O, 75 try again later, 130 interrupted.";
+
 /// The exit code for an error.
 pub fn code(error: &Error) -> Code {
     match error {
@@ -83,4 +88,38 @@ pub fn report(error: &Error) -> ExitCode {
         }
     }
     ExitCode::from(code as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_help_summary_lists_every_code() {
+        let codes = [
+            Code::Success,
+            Code::Internal,
+            Code::Usage,
+            Code::Auth,
+            Code::ServerRejected,
+            Code::TimedOut,
+            Code::Verification,
+            Code::ServerReportedErrors,
+            Code::JobLocked,
+            Code::LocalIo,
+            Code::TryAgainLater,
+            Code::Interrupted,
+        ];
+        for code in codes {
+            let number = format!(" {} ", code as u8);
+            assert!(SUMMARY.contains(&number), "{code:?} missing from the help");
+        }
+        let readme = include_str!("../README.md");
+        for code in codes {
+            assert!(
+                readme.contains(&format!("| {} |", code as u8)),
+                "{code:?} missing from README"
+            );
+        }
+    }
 }
