@@ -16,7 +16,7 @@ use crate::mock::MockConfig;
     after_help = crate::exit::SUMMARY
 )]
 pub struct Cli {
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Global options")]
     pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
@@ -541,6 +541,6 @@ pub struct MockServerArgs {
     /// Port to listen on (0 picks a free one)
     #[arg(long, default_value_t = 0)]
     pub port: u16,
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Data and behaviour of the mock")]
     pub config: MockConfig,
 }
