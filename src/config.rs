@@ -113,10 +113,13 @@ impl Settings {
 
     /// The FHIR base URL, or a usage error saying how to give one.
     pub fn base_url(&self) -> Result<&Url> {
-        self.base_url.as_ref().ok_or_else(|| {
-            Error::usage("no FHIR base URL: pass --base-url URL or set GROUP_EXPORT_BASE_URL")
-        })
+        self.base_url.as_ref().ok_or_else(no_base_url)
     }
+}
+
+/// The usage error for a command that needs a FHIR server but was given none.
+pub fn no_base_url() -> Error {
+    Error::usage("no FHIR base URL: pass --base-url URL or set GROUP_EXPORT_BASE_URL")
 }
 
 /// Reads a secret (token, client secret) from a file: its first line, trimmed.

@@ -25,11 +25,10 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches};
 use crate::cli::Cli;
 use crate::error::{Error, Result};
 
-/// Where a profile key goes: a global flag, or a flag of some subcommands.
+/// Where a profile key goes: a global flag, or a flag of some subcommands. The key is
+/// the clap argument id (the flag's field name).
 struct Key {
     name: &'static str,
-    /// The clap argument id.
-    arg: &'static str,
     /// Subcommands that have the flag; empty for global flags.
     commands: &'static [&'static str],
 }
@@ -37,9 +36,12 @@ struct Key {
 const fn global(name: &'static str) -> Key {
     Key {
         name,
-        arg: name,
         commands: &[],
     }
+}
+
+const fn of(commands: &'static [&'static str], name: &'static str) -> Key {
+    Key { name, commands }
 }
 
 /// Every key a profile may set.
@@ -58,26 +60,10 @@ const KEYS: &[Key] = &[
     global("retries"),
     global("progress"),
     global("state_dir"),
-    Key {
-        name: "types",
-        arg: "types",
-        commands: &["kickoff", "run"],
-    },
-    Key {
-        name: "parallel",
-        arg: "parallel",
-        commands: &["download", "run"],
-    },
-    Key {
-        name: "timeout",
-        arg: "timeout",
-        commands: &["poll", "run"],
-    },
-    Key {
-        name: "max_wait",
-        arg: "max_wait",
-        commands: &["poll", "run"],
-    },
+    of(&["kickoff", "run"], "types"),
+    of(&["download", "run"], "parallel"),
+    of(&["poll", "run"], "timeout"),
+    of(&["poll", "run"], "max_wait"),
 ];
 
 /// Inline secrets: allowed (with a warning) for users who insist.
@@ -128,11 +114,11 @@ pub fn parse(args: Vec<OsString>) -> Result<Invocation> {
         };
         let text = value_text(key.name, value)?;
         if key.commands.is_empty() {
-            command = command.mut_arg(key.arg, |arg| arg.default_value(text.clone()));
+            command = command.mut_arg(key.name, |arg| arg.default_value(text.clone()));
         } else {
             for name in key.commands {
                 command = command.mut_subcommand(*name, |sub| {
-                    sub.mut_arg(key.arg, |arg| arg.default_value(text.clone()))
+                    sub.mut_arg(key.name, |arg| arg.default_value(text.clone()))
                 });
             }
         }
@@ -288,9 +274,9 @@ fn resolve(matches: &ArgMatches, profile: &LoadedProfile) -> Vec<Resolved> {
     for key in KEYS {
         let (value, source) = if key.commands.is_empty() {
             let value = matches
-                .get_raw(key.arg)
+                .get_raw(key.name)
                 .map(|v| v.map(|s| s.to_string_lossy()).collect::<Vec<_>>().join(","));
-            let source = match matches.value_source(key.arg) {
+            let source = match matches.value_source(key.name) {
                 Some(ValueSource::CommandLine) => "flag".to_string(),
                 Some(ValueSource::EnvVariable) => format!("env {}", env_name(&command, key)),
                 Some(ValueSource::DefaultValue) if profile.values.contains_key(key.name) => {
@@ -327,7 +313,7 @@ fn resolve(matches: &ArgMatches, profile: &LoadedProfile) -> Vec<Resolved> {
 fn env_name(command: &clap::Command, key: &Key) -> String {
     command
         .get_arguments()
-        .find(|a| a.get_id() == key.arg)
+        .find(|a| a.get_id() == key.name)
         .and_then(|a| a.get_env())
         .map(|e| e.to_string_lossy().into_owned())
         .unwrap_or_default()
@@ -335,7 +321,7 @@ fn env_name(command: &clap::Command, key: &Key) -> String {
 
 fn builtin_default(command: &clap::Command, key: &Key) -> Option<String> {
     let sub = command.find_subcommand(key.commands.first()?)?;
-    let arg = sub.get_arguments().find(|a| a.get_id() == key.arg)?;
+    let arg = sub.get_arguments().find(|a| a.get_id() == key.name)?;
     let defaults: Vec<String> = arg
         .get_default_values()
         .iter()

@@ -118,6 +118,7 @@ impl Reporter {
             overall,
             started: Instant::now(),
             bytes: Default::default(),
+            shown_tick: Default::default(),
         }
     }
 }
@@ -219,6 +220,8 @@ pub struct DownloadProgress {
     overall: Option<ProgressBar>,
     started: Instant,
     bytes: std::sync::atomic::AtomicU64,
+    /// The 200 ms period whose totals the overall bar last showed.
+    shown_tick: std::sync::atomic::AtomicU64,
 }
 
 impl DownloadProgress {
@@ -262,7 +265,17 @@ impl DownloadProgress {
             .fetch_add(n, std::sync::atomic::Ordering::Relaxed)
             + n;
         if let Some(overall) = &self.overall {
-            let seconds = self.started.elapsed().as_secs_f64().max(0.001);
+            // Called per network chunk: redraw the text a few times a second, not per chunk.
+            let elapsed = self.started.elapsed();
+            let tick = elapsed.as_millis() as u64 / 200;
+            if self
+                .shown_tick
+                .swap(tick, std::sync::atomic::Ordering::Relaxed)
+                == tick
+            {
+                return;
+            }
+            let seconds = elapsed.as_secs_f64().max(0.001);
             overall.set_message(format!(
                 "{} · {}/s",
                 HumanBytes(total),

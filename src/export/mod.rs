@@ -102,6 +102,7 @@ pub async fn poll_command(ctx: &Context, command: PollCommand) -> Result<()> {
 
 /// `download`: fetch every file of the job's manifest (or of `--manifest FILE`).
 pub async fn download_command(ctx: &Context, command: DownloadCommand) -> Result<()> {
+    check_summary_target(&command.download)?;
     let dir = JobDir::open(&command.out)?;
     let mut job = match (dir.load()?, &command.manifest) {
         (job, Some(path)) => adopt_manifest(&dir, job, path)?,
@@ -359,7 +360,6 @@ async fn download_all(
     job: &mut Job,
     args: &DownloadArgs,
 ) -> Result<Downloads> {
-    check_summary_target(args)?;
     let manifest = job.manifest.clone().unwrap_or_default();
     let mut tasks = download::plan(&manifest)?;
     if !args.output_types.is_empty() {

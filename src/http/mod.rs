@@ -177,9 +177,7 @@ impl Client {
 
     /// The FHIR base URL, or a usage error saying how to give one.
     pub fn base(&self) -> Result<&Url> {
-        self.base.as_ref().ok_or_else(|| {
-            Error::usage("no FHIR base URL: pass --base-url URL or set GROUP_EXPORT_BASE_URL")
-        })
+        self.base.as_ref().ok_or_else(crate::config::no_base_url)
     }
 
     /// `[base]/seg1/seg2…`: segments are appended (and percent-encoded), never resolved
