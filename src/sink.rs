@@ -3,7 +3,8 @@
 //!
 //! Sinks are plain blocking writers: a download hands them to its writer thread (see
 //! `export::download`), so disk writes and line checks run beside the network reads, on
-//! another core, instead of between them.
+//! another core, instead of between them. A file's bytes are handed to the kernel's
+//! writeback as they are written, so the `fsync` before its rename is short.
 
 use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
@@ -14,6 +15,10 @@ use crate::export::job::io_error;
 
 /// Size of the write buffer: large writes, few system calls.
 const BUFFER: usize = 256 * 1024;
+
+/// How many written bytes are handed to the kernel's writeback at a time, so the `fsync`
+/// before the rename finds little left to flush (see [`FileSink::start_writeback`]).
+const WRITEBACK_STEP: u64 = 8 * 1024 * 1024;
 
 /// A destination for one file's bytes.
 pub enum Sink {
@@ -28,10 +33,7 @@ impl Sink {
 
     pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
         match self {
-            Sink::File(file) => file
-                .writer
-                .write_all(bytes)
-                .map_err(|e| io_error(&file.part_path, e)),
+            Sink::File(file) => file.write(bytes),
             Sink::Stdout(out) => out.write_all(bytes).map_err(Error::stdout),
         }
     }
@@ -65,6 +67,10 @@ pub struct FileSink {
     final_path: PathBuf,
     part_path: PathBuf,
     writer: BufWriter<File>,
+    /// Bytes handed to the writer (the file's length once the buffer is flushed).
+    written: u64,
+    /// Bytes already handed to the kernel's writeback.
+    writeback_from: u64,
 }
 
 impl FileSink {
@@ -85,6 +91,8 @@ impl FileSink {
             final_path: final_path.to_path_buf(),
             part_path,
             writer: BufWriter::with_capacity(BUFFER, file),
+            written: 0,
+            writeback_from: 0,
         };
         sink.truncate(keep)?;
         Ok(sink)
@@ -98,6 +106,21 @@ impl FileSink {
         file.set_len(len).map_err(|e| io_error(part, e))?;
         file.seek(SeekFrom::Start(len))
             .map_err(|e| io_error(part, e))?;
+        self.written = len;
+        self.writeback_from = len;
+        Ok(())
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.writer
+            .write_all(bytes)
+            .map_err(|e| io_error(&self.part_path, e))?;
+        self.written += bytes.len() as u64;
+        let in_file = self.written - self.writer.buffer().len() as u64;
+        if in_file - self.writeback_from >= WRITEBACK_STEP {
+            start_writeback(self.writer.get_ref(), self.writeback_from, in_file);
+            self.writeback_from = in_file;
+        }
         Ok(())
     }
 
@@ -113,9 +136,71 @@ impl FileSink {
     }
 }
 
+/// Asks the kernel to start writing bytes `from..to` of `file` to the disk, without
+/// waiting. Without it the whole file is flushed by the `fsync` in [`FileSink::commit`],
+/// and at `--parallel 1` the next download waits for that (on a fast disk about 40 ms per
+/// 127 MB file, a fifth of the time of a loopback download). This only starts early what
+/// the `fsync` would do anyway; durability still comes from the `fsync`.
+#[cfg(target_os = "linux")]
+fn start_writeback(file: &File, from: u64, to: u64) {
+    use std::os::fd::AsRawFd;
+    let (Ok(offset), Ok(len)) = (i64::try_from(from), i64::try_from(to - from)) else {
+        return;
+    };
+    // SAFETY: the descriptor is open for as long as `file` is borrowed, and
+    // sync_file_range neither reads nor writes our memory. A failure (an unsupported file
+    // system) only means the fsync does all the work, as without this call.
+    unsafe {
+        libc::sync_file_range(file.as_raw_fd(), offset, len, libc::SYNC_FILE_RANGE_WRITE);
+    }
+}
+
+/// Elsewhere the `fsync` in [`FileSink::commit`] does all the flushing.
+#[cfg(not(target_os = "linux"))]
+fn start_writeback(_file: &File, _from: u64, _to: u64) {}
+
 /// `Patient.001.ndjson` → `Patient.001.ndjson.part`.
 pub fn part_path(final_path: &Path) -> PathBuf {
     let mut name = final_path.as_os_str().to_owned();
     name.push(".part");
     PathBuf::from(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bytes that differ from one position to the next, so a misplaced write shows.
+    fn pattern(len: usize, seed: u8) -> Vec<u8> {
+        (0..len)
+            .map(|i| (i % 251) as u8 ^ seed.wrapping_mul(31))
+            .collect()
+    }
+
+    #[test]
+    fn a_file_written_past_several_writeback_steps_and_resumed_keeps_every_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/Observation.001.ndjson");
+        let step = WRITEBACK_STEP as usize;
+        let first = pattern(step * 2 + 12_345, 1);
+        let mut file = FileSink::open(&path, 0).unwrap();
+        for piece in first.chunks(100_003) {
+            file.write(piece).unwrap();
+        }
+        drop(file); // a run that stopped without committing: the .part stays
+
+        // A later run keeps a prefix that is not a multiple of anything and goes on.
+        let keep = step + 777;
+        let second = pattern(step + 999, 2);
+        let mut file = FileSink::open(&path, keep as u64).unwrap();
+        for piece in second.chunks(65_536) {
+            file.write(piece).unwrap();
+        }
+        file.commit().unwrap();
+
+        let mut expected = first[..keep].to_vec();
+        expected.extend_from_slice(&second);
+        assert_eq!(std::fs::read(&path).unwrap(), expected);
+        assert!(!part_path(&path).exists());
+    }
 }
