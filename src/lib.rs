@@ -190,16 +190,17 @@ async fn demo(settings: Settings, out: std::path::PathBuf) -> Result<()> {
     tracing::info!("bundled mock server listening at {}", server.base_url());
     let mut settings = settings;
     settings.set_base_url(config::parse_base_url(&server.base_url())?);
-    let argv = ["group-export", "run", "cohort-001", "--out"];
-    let cli = <Cli as clap::Parser>::try_parse_from(
-        argv.iter()
-            .map(std::ffi::OsString::from)
-            .chain([out.into_os_string()]),
-    )
-    .map_err(|e| Error::usage(e.to_string()))?;
-    let Command::Run(command) = cli.command else {
-        unreachable!("the demo command line is a run")
-    };
+    // `run cohort-001 --out OUT` with every other option at its default, as clap sets them.
+    let matches = <cli::RunCommand as clap::Args>::augment_args(clap::Command::new("run"))
+        .try_get_matches_from([
+            std::ffi::OsString::from("run"),
+            "cohort-001".into(),
+            "--out".into(),
+            out.into_os_string(),
+        ])
+        .map_err(|e| Error::usage(e.to_string()))?;
+    let command = <cli::RunCommand as clap::FromArgMatches>::from_arg_matches(&matches)
+        .map_err(|e| Error::usage(e.to_string()))?;
     let context = export::Context::new(&settings)?;
     let result = until_interrupted(export::run_command(&context, command)).await;
     server.shutdown().await;

@@ -618,3 +618,27 @@ fn progress_json_prints_one_event_per_line_on_stderr() {
     assert_eq!(kinds, ["status", "file_done"]);
     assert_eq!(events[1]["resources"], 25);
 }
+
+#[test]
+fn demo_runs_a_whole_export_against_its_own_mock() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo");
+    // No --base-url: the demo starts its own server.
+    let mut cmd = group_export("");
+    cmd.env_remove("GROUP_EXPORT_BASE_URL")
+        .args(["--progress", "none", "demo", "--out"])
+        .arg(&out);
+    let (code, _, stderr) = run(cmd);
+    assert_eq!(code, 0, "{stderr}");
+    let manifest = manifest(&out);
+    let output = manifest["output"].as_array().unwrap();
+    assert!(!output.is_empty());
+    let total: u64 = output.iter().map(|f| f["count"].as_u64().unwrap()).sum();
+    let lines: usize = files(&out)
+        .iter()
+        .filter(|(name, _)| name.ends_with(".ndjson") && name != "log.ndjson")
+        .map(|(_, bytes)| bytes.iter().filter(|&&b| b == b'\n').count())
+        .sum();
+    assert_eq!(lines as u64, total, "every resource the manifest counts");
+    assert!(stderr.contains("total"), "the summary: {stderr}");
+}
