@@ -212,6 +212,12 @@ fn tokens_are_renewed_before_they_expire() {
         token_requests(&mock) >= 2,
         "a 3 s export outlives a 2 s token"
     );
+    // The server announces SMART v2: renewals ask for the same v2 scope as the first request.
+    let requests = mock.requests();
+    for token_request in requests_to(&requests, "/auth/token") {
+        let body = String::from_utf8_lossy(&token_request.body);
+        assert!(body.contains("scope=system%2F*.rs"), "{body}");
+    }
 }
 
 #[test]
@@ -285,18 +291,28 @@ fn the_token_never_reaches_another_origin_or_a_file_that_does_not_require_it() {
         let keys = tempfile::tempdir().unwrap();
         let rs = key(keys.path(), "rs384-private.pem");
         let out = tempfile::tempdir().unwrap();
-        let (code, _, stderr) = export(&mock, out.path(), &private_key_args(&rs));
+        let mut auth = private_key_args(&rs);
+        auth.extend(["-vv", "--header", "X-Api-Key: k3y-for-the-fhir-server"]);
+        let (code, _, stderr) = export(&mock, out.path(), &auth);
         assert_eq!(
             code, 0,
             "redirect {redirect}, requires {requires}: {stderr}"
         );
+        assert!(!stderr.contains("k3y-for"), "--header values are redacted");
         let requests = mock.requests();
+        let kickoff = requests_to(&requests, "/$export");
+        assert_eq!(
+            kickoff[0].header("x-api-key"),
+            Some("k3y-for-the-fhir-server")
+        );
         let files: Vec<_> = requests_to(&requests, "$export-download");
         assert!(!files.is_empty());
         for file in &files {
-            let carried = file.header("authorization").is_some();
             let expected = requires && !file.path.starts_with("/redirected/");
-            assert_eq!(carried, expected, "{}", file.path);
+            let carried = file.header("authorization").is_some();
+            assert_eq!(carried, expected, "token: {}", file.path);
+            let carried = file.header("x-api-key").is_some();
+            assert_eq!(carried, expected, "--header: {}", file.path);
         }
         if redirect {
             assert!(files.iter().any(|f| f.path.starts_with("/redirected/")));
@@ -324,12 +340,12 @@ fn key_files_readable_by_others_get_a_warning() {
 }
 
 #[test]
-fn auth_setup_mistakes_are_exit_3_with_a_clear_message() {
+fn auth_setup_mistakes_are_exit_3_and_an_unreachable_token_endpoint_exit_75() {
     let mock = auth_mock(|_| {});
     let keys = tempfile::tempdir().unwrap();
     let rs = key(keys.path(), "rs384-private.pem");
     let public = key(keys.path(), "rs384-public.pem");
-    let cases: Vec<(Vec<&str>, &str)> = vec![
+    let cases: Vec<(Vec<&str>, i32, &str)> = vec![
         (
             vec![
                 "--token-url",
@@ -339,7 +355,8 @@ fn auth_setup_mistakes_are_exit_3_with_a_clear_message() {
                 "--private-key",
                 rs.to_str().unwrap(),
             ],
-            "cannot reach it",
+            75,
+            "cannot reach http://127.0.0.1:1/token",
         ),
         (
             vec![
@@ -348,6 +365,7 @@ fn auth_setup_mistakes_are_exit_3_with_a_clear_message() {
                 "--private-key",
                 public.to_str().unwrap(),
             ],
+            3,
             "this is a public key",
         ),
         (
@@ -359,14 +377,49 @@ fn auth_setup_mistakes_are_exit_3_with_a_clear_message() {
                 "--alg",
                 "ES384",
             ],
+            3,
             "does not fit this key",
         ),
     ];
-    for (args, expected) in cases {
+    for (args, expected_code, expected) in cases {
         let mut cmd = group_export(&mock.base_url());
         cmd.args(&args).args(["--retries", "0", "groups", "search"]);
         let (code, _, stderr) = run(cmd);
-        assert_eq!(code, 3, "{args:?}: {stderr}");
+        assert_eq!(code, expected_code, "{args:?}: {stderr}");
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn token_requests_follow_no_redirect_and_a_busy_token_endpoint_is_try_again_later() {
+    let keys = tempfile::tempdir().unwrap();
+    let secret = secret_file(keys.path(), "s3cret-never-forwarded");
+    // A token endpoint that redirects elsewhere: the secret must not go along.
+    let elsewhere =
+        fixed_server(b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\n\r\n");
+    let elsewhere = elsewhere.trim_end_matches("/fhir").to_string();
+    let redirect: &'static [u8] = format!(
+        "HTTP/1.1 307 Temporary Redirect\r\nlocation: {elsewhere}/token\r\ncontent-length: 0\r\n\r\n"
+    )
+    .into_bytes()
+    .leak();
+    let moved = fixed_server(redirect);
+    let busy = fixed_server(
+        b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/html\r\ncontent-length: 20\r\n\r\n<html>busy</html>   ",
+    );
+    for (token_url, code, expected) in [
+        (format!("{moved}/token"), 3, "do not follow redirects"),
+        (format!("{busy}/token"), 75, "HTTP 503"),
+    ] {
+        let mut cmd = group_export("http://127.0.0.1:1/fhir");
+        cmd.args(["--retries", "0", "--token-url", &token_url])
+            .args(["--client-id", "demo-client", "--client-auth", "post"])
+            .arg("--client-secret-file")
+            .arg(&secret)
+            .args(["groups", "search"]);
+        let (actual, _, stderr) = run(cmd);
+        assert_eq!(actual, code, "{token_url}: {stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!stderr.contains("s3cret"), "{stderr}");
     }
 }

@@ -4,25 +4,41 @@
 //! outlives many tokens.
 //!
 //! The token endpoint comes from `--token-url` or from `[base]/.well-known/smart-configuration`.
-//! The token request goes through the `oauth2` crate over the one reqwest client of
-//! [`crate::http`]; the assertion travels as extra parameters.
+//! The token request goes through the `oauth2` crate over reqwest clients made by
+//! [`crate::http`]; the assertion travels as extra parameters. Token requests never follow
+//! a redirect (the client's secret or assertion would go along to the new address).
 
+mod answer;
 mod assertion;
 mod jwk;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use oauth2::basic::{BasicClient, BasicErrorResponse, BasicTokenResponse};
-use oauth2::{AuthType, ClientId, ClientSecret, RequestTokenError, Scope, TokenResponse, TokenUrl};
+use oauth2::basic::{
+    BasicErrorResponse, BasicRevocationErrorResponse, BasicTokenIntrospectionResponse,
+};
+use oauth2::{
+    AuthType, ClientId, ClientSecret, Scope, StandardRevocableToken, TokenResponse, TokenUrl,
+};
 use serde::Deserialize;
 use tokio::sync::Mutex;
 use url::Url;
 
+use answer::{HttpAnswer, TokenAnswer, token_error};
 pub use assertion::SigningKey;
 
 use crate::error::{Error, Result};
 use crate::http::Secret;
+
+/// `oauth2`'s client with our reading of the token answer ([`TokenAnswer`]).
+type TokenClient = oauth2::Client<
+    BasicErrorResponse,
+    TokenAnswer,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+>;
 
 /// The assertion type of RFC 7523, as SMART Backend Services uses it.
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -62,9 +78,13 @@ pub struct AuthOptions {
 #[derive(Debug)]
 pub struct TokenSource {
     credentials: Credentials,
+    /// For token requests: follows no redirects, so credentials never go elsewhere.
     http: reqwest::Client,
+    /// For SMART discovery (no credentials): follows redirects.
+    discovery_http: reqwest::Client,
     base: Option<Url>,
-    token_url: Mutex<Option<Url>>,
+    /// The token endpoint and whether the server speaks SMART v2 scopes.
+    endpoint: Mutex<Option<(Url, bool)>>,
     scope: Option<String>,
     cached: Mutex<Option<CachedToken>>,
 }
@@ -85,9 +105,10 @@ struct SmartConfiguration {
 }
 
 impl TokenSource {
+    /// `http` must not follow redirects; `discovery_http` may.
     pub fn new(
         credentials: Credentials,
-        http: reqwest::Client,
+        (http, discovery_http): (reqwest::Client, reqwest::Client),
         base: Option<Url>,
         token_url: Option<Url>,
         scope: Option<String>,
@@ -95,8 +116,10 @@ impl TokenSource {
         TokenSource {
             credentials,
             http,
+            discovery_http,
             base,
-            token_url: Mutex::new(token_url),
+            // A given --token-url means no discovery, and SMART v1 scopes unless --scope.
+            endpoint: Mutex::new(token_url.map(|url| (url, false))),
             scope,
             cached: Mutex::new(None),
         }
@@ -161,7 +184,7 @@ impl TokenSource {
         });
         let token_uri = TokenUrl::from_url(token_url.clone());
         let mut client =
-            BasicClient::new(ClientId::new(client_id.clone())).set_token_uri(token_uri);
+            TokenClient::new(ClientId::new(client_id.clone())).set_token_uri(token_uri);
         if let Some(secret) = secret {
             client = client
                 .set_client_secret(ClientSecret::new(secret.expose().to_string()))
@@ -181,12 +204,15 @@ impl TokenSource {
                 .add_extra_param("client_assertion_type", JWT_BEARER)
                 .add_extra_param("client_assertion", jwt);
         }
-        let http = |request: oauth2::HttpRequest| self.execute(request);
+        let answer = std::sync::Mutex::new(HttpAnswer::default());
+        let http = |request: oauth2::HttpRequest| self.execute(request, &answer);
         let started = Instant::now();
-        let response: BasicTokenResponse = request
-            .request_async(&http)
-            .await
-            .map_err(|e| token_error(&token_url, e))?;
+        let result = request.request_async(&http).await;
+        let answer = answer
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let response = result.map_err(|e| token_error(&token_url, &answer, e))?;
+        response.check_bearer(&token_url)?;
         let lifetime = response.expires_in();
         tracing::debug!(
             "new access token from {token_url}, valid for {}",
@@ -196,15 +222,16 @@ impl TokenSource {
         Ok(CachedToken {
             token: Secret::new(response.access_token().secret().clone()),
             // Renew a quarter of the lifetime (at most a minute) before the expiry.
-            renew_at: lifetime.map(|l| started + l - (l / 4).min(Duration::from_secs(60))),
+            renew_at: lifetime
+                .and_then(|l| started.checked_add(l - (l / 4).min(Duration::from_secs(60)))),
         })
     }
 
     /// The token URL (asked for once) and whether the server speaks SMART v2 scopes.
     async fn token_url(&self) -> Result<(Url, bool)> {
-        let mut known = self.token_url.lock().await;
-        if let Some(url) = known.as_ref() {
-            return Ok((url.clone(), false));
+        let mut known = self.endpoint.lock().await;
+        if let Some(endpoint) = known.as_ref() {
+            return Ok(endpoint.clone());
         }
         let base = self.base.as_ref().ok_or_else(|| {
             Error::Auth("no --token-url and no --base-url to discover it from".into())
@@ -221,7 +248,7 @@ impl TokenSource {
             ))
         };
         let response = self
-            .http
+            .discovery_http
             .get(discovery.clone())
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
@@ -239,15 +266,17 @@ impl TokenSource {
             .ok_or_else(|| failed("it names no token_endpoint".into()))?;
         let url = Url::parse(&endpoint).map_err(|e| failed(format!("bad token_endpoint ({e})")))?;
         tracing::debug!("token endpoint {url} (from {discovery})");
-        *known = Some(url.clone());
         let v2 = config.capabilities.iter().any(|c| c == "permission-v2");
+        *known = Some((url.clone(), v2));
         Ok((url, v2))
     }
 
-    /// Sends the token request built by `oauth2` with our reqwest client.
+    /// Sends the token request built by `oauth2` with our reqwest client, noting the
+    /// status (and where a redirect pointed) for [`token_error`].
     async fn execute(
         &self,
         request: oauth2::HttpRequest,
+        answer: &std::sync::Mutex<HttpAnswer>,
     ) -> std::result::Result<oauth2::HttpResponse, reqwest::Error> {
         let (parts, body) = request.into_parts();
         let response = self
@@ -257,6 +286,13 @@ impl TokenSource {
             .body(body)
             .send()
             .await?;
+        if let Ok(mut answer) = answer.lock() {
+            answer.status = Some(response.status());
+            answer.location = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        }
         let mut builder = oauth2::http::Response::builder().status(response.status());
         for (name, value) in response.headers() {
             builder = builder.header(name, value);
@@ -266,29 +302,6 @@ impl TokenSource {
             .body(bytes.to_vec())
             .unwrap_or_else(|_| oauth2::http::Response::new(Vec::new())))
     }
-}
-
-/// A failed token request, in the server's words when it gave any.
-fn token_error(url: &Url, error: RequestTokenError<reqwest::Error, BasicErrorResponse>) -> Error {
-    let detail = match error {
-        RequestTokenError::ServerResponse(response) => {
-            let mut text = response.error().to_string();
-            if let Some(description) = response.error_description() {
-                text.push_str(": ");
-                text.push_str(&crate::text::escape_control(description));
-            }
-            text
-        }
-        RequestTokenError::Request(e) => {
-            format!("cannot reach it: {}", crate::http::error_chain(e))
-        }
-        RequestTokenError::Parse(e, body) => format!(
-            "unreadable answer ({e}): {}",
-            crate::text::summarize_body(&body)
-        ),
-        RequestTokenError::Other(text) => crate::text::escape_control(&text),
-    };
-    Error::Auth(format!("token request to {url} failed: {detail}"))
 }
 
 impl AuthOptions {

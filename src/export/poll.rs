@@ -51,7 +51,8 @@ pub async fn status_once(client: &Client, status_url: &Url) -> Result<Status> {
     let request = status_request(status_url);
     match client.send_once(&request).await {
         Ok(response) => classify(&request, response).await,
-        Err(error @ Error::Network { .. }) => Ok(Status::TryAgain {
+        // A network failure, or a busy token endpoint when the token was renewed.
+        Err(error) if error.is_transient() => Ok(Status::TryAgain {
             error,
             retry_after: None,
         }),

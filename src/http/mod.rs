@@ -2,8 +2,10 @@
 //! here, so headers, timeouts, logging, retries and error classification are the same
 //! everywhere.
 //!
-//! Redirects: reqwest follows up to 10 and drops `Authorization` (and cookies) when the
-//! host, port or scheme changes, which is the rule the Bulk Data IG asks for.
+//! Redirects are followed here, not by reqwest (up to 10), so the rule the Bulk Data IG
+//! asks for is in one visible place: the access token and the user's `--header` values go
+//! only to the origin (scheme, host, port) the request was made for, never to the storage
+//! service or anywhere else a redirect points.
 
 pub mod retry;
 
@@ -27,6 +29,9 @@ use retry::{Backoff, parse_retry_after};
 
 /// Error bodies are read up to this size; the rest is never shown anyway.
 const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// Most redirects followed for one request.
+const MAX_REDIRECTS: usize = 10;
 
 /// What a request carries besides its URL.
 #[derive(Debug, Clone)]
@@ -123,38 +128,37 @@ impl std::fmt::Debug for Secret {
 
 impl Client {
     pub fn new(settings: &Settings) -> Result<Client> {
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("group-export/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(settings.request_timeout)
-            .read_timeout(settings.request_timeout)
-            .redirect(reqwest::redirect::Policy::limited(10))
-            .build()
-            .map_err(|e| Error::usage(format!("cannot set up the HTTP client: {e}")))?;
+        let build = |redirects| {
+            reqwest::Client::builder()
+                .user_agent(concat!("group-export/", env!("CARGO_PKG_VERSION")))
+                .connect_timeout(settings.request_timeout)
+                .read_timeout(settings.request_timeout)
+                .redirect(redirects)
+                .build()
+                .map_err(|e| Error::usage(format!("cannot set up the HTTP client: {e}")))
+        };
+        let http = build(reqwest::redirect::Policy::none())?;
         let base = settings.base_url().ok().cloned();
-        let tokens = settings
-            .auth
-            .credentials(settings.token.clone())?
-            .map(|credentials| {
+        let tokens = match settings.auth.credentials(settings.token.clone())? {
+            None => None,
+            Some(credentials) => {
                 let token_url = settings
                     .auth
                     .token_url
                     .as_deref()
                     .map(Url::parse)
-                    .transpose();
-                token_url
-                    .map_err(|e| Error::usage(format!("invalid --token-url: {e}")))
-                    .map(|url| {
-                        let scope = settings.auth.scope.clone();
-                        Arc::new(TokenSource::new(
-                            credentials,
-                            http.clone(),
-                            base.clone(),
-                            url,
-                            scope,
-                        ))
-                    })
-            })
-            .transpose()?;
+                    .transpose()
+                    .map_err(|e| Error::usage(format!("invalid --token-url: {e}")))?;
+                let discovery = build(reqwest::redirect::Policy::limited(MAX_REDIRECTS))?;
+                Some(Arc::new(TokenSource::new(
+                    credentials,
+                    (http.clone(), discovery),
+                    base.clone(),
+                    token_url,
+                    settings.auth.scope.clone(),
+                )))
+            }
+        };
         Ok(Client {
             http,
             base,
@@ -201,7 +205,9 @@ impl Client {
             None => None,
         };
         let response = self.send_with_token(request, token.as_ref()).await?;
+        // (A 401 from where a redirect led, which got no token, is not the token's fault.)
         if response.status() == StatusCode::UNAUTHORIZED
+            && response.url().origin() == request.url.origin()
             && let (Some(tokens), Some(rejected)) = (tokens, &token)
             && let Some(renewed) = tokens.renew_after_401(rejected).await?
         {
@@ -210,49 +216,103 @@ impl Client {
         Ok(response)
     }
 
+    /// Sends `request`, following redirects: the token and the `--header` values go only
+    /// to the request's own origin. 303 (and 301/302 after a POST) turn into a GET without
+    /// the body, as browsers and reqwest do; 307 and 308 repeat the request as it was.
     async fn send_with_token(&self, request: &Request, token: Option<&Secret>) -> Result<Response> {
+        let mut url = request.url.clone();
+        let mut method = request.method.clone();
+        let mut body = &request.body;
+        for _ in 0..=MAX_REDIRECTS {
+            let own_origin = url.origin() == request.url.origin();
+            let credentials = request.send_token && own_origin;
+            let response = self
+                .execute(
+                    request,
+                    &method,
+                    &url,
+                    body,
+                    credentials.then_some(token).flatten(),
+                )
+                .await?;
+            let Some(next) = redirect_target(&response, &url) else {
+                return Ok(response);
+            };
+            let next = next.map_err(|reason| Error::InvalidResponse {
+                what: request.what.clone(),
+                reason,
+            })?;
+            let status = response.status();
+            if status == StatusCode::SEE_OTHER
+                || (method == Method::POST
+                    && matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND))
+            {
+                method = Method::GET;
+                body = &Body::Empty;
+            }
+            if request.send_token && next.origin() != request.url.origin() {
+                tracing::debug!(
+                    "{url} redirects to another origin, {next}: sent there without credentials"
+                );
+            }
+            url = next;
+        }
+        Err(Error::InvalidResponse {
+            what: request.what.clone(),
+            reason: format!(
+                "more than {MAX_REDIRECTS} redirects, starting at {}",
+                request.url
+            ),
+        })
+    }
+
+    /// One HTTP exchange of `request` at `url`, with the credentials only when given.
+    async fn execute(
+        &self,
+        request: &Request,
+        method: &Method,
+        url: &Url,
+        body: &Body,
+        token: Option<&Secret>,
+    ) -> Result<Response> {
+        let network_error = |e| Error::Network {
+            url: url.to_string(),
+            reason: error_chain(e),
+        };
         let mut builder = self
             .http
-            .request(request.method.clone(), request.url.clone())
+            .request(method.clone(), url.clone())
             .header(header::ACCEPT, request.accept)
             .headers(request.headers.clone());
         // The user's --header values follow the token's rule: they are meant for the FHIR
         // server, not for storage URLs that did not ask for credentials.
-        if request.send_token {
+        if request.send_token && url.origin() == request.url.origin() {
             builder = builder.headers(self.extra_headers.clone());
         }
         if let Some(token) = token {
             builder = builder.bearer_auth(token.expose());
         }
-        builder = match &request.body {
+        builder = match body {
             Body::Empty => builder,
             Body::Form(pairs) => builder.form(pairs),
             Body::FhirJson(json) => builder
                 .header(header::CONTENT_TYPE, crate::fhir::FHIR_JSON)
                 .body(json.clone()),
         };
-        let built = builder.build().map_err(|e| Error::Network {
-            url: request.url.to_string(),
-            reason: error_chain(e),
-        })?;
+        let built = builder.build().map_err(network_error)?;
         tracing::debug!("{} {}", built.method(), built.url());
         for (name, value) in built.headers() {
-            tracing::trace!("> {name}: {}", redact(name, value));
+            tracing::trace!("> {name}: {}", redact(name, value, &self.extra_headers));
         }
         let started = Instant::now();
-        let response = self.http.execute(built).await.map_err(|e| Error::Network {
-            url: request.url.to_string(),
-            reason: error_chain(e),
-        })?;
+        let response = self.http.execute(built).await.map_err(network_error)?;
         tracing::debug!(
-            "{} {} → {} ({} ms)",
-            request.method,
-            request.url,
+            "{method} {url} → {} ({} ms)",
             response.status(),
             started.elapsed().as_millis()
         );
         for (name, value) in response.headers() {
-            tracing::trace!("< {name}: {}", redact(name, value));
+            tracing::trace!("< {name}: {}", redact(name, value, &self.extra_headers));
         }
         Ok(response)
     }
@@ -276,7 +336,10 @@ impl Client {
                     let transient = error.is_transient();
                     (error, transient, retry_after)
                 }
-                Err(error) => (error, true, None),
+                Err(error) => {
+                    let transient = error.is_transient();
+                    (error, transient, None)
+                }
             };
             let (error, transient, retry_after) = failure;
             if !transient || attempt >= attempts {
@@ -351,8 +414,9 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     parse_retry_after(value, SystemTime::now())
 }
 
-/// A header value fit for logs: credentials replaced by `***`.
-fn redact(name: &header::HeaderName, value: &HeaderValue) -> String {
+/// A header value fit for logs: credentials (`Authorization`, cookies, and the user's
+/// `--header` values, which often carry API keys) replaced by `***`.
+fn redact(name: &header::HeaderName, value: &HeaderValue, extra_headers: &HeaderMap) -> String {
     if name == header::AUTHORIZATION {
         let scheme = value
             .to_str()
@@ -360,11 +424,56 @@ fn redact(name: &header::HeaderName, value: &HeaderValue) -> String {
             .and_then(|v| v.split_whitespace().next())
             .unwrap_or("");
         format!("{scheme} ***")
-    } else if name == header::COOKIE || name == header::SET_COOKIE {
+    } else if name == header::COOKIE
+        || name == header::SET_COOKIE
+        || extra_headers.contains_key(name)
+    {
         "***".into()
     } else {
         text::escape_control(&String::from_utf8_lossy(value.as_bytes()))
     }
+}
+
+/// Where a redirect answer points (resolved against `url`): `None` when the response is
+/// not a redirect to follow, an error when its `Location` is unusable.
+fn redirect_target(response: &Response, url: &Url) -> Option<std::result::Result<Url, String>> {
+    if !matches!(
+        response.status(),
+        StatusCode::MOVED_PERMANENTLY
+            | StatusCode::FOUND
+            | StatusCode::SEE_OTHER
+            | StatusCode::TEMPORARY_REDIRECT
+            | StatusCode::PERMANENT_REDIRECT
+    ) {
+        return None;
+    }
+    let location = response.headers().get(header::LOCATION)?;
+    let shown = text::escape_control(&String::from_utf8_lossy(location.as_bytes()));
+    Some(
+        location
+            .to_str()
+            .map_err(|_| {
+                format!(
+                    "HTTP {} to an unreadable Location ({shown})",
+                    response.status()
+                )
+            })
+            .and_then(|l| {
+                url.join(l).map_err(|e| {
+                    format!(
+                        "HTTP {} to a bad Location '{shown}' ({e})",
+                        response.status()
+                    )
+                })
+            })
+            .and_then(|next| match next.scheme() {
+                "http" | "https" => Ok(next),
+                other => Err(format!(
+                    "HTTP {} to a '{other}' URL, which is not followed",
+                    response.status()
+                )),
+            }),
+    )
 }
 
 /// A reqwest error with its sources ("error sending request: connection refused"), since
@@ -395,10 +504,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn authorization_is_redacted_in_logs() {
-        let value = HeaderValue::from_static("Bearer s3cr3t");
-        assert_eq!(redact(&header::AUTHORIZATION, &value), "Bearer ***");
-        let value = HeaderValue::from_static("application/fhir+json");
-        assert_eq!(redact(&header::ACCEPT, &value), "application/fhir+json");
+    fn credentials_are_redacted_in_logs() {
+        let api_key = header::HeaderName::from_static("x-api-key");
+        let mut extra = HeaderMap::new();
+        extra.insert(api_key.clone(), HeaderValue::from_static("k3y"));
+        let shown = |name, value| redact(&name, &HeaderValue::from_static(value), &extra);
+        assert_eq!(shown(header::AUTHORIZATION, "Bearer s3cr3t"), "Bearer ***");
+        assert_eq!(shown(api_key, "k3y"), "***");
+        assert_eq!(
+            shown(header::ACCEPT, "application/fhir+json"),
+            "application/fhir+json"
+        );
     }
 }
