@@ -1761,6 +1761,10 @@ _group__export() {
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
+                --error-file)
+                    COMPREPLY=($(compgen -W "warning error" -- "${cur}"))
+                    return 0
+                    ;;
                 --token-lifetime-secs)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

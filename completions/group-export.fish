@@ -444,6 +444,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l retry-after-secs -d 'Seconds sent in `Retry-After` while an export runs or when throttling' -r
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l requires-access-token -d 'The manifest\'s `requiresAccessToken`' -r -f -a "true\t''
 false\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l error-file -d 'Add an `error[]` file of OperationOutcome issues of this severity to every manifest' -r -f -a "warning\t''
+error\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l token-lifetime-secs -d 'Seconds an issued access token stays valid (`expires_in`)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l registered-client-id -d 'The `client_id` of the client registered with the server' -r
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l registered-secret-file -d 'Read the registered client\'s secret from FILE (first line), allowing `client_secret_basic` and `client_secret_post`' -r
@@ -477,7 +479,6 @@ plain\t'one log line per event, for cron mail and CI logs'
 json\t'one JSON object per event (status, file_done, file_skipped, file_failed)'
 none\t'nothing but warnings and errors'"
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l retry-after-http-date -d 'Send `Retry-After` as an HTTP-date that many seconds ahead instead of as seconds'
-complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l error-file -d 'Add an `error[]` file of OperationOutcome warnings to every manifest'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l lie-about-count -d 'Report one resource more than the truth in the first output file\'s `count`'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l require-auth -d 'Require `Authorization: Bearer` with a token from `/auth/token`'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l redirect-files -d 'Answer file URLs with `307` to a second listener on another port that serves the same bytes without a token (like pre-signed storage URLs)'

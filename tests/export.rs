@@ -350,18 +350,54 @@ fn no_verify_still_compares_the_count() {
 fn error_files_are_saved_and_reported_with_exit_7() {
     let mock = mock(MockConfig {
         polls_before_complete: 0,
-        error_file: true,
+        error_file: Some(IssueSeverity::Error),
         ..MockConfig::default()
     });
     let dir = tempfile::tempdir().unwrap();
-    let (code, _, stderr) = export_run(&mock, dir.path(), &[]);
+    let state = tempfile::tempdir().unwrap();
+    let since_auto = ["--since", "auto", "--state-dir"];
+    let mut args = since_auto.to_vec();
+    args.push(state.path().to_str().unwrap());
+    let (code, _, stderr) = export_run(&mock, dir.path(), &args);
     assert_eq!(code, 7, "{stderr}");
-    assert!(stderr.contains("the server reported"), "{stderr}");
+    assert!(stderr.contains("the server reported 3 errors"), "{stderr}");
+    assert!(
+        stderr.contains("could not be exported"),
+        "the issues are shown: {stderr}"
+    );
     assert!(
         dir.path()
             .join("error/OperationOutcome.001.ndjson")
             .exists()
     );
+    let recorded = std::fs::read_dir(state.path()).map_or(0, |d| d.count());
+    assert_eq!(
+        recorded, 0,
+        "an export with errors is not a base for --since auto"
+    );
+}
+
+#[test]
+fn warnings_in_error_files_are_shown_and_the_export_is_complete() {
+    let mock = mock(MockConfig {
+        polls_before_complete: 0,
+        error_file: Some(IssueSeverity::Warning),
+        ..MockConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let mut args = vec!["--since", "auto", "--state-dir"];
+    args.push(state.path().to_str().unwrap());
+    let (code, _, stderr) = export_run(&mock, dir.path(), &args);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("attachments are not supported"), "{stderr}");
+    assert!(
+        dir.path()
+            .join("error/OperationOutcome.001.ndjson")
+            .exists()
+    );
+    let recorded = std::fs::read_dir(state.path()).unwrap().count();
+    assert_eq!(recorded, 1, "recorded for the next --since auto");
 }
 
 #[test]
@@ -641,4 +677,45 @@ fn demo_runs_a_whole_export_against_its_own_mock() {
         .sum();
     assert_eq!(lines as u64, total, "every resource the manifest counts");
     assert!(stderr.contains("total"), "the summary: {stderr}");
+}
+
+#[test]
+fn a_run_limited_by_types_keeps_the_server_job_and_records_nothing_until_all_files_are_in() {
+    let mock = fast_mock();
+    let dir = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let state_dir = state.path().to_str().unwrap();
+    let (code, _, stderr) = export_run(
+        &mock,
+        dir.path(),
+        &[
+            "--types",
+            "Patient",
+            "--since",
+            "auto",
+            "--state-dir",
+            state_dir,
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("not downloaded yet"), "{stderr}");
+    let deletes = |mock: &BackgroundMock| {
+        mock.requests()
+            .iter()
+            .filter(|r| r.method == "DELETE")
+            .count()
+    };
+    assert_eq!(deletes(&mock), 0, "the other files are still needed");
+    assert_eq!(std::fs::read_dir(state.path()).unwrap().count(), 0);
+
+    // The rest, by the same run command: now the export is whole.
+    let (code, _, stderr) = export_run(
+        &mock,
+        dir.path(),
+        &["--since", "auto", "--state-dir", state_dir],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(deletes(&mock), 1);
+    assert_eq!(std::fs::read_dir(state.path()).unwrap().count(), 1);
+    assert!(dir.path().join("Observation.001.ndjson").exists());
 }

@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 
 use group_export::fhir::{Bundle, OperationOutcome};
-use group_export::mock::{BackgroundMock, MockConfig, MockServer};
+use group_export::mock::{BackgroundMock, IssueSeverity, MockConfig, MockServer};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -1348,7 +1348,7 @@ async fn lying_counts_and_error_files_are_opt_in() {
     let config = MockConfig {
         polls_before_complete: 0,
         lie_about_count: true,
-        error_file: true,
+        error_file: Some(IssueSeverity::Warning),
         requires_access_token: false,
         ..MockConfig::default()
     };

@@ -689,6 +689,26 @@ async fn download_and_report(
         .fold((0, 0), |(r, b), (tr, tb)| (r + tr, b + tb));
     EventLog::open(dir.root(), &job.export_id).export_complete(total, resources, bytes);
 
+    // With --types, other files of the manifest may not be downloaded yet: then the server
+    // job is kept for them, and the export is not complete for --since auto.
+    let all_files = download::plan(job.manifest.as_ref().unwrap_or(&Manifest::default()))?;
+    let missing: Vec<&str> = all_files
+        .iter()
+        .filter(|t| !downloads.tasks.iter().any(|d| d.name == t.name))
+        .filter(|t| !job.files.get(&t.name).is_some_and(|r| r.done))
+        .map(|t| t.name.as_str())
+        .collect();
+    if !missing.is_empty() {
+        tracing::info!(
+            "{} files of the export are not downloaded yet ({}{}): the server job is kept \
+             and the export is not recorded for --since auto",
+            missing.len(),
+            missing[..missing.len().min(3)].join(", "),
+            if missing.len() > 3 { ", …" } else { "" }
+        );
+        return Ok(());
+    }
+
     if !keep_server_job
         && !job.server_job_ended
         && let Some(url) = job.status_url.as_deref().and_then(|u| Url::parse(u).ok())
@@ -702,17 +722,22 @@ async fn download_and_report(
         }
     }
 
-    if summary.errors.resources == 0 {
-        record_complete_export(ctx, dir, job);
-    } else {
-        report_server_errors(dir.root(), &downloads.tasks);
-        return Err(Error::ServerReportedErrors(format!(
-            "the server reported {} errors; see {}/error/",
-            summary.errors.resources,
-            dir.root().display()
-        )));
+    // error[] holds errors, but also warnings and information (Bulk Data IG): only errors
+    // make the export incomplete.
+    let issues = ServerIssues::read(dir.root(), &all_files);
+    for line in &issues.shown {
+        tracing::warn!("server: {line}");
     }
-    Ok(())
+    if issues.errors == 0 {
+        record_complete_export(ctx, dir, job);
+        Ok(())
+    } else {
+        Err(Error::ServerReportedErrors(format!(
+            "the server reported {} errors; see {}/error/",
+            issues.errors,
+            dir.root().display()
+        )))
+    }
 }
 
 /// Remembers a complete, verified export for a later `--since auto`. The data is complete
@@ -753,21 +778,49 @@ async fn delete_server_job(client: &Client, url: &Url, what: &str) -> Result<()>
     }
 }
 
-/// Shows the first issues of the downloaded error files.
-fn report_server_errors(root: &Path, tasks: &[FileTask]) {
+/// The issues in the downloaded `error[]` files.
+#[derive(Debug, Default)]
+struct ServerIssues {
+    /// Issues of severity `error` or `fatal`, and lines that are not an OperationOutcome.
+    errors: u64,
+    /// The first few issues, errors first, as one line each.
+    shown: Vec<String>,
+}
+
+impl ServerIssues {
     const SHOWN: usize = 5;
-    let lines = tasks
-        .iter()
-        .filter(|t| t.kind == FileKind::Error)
-        .filter_map(|t| std::fs::read_to_string(root.join(&t.name)).ok())
-        .flat_map(|text| text.lines().map(String::from).collect::<Vec<_>>());
-    for line in lines.take(SHOWN) {
-        if let Some(outcome) = OperationOutcome::from_body(line.as_bytes()) {
-            tracing::warn!(
-                "server: {}",
-                crate::text::escape_control(&outcome.summary())
-            );
+
+    fn read(root: &Path, tasks: &[FileTask]) -> ServerIssues {
+        let mut issues = ServerIssues::default();
+        let (mut errors, mut others) = (Vec::new(), Vec::new());
+        let files = tasks
+            .iter()
+            .filter(|t| t.kind == FileKind::Error)
+            .filter_map(|t| std::fs::File::open(root.join(&t.name)).ok());
+        for file in files {
+            let lines = std::io::BufRead::lines(std::io::BufReader::new(file));
+            for line in lines.map_while(std::result::Result::ok) {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let Some(outcome) = OperationOutcome::from_body(line.as_bytes()) else {
+                    issues.errors += 1;
+                    errors.push("an error file line that is not an OperationOutcome".into());
+                    continue;
+                };
+                for issue in &outcome.issue {
+                    let summary = crate::text::escape_control(&issue.summary());
+                    if matches!(issue.severity.as_str(), "error" | "fatal") {
+                        issues.errors += 1;
+                        errors.push(summary);
+                    } else {
+                        others.push(summary);
+                    }
+                }
+            }
         }
+        issues.shown = errors.into_iter().chain(others).take(Self::SHOWN).collect();
+        issues
     }
 }
 

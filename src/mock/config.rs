@@ -7,6 +7,13 @@ use clap::ArgAction;
 
 use super::faults::Fault;
 
+/// The severity of the issues in the mock's `error[]` file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IssueSeverity {
+    Warning,
+    Error,
+}
+
 /// Settings of the bundled mock FHIR Bulk Data server.
 ///
 /// The synthetic data is a pure function of these settings: the same flags always serve the
@@ -57,9 +64,18 @@ pub struct MockConfig {
     #[arg(long, default_value_t = true, action = ArgAction::Set)]
     pub requires_access_token: bool,
 
-    /// Add an `error[]` file of OperationOutcome warnings to every manifest
-    #[arg(long)]
-    pub error_file: bool,
+    /// Add an `error[]` file of OperationOutcome issues of this severity to every manifest
+    ///
+    /// `warning` (the default when no value is given): documents that were skipped, which
+    /// leave the export complete. `error`: resources that could not be exported.
+    #[arg(
+        long,
+        value_name = "SEVERITY",
+        num_args = 0..=1,
+        default_missing_value = "warning",
+        value_enum
+    )]
+    pub error_file: Option<IssueSeverity>,
 
     /// Report one resource more than the truth in the first output file's `count`
     ///
@@ -170,7 +186,7 @@ impl Default for MockConfig {
             retry_after_secs: 1,
             retry_after_http_date: false,
             requires_access_token: true,
-            error_file: false,
+            error_file: None,
             lie_about_count: false,
             require_auth: false,
             token_lifetime_secs: 300,

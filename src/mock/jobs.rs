@@ -10,9 +10,10 @@ use bytes::Bytes;
 use tokio::sync::OnceCell;
 
 use super::MockConfig;
+use super::config::IssueSeverity;
 use super::faults::{Fault, tampering};
 use super::file_body::{FileBody, Source, Tamper, tampered_length};
-use super::ndjson::{Lines, Part, Selection, deletions, warnings};
+use super::ndjson::{Lines, Part, Selection, deletions, issues};
 use super::outcome::MockError;
 use super::rng::hash_str;
 use crate::fhir::{Manifest, ManifestFile};
@@ -165,7 +166,12 @@ impl Job {
         Ok(files)
     }
 
-    fn plan(&self, max: u64, error_file: bool, faults: &[Fault]) -> Vec<ExportFile> {
+    fn plan(
+        &self,
+        max: u64,
+        error_file: Option<IssueSeverity>,
+        faults: &[Fault],
+    ) -> Vec<ExportFile> {
         let mut numbers: HashMap<&'static str, u32> = HashMap::new();
         let mut file = |role, type_name: &'static str, count: u64, content| {
             let n = numbers.entry(type_name).or_default();
@@ -195,8 +201,8 @@ impl Job {
                 )
             })
             .collect();
-        if error_file {
-            let (text, count) = warnings(&self.selection);
+        if let Some(severity) = error_file {
+            let (text, count) = issues(&self.selection, severity);
             files.push(file(
                 Role::Error,
                 "OperationOutcome",

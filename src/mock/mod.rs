@@ -41,7 +41,7 @@ use futures::FutureExt;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-pub use config::MockConfig;
+pub use config::{IssueSeverity, MockConfig};
 pub use faults::Fault;
 pub use record::RecordedRequest;
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use super::catalogue::Members;
+use super::config::IssueSeverity;
 use super::export_params::ExportRequest;
 use super::json::push_str;
 use super::resources::{ResourceType, Subject};
@@ -184,23 +185,44 @@ impl Lines {
     }
 }
 
-/// The `error[]` file: OperationOutcome warnings about a few patients' documents that were
-/// not exported. Returns the NDJSON and its line count.
-pub fn warnings(selection: &Selection) -> (String, u64) {
+/// The `error[]` file: OperationOutcome issues about a few patients: warnings about
+/// documents that were skipped, or errors about resources that could not be exported.
+/// Returns the NDJSON and its line count.
+pub fn issues(selection: &Selection, severity: IssueSeverity) -> (String, u64) {
     let mut out = String::new();
     let patients = selection.patients.len().min(3);
     for n in 0..patients.max(1) {
-        let what = if patients == 0 {
-            "the group has no members to export".to_string()
-        } else {
-            format!(
-                "DocumentReference for Patient/{} was not exported: attachments are not supported (Anhänge übersprungen)",
-                selection.patients.id_at(n)
-            )
+        let (name, code, what) = match (severity, patients) {
+            (IssueSeverity::Warning, 0) => (
+                "warning",
+                "not-supported",
+                "the group has no members to export".to_string(),
+            ),
+            (IssueSeverity::Error, 0) => (
+                "error",
+                "processing",
+                "the group's members could not be read".to_string(),
+            ),
+            (IssueSeverity::Warning, _) => (
+                "warning",
+                "not-supported",
+                format!(
+                    "DocumentReference for Patient/{} was not exported: attachments are not supported (Anhänge übersprungen)",
+                    selection.patients.id_at(n)
+                ),
+            ),
+            (IssueSeverity::Error, _) => (
+                "error",
+                "processing",
+                format!(
+                    "Observation resources for Patient/{} could not be exported: the clinical data store timed out",
+                    selection.patients.id_at(n)
+                ),
+            ),
         };
         let _ = write!(
             out,
-            r#"{{"resourceType":"OperationOutcome","id":"export-warning-{}","issue":[{{"severity":"warning","code":"not-supported","diagnostics":"#,
+            r#"{{"resourceType":"OperationOutcome","id":"export-{name}-{}","issue":[{{"severity":"{name}","code":"{code}","diagnostics":"#,
             n + 1
         );
         push_str(&mut out, &what);

@@ -7,7 +7,8 @@ use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 
 use assert_cmd::Command;
-pub use group_export::mock::{BackgroundMock, MockConfig, RecordedRequest};
+#[allow(unused_imports)] // not every test binary names every type
+pub use group_export::mock::{BackgroundMock, IssueSeverity, MockConfig, RecordedRequest};
 
 /// A mock server with the given settings.
 pub fn mock(config: MockConfig) -> BackgroundMock {
