@@ -84,9 +84,13 @@ async fn run_command(
                 .map_err(Error::stdout)
         }
         Command::Completions { shell } => {
+            // clap_complete panics on a failed write: render first, then write with care.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "group-export", &mut script);
             let mut out = std::io::stdout().lock();
-            clap_complete::generate(shell, &mut Cli::command(), "group-export", &mut out);
-            out.flush().map_err(Error::stdout)
+            out.write_all(&script)
+                .and_then(|()| out.flush())
+                .map_err(Error::stdout)
         }
     }
 }

@@ -284,6 +284,15 @@ impl Table {
     }
 }
 
+/// Prints one line on stdout: a closed pipe ends the program quietly (exit 0), any other
+/// write failure is an error, never a panic as with `println!`.
+pub fn stdout_line(line: &str) -> crate::error::Result<()> {
+    let mut out = io::stdout().lock();
+    writeln!(out, "{line}")
+        .and_then(|()| out.flush())
+        .map_err(crate::error::Error::stdout)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

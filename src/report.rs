@@ -351,7 +351,17 @@ impl FileProgress<'_> {
 pub fn print_summary(summary: &crate::export::Summary) {
     let elapsed =
         humantime::format_duration(Duration::from_secs(summary.elapsed_seconds.round() as u64));
-    let mut lines = vec![if summary.stdout {
+    let mut lines = vec![if summary.failed_files > 0 {
+        let rest = if summary.stdout {
+            "went to stdout".to_string()
+        } else {
+            format!("is in {}", summary.output_dir)
+        };
+        format!(
+            "export incomplete after {elapsed}: {} files failed (see below); the rest {rest}",
+            summary.failed_files
+        )
+    } else if summary.stdout {
         format!(
             "export written to stdout in {elapsed} (job state in {})",
             summary.output_dir
@@ -359,7 +369,11 @@ pub fn print_summary(summary: &crate::export::Summary) {
     } else {
         format!("export saved to {} in {elapsed}", summary.output_dir)
     }];
-    if let Some(time) = &summary.transaction_time {
+    if let Some(time) = summary
+        .transaction_time
+        .as_ref()
+        .filter(|_| summary.failed_files == 0)
+    {
         lines.push(format!(
             "  transactionTime {time}  (use as --since for the next run)"
         ));
@@ -386,9 +400,6 @@ pub fn print_summary(summary: &crate::export::Summary) {
         if totals.files > 0 {
             lines.push(row(name, totals.files, totals.resources, totals.bytes));
         }
-    }
-    if summary.failed_files > 0 {
-        lines.push(format!("  {} files failed", summary.failed_files));
     }
     let text = lines.join("\n");
     match BARS.get() {

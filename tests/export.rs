@@ -719,3 +719,56 @@ fn a_run_limited_by_types_keeps_the_server_job_and_records_nothing_until_all_fil
     assert_eq!(std::fs::read_dir(state.path()).unwrap().count(), 1);
     assert!(dir.path().join("Observation.001.ndjson").exists());
 }
+
+/// Every command that prints on stdout fails cleanly (exit 74, no panic) when it cannot.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_stdout_is_a_clear_error_not_a_panic() {
+    let mock = fast_mock();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("job");
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap()
+    };
+    let commands: Vec<Vec<&str>> = vec![
+        vec![
+            "kickoff",
+            "cohort-001",
+            "--type",
+            "Patient",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        vec!["status", "--out", out.to_str().unwrap()],
+        vec![
+            "run",
+            "cohort-001",
+            "--type",
+            "Patient",
+            "--format",
+            "json",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        vec!["completions", "bash"],
+    ];
+    for args in commands {
+        let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("group-export"))
+            .env_clear()
+            .env("GROUP_EXPORT_BASE_URL", mock.base_url())
+            .env("HOME", dir.path())
+            .args(&args)
+            .stdout(full())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(74), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    // The run's data is complete even though its summary could not be printed: it was
+    // cleaned up on the server like any other.
+    assert!(mock.requests().iter().any(|r| r.method == "DELETE"));
+}

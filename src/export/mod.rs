@@ -62,8 +62,7 @@ pub async fn kickoff_command(ctx: &Context, command: KickoffCommand) -> Result<(
     let out = incremental::expand_out(&command.out, &command.group_id, jiff::Timestamp::now())?;
     let dir = JobDir::open(&out)?;
     let job = ensure_started(ctx, &dir, request).await?;
-    println!("{}", job.status_url.as_deref().unwrap_or_default());
-    Ok(())
+    crate::output::stdout_line(job.status_url.as_deref().unwrap_or_default())
 }
 
 /// `poll`: wait for completion; save the manifest in the job directory, or print it when
@@ -94,8 +93,7 @@ pub async fn poll_command(ctx: &Context, command: PollCommand) -> Result<()> {
             let (manifest, _) =
                 poll::poll(&ctx.client, &url, options, &ctx.reporter.polling(), &events).await?;
             let json = serde_json::to_string_pretty(&manifest).unwrap_or_default();
-            println!("{json}");
-            Ok(())
+            crate::output::stdout_line(&json)
         }
     }
 }
@@ -135,23 +133,30 @@ pub async fn run_command(ctx: &Context, command: RunCommand) -> Result<()> {
 /// `status`: one status request, printed on stdout.
 pub async fn status_command(ctx: &Context, target: JobTarget) -> Result<()> {
     let url = target_status_url(&target)?;
-    match poll::status_once(&ctx.client, &url).await? {
-        Status::InProgress { progress, .. } => println!(
-            "in progress: {}",
-            crate::text::escape_control(progress.as_deref().unwrap_or("no progress given"))
+    let (line, failed) = match poll::status_once(&ctx.client, &url).await? {
+        Status::InProgress { progress, .. } => (
+            format!(
+                "in progress: {}",
+                crate::text::escape_control(progress.as_deref().unwrap_or("no progress given"))
+            ),
+            None,
         ),
-        Status::Complete { manifest, .. } => println!(
-            "complete: {} output files, {} error files, transactionTime {}",
-            manifest.output.len(),
-            manifest.errors().count(),
-            manifest.transaction_time
+        Status::Complete { manifest, .. } => (
+            format!(
+                "complete: {} output files, {} error files, transactionTime {}",
+                manifest.output.len(),
+                manifest.errors().count(),
+                manifest.transaction_time
+            ),
+            None,
         ),
-        Status::TryAgain { error, .. } => {
-            println!("unknown (the server is busy or unreachable)");
-            return Err(error);
-        }
-    }
-    Ok(())
+        Status::TryAgain { error, .. } => (
+            "unknown (the server is busy or unreachable)".to_string(),
+            Some(error),
+        ),
+    };
+    crate::output::stdout_line(&line)?;
+    failed.map_or(Ok(()), Err)
 }
 
 /// `cancel`: DELETE the status URL (202 expected) and remember it in the job.
@@ -641,17 +646,32 @@ async fn download_and_report(
         return Err(Error::BrokenPipe);
     }
     let summary = Summary::new(job, dir.root(), &downloads, started, args.stdout);
-    match args.format {
+    // A summary that cannot be printed (stdout closed) does not stop the clean-up below.
+    let printed = match args.format {
         SummaryFormat::Json => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&summary).unwrap_or_default()
-            );
+            crate::output::stdout_line(&serde_json::to_string_pretty(&summary).unwrap_or_default())
         }
-        SummaryFormat::Text if !ctx.quiet => crate::report::print_summary(&summary),
-        SummaryFormat::Text => {}
-    }
+        SummaryFormat::Text if !ctx.quiet => {
+            crate::report::print_summary(&summary);
+            Ok(())
+        }
+        SummaryFormat::Text => Ok(()),
+    };
+    conclude(ctx, dir, job, downloads, &summary, keep_server_job)
+        .await
+        .and(printed)
+}
 
+/// After the downloads: the exit status (failures first, then server errors), the DELETE
+/// of the server job and the record for `--since auto` when everything is complete.
+async fn conclude(
+    ctx: &Context,
+    dir: &JobDir,
+    job: &mut Job,
+    downloads: Downloads,
+    summary: &Summary,
+    keep_server_job: bool,
+) -> Result<()> {
     let total = downloads.tasks.len();
     let failures: Vec<(String, Error)> = downloads
         .tasks
@@ -666,9 +686,13 @@ async fn download_and_report(
         let verification = failures
             .iter()
             .any(|(_, e)| matches!(e, Error::Verification(_)));
+        let kept = if summary.stdout {
+            "what reached stdout cannot be taken back"
+        } else {
+            "what arrived is kept as .part, never renamed"
+        };
         let message = format!(
-            "{} of {total} files failed (partial data kept as .part, never renamed); \
-             re-run the same command to retry them",
+            "{} of {total} files failed ({kept}); re-run the same command to retry them",
             failures.len()
         );
         if verification {
