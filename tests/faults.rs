@@ -65,6 +65,8 @@ fn transient_answers_are_retried_until_the_export_completes() {
         "file[Patient]:503,retry-after=0",
         "file:429,times=2,retry-after=0",
         "file:500,outcome=transient",
+        "status:400,outcome=transient,skip=1",
+        "file:500,outcome=processing",
     ] {
         let mock = faulty(&[fault], |_| {});
         let dir = tempfile::tempdir().unwrap();
@@ -85,6 +87,20 @@ fn a_fatal_outcome_stops_with_exit_4_and_its_diagnostics() {
         "{stderr}"
     );
     assert!(final_files(dir.path()).is_empty());
+}
+
+#[test]
+fn a_status_url_that_stays_unreachable_is_exit_75_at_the_deadline_not_a_timeout() {
+    let mut cmd = group_export("");
+    cmd.args(["--retries", "0", "poll", "--status-url"])
+        .arg("http://127.0.0.1:1/export-status/x")
+        .args(["--timeout", "1s"]);
+    let (code, _, stderr) = run(cmd);
+    assert_eq!(code, 75, "{stderr}");
+    assert!(
+        stderr.contains("cannot reach http://127.0.0.1:1/"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -330,4 +346,52 @@ fn local_failures_name_the_path_and_a_second_process_is_refused() {
     let (code, stderr) = export(&mock, &out, &[]);
     assert_eq!(code, 73, "{stderr}");
     assert!(stderr.contains("another group-export process"), "{stderr}");
+}
+
+#[test]
+fn a_resume_answered_from_the_wrong_offset_starts_over_even_without_verification() {
+    let expected = reference(&[]);
+    let mock = faulty(
+        &["file[Patient]:drop=1000", "file[Patient]:wrong-range"],
+        |_| {},
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stderr) = export(&mock, dir.path(), &["--no-verify"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("starting over"), "{stderr}");
+    assert_same_files(&data_files(dir.path()), &expected);
+}
+
+#[test]
+fn a_part_that_is_already_whole_is_finished_not_stuck_on_416() {
+    let mock = faulty(&[], |_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("job");
+    for step in [
+        vec!["kickoff", "cohort-001", "--type", "Patient", "--out"],
+        vec!["poll", "--out"],
+    ] {
+        let mut cmd = group_export(&mock.base_url());
+        cmd.args(step).arg(&out);
+        let (code, _, stderr) = run(cmd);
+        assert_eq!(code, 0, "{stderr}");
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let (status, whole) = raw_get(manifest["output"][0]["url"].as_str().unwrap());
+    assert_eq!(status, 200);
+    std::fs::write(out.join("Patient.001.ndjson.part"), &whole).unwrap();
+
+    let mut cmd = group_export(&mock.base_url());
+    cmd.args(["download", "--out"]).arg(&out);
+    let (code, _, stderr) = run(cmd);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("HTTP 416"),
+        "the resume was tried first: {stderr}"
+    );
+    assert_eq!(
+        std::fs::read(out.join("Patient.001.ndjson")).unwrap(),
+        whole
+    );
 }

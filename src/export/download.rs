@@ -281,9 +281,48 @@ async fn fetch_into<'p>(
                 request = request.with_header(IF_RANGE, validator);
             }
         }
-        let mut response = client.send(&request).await?;
-        let resumed = response.status() == StatusCode::PARTIAL_CONTENT
-            && content_range_start(response.headers()) == Some(resume.offset);
+        let mut response = match client.send(&request).await {
+            Ok(response) => response,
+            // Nothing after the offset: the .part may be whole already, or the file changed.
+            // Either way, asking for the whole file is what is left.
+            Err(Error::Server { status: 416, .. }) if resume.offset > 0 => {
+                tracing::info!(
+                    "{}: the server has no bytes after {} (HTTP 416); starting over",
+                    task.name,
+                    resume.offset
+                );
+                tx.send(Write::Restart).await.map_err(|_| writer_gone())?;
+                resume = Resume::default();
+                continue;
+            }
+            Err(error) => return Err(error),
+        };
+        let partial = response.status() == StatusCode::PARTIAL_CONTENT;
+        let resumed = partial && content_range_start(response.headers()) == Some(resume.offset);
+        if partial && !resumed {
+            // Bytes from somewhere else than asked for cannot be placed: ask for the whole file.
+            breaks += 1;
+            let error = Error::InvalidResponse {
+                what: format!("download of {}", task.name),
+                reason: format!(
+                    "asked for the bytes from {}, the server sent {}",
+                    resume.offset,
+                    response
+                        .headers()
+                        .get(CONTENT_RANGE)
+                        .map_or("a 206 without Content-Range".into(), |v| {
+                            crate::text::escape_control(&String::from_utf8_lossy(v.as_bytes()))
+                        })
+                ),
+            };
+            if breaks > client.retries() {
+                return Err(error);
+            }
+            tracing::warn!("{error}; starting over");
+            tx.send(Write::Restart).await.map_err(|_| writer_gone())?;
+            resume = Resume::default();
+            continue;
+        }
         if !resumed && resume.offset > 0 {
             tracing::info!(
                 "{}: the server sent the whole file again; starting over",

@@ -17,8 +17,9 @@ use crate::report::PollProgress;
 
 /// The first wait when the server gives no `Retry-After`.
 const FIRST_WAIT: Duration = Duration::from_secs(1);
-/// Consecutive transient failures tolerated before giving up.
-const MAX_FAILURES: u32 = 10;
+/// Consecutive transient failures tolerated while polling, at least: an export runs for
+/// hours, and a server blip of a minute should not end it (`--retries` can allow more).
+const MIN_FAILURES_TOLERATED: u32 = 10;
 
 #[derive(Debug, Clone, Copy)]
 pub struct PollOptions {
@@ -70,6 +71,7 @@ pub async fn poll(
 ) -> Result<(Manifest, Option<String>)> {
     let started = Instant::now();
     let mut backoff = Backoff::new(FIRST_WAIT, options.max_wait);
+    let tolerated = client.retries().max(MIN_FAILURES_TOLERATED);
     let mut failures = 0;
     loop {
         let status = status_once(client, status_url)
@@ -93,22 +95,32 @@ pub async fn poll(
                 (wait, None)
             }
             Status::TryAgain { error, retry_after } => {
-                failures += 1;
-                if failures > MAX_FAILURES {
+                // A 429 asks to slow down; it is not a failure of the server.
+                if error.status() != Some(429) {
+                    failures += 1;
+                }
+                if failures > tolerated {
                     events.status_error(&error);
                     return Err(error);
                 }
                 (backoff.wait(retry_after), Some(error))
             }
         };
+        // The last wait is cut short to ask once more at the deadline.
         let elapsed = started.elapsed();
-        if elapsed + wait > options.timeout {
-            return Err(Error::TimedOut(format!(
-                "the export was not complete after {} (--timeout)",
-                humantime::format_duration(crate::http::round_to_ms(elapsed))
-            )));
+        let remaining = options.timeout.saturating_sub(elapsed);
+        if remaining.is_zero() {
+            // A server that is failing right now is the news, not the timeout.
+            return Err(failed.unwrap_or_else(|| {
+                Error::TimedOut(format!(
+                    "the export was not complete after {} (--timeout {})",
+                    humantime::format_duration(crate::http::round_to_ms(elapsed)),
+                    humantime::format_duration(options.timeout)
+                ))
+            }));
         }
-        if let Some(error) = failed {
+        let wait = wait.min(remaining);
+        if let Some(error) = &failed {
             progress.retrying(&error.to_string(), wait);
         }
         progress.countdown(wait).await;

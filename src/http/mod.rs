@@ -30,6 +30,10 @@ use retry::{Backoff, parse_retry_after};
 /// Error bodies are read up to this size; the rest is never shown anyway.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
+/// The longest wait between two attempts of one request that a server's `Retry-After`
+/// gets (a kick-off answered 429 because another export runs may ask for minutes).
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(5 * 60);
+
 /// Most redirects followed for one request.
 const MAX_REDIRECTS: usize = 10;
 
@@ -56,6 +60,9 @@ pub struct Request {
     /// Whether the access token may go with this request (FHIR API calls: yes; export
     /// files: only when the manifest says `requiresAccessToken`).
     pub send_token: bool,
+    /// Retry every 5xx, whatever its OperationOutcome says (export files: a file does not
+    /// fail the way a job does).
+    pub retry_server_errors: bool,
 }
 
 impl Request {
@@ -69,6 +76,7 @@ impl Request {
             headers: HeaderMap::new(),
             body: Body::Empty,
             send_token: true,
+            retry_server_errors: false,
         }
     }
 
@@ -77,6 +85,7 @@ impl Request {
         Request {
             accept: crate::fhir::FHIR_NDJSON,
             send_token,
+            retry_server_errors: true,
             ..Request::fhir(Method::GET, url, what)
         }
     }
@@ -318,10 +327,12 @@ impl Client {
     }
 
     /// Sends, retrying transient failures (network errors, 408/429/502/503/504, an
-    /// OperationOutcome whose issues are all transient) with backoff and `Retry-After`;
+    /// OperationOutcome whose issues are all transient, any 5xx of an export file) with
+    /// backoff and `Retry-After`;
     /// returns a successful (2xx) response or the error the server gave.
     pub async fn send(&self, request: &Request) -> Result<Response> {
-        let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(60));
+        // Backoff steps and a server's Retry-After are both capped at MAX_RETRY_AFTER.
+        let mut backoff = Backoff::new(Duration::from_secs(1), MAX_RETRY_AFTER);
         let attempts = self.retries + 1;
         let mut attempt = 1;
         loop {
@@ -332,8 +343,10 @@ impl Client {
                         self.throttled.fetch_add(1, Ordering::Relaxed);
                     }
                     let retry_after = retry_after(response.headers());
+                    let server_error = response.status().is_server_error();
                     let error = error_from_response(&request.what, response).await;
-                    let transient = error.is_transient();
+                    let transient =
+                        error.is_transient() || (server_error && request.retry_server_errors);
                     (error, transient, retry_after)
                 }
                 Err(error) => {

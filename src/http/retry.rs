@@ -19,11 +19,12 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 }
 
 /// Whether an error answer may go away if the same request is sent again: 408, 429,
-/// 502–504, or a server error whose body is not FHIR (a proxy's page) or whose
+/// 502–504, a server error whose body is not FHIR (a proxy's page), or any 4xx/5xx whose
 /// OperationOutcome has only transient issues (Bulk Data IG, status request).
 pub fn is_transient_failure(status: StatusCode, outcome: Option<&OperationOutcome>) -> bool {
     matches!(status.as_u16(), 408 | 429 | 502..=504)
         || (status.is_server_error() && outcome.is_none_or(OperationOutcome::is_transient))
+        || (status.is_client_error() && outcome.is_some_and(OperationOutcome::is_transient))
 }
 
 /// Jittered exponential backoff: base·2ⁿ, capped, then a random 50–100 % of that.
@@ -103,6 +104,11 @@ mod tests {
             Some(&fatal)
         ));
         assert!(!is_transient_failure(StatusCode::NOT_FOUND, None));
+        assert!(is_transient_failure(
+            StatusCode::BAD_REQUEST,
+            Some(&transient)
+        ));
+        assert!(!is_transient_failure(StatusCode::BAD_REQUEST, Some(&fatal)));
     }
 
     #[test]

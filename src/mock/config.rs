@@ -150,6 +150,8 @@ pub struct MockConfig {
     ///           gzip-cut[=BYTES]     file, gzip responses: the compressed body ends cleanly
     ///                                but BYTES (default 16) short, so it cannot be decoded
     ///           slow=BYTES           file: the body is sent at BYTES per second
+    ///           wrong-range          file, Range requests: 206 with the bytes from the
+    ///                                start (and a Content-Range that says so)
     ///         content faults, permanent for the server (counts include the extra line):
     ///           invalid-json         file: a line that is not JSON after the first line
     ///           wrong-type           file: a line of another resourceType after the first

@@ -41,6 +41,8 @@ enum Kind {
     Drop(u64),
     GzipCut(u64),
     Slow(u64),
+    /// A range request answered with the bytes from the start, labelled as such.
+    WrongRange,
     Content(Tamper),
 }
 
@@ -115,7 +117,10 @@ fn parse_kind(text: &str) -> Result<Kind, String> {
         "gzip-cut" => Ok(Kind::GzipCut(bytes(Some(GZIP_CUT))?)),
         "slow" => Ok(Kind::Slow(bytes(None)?)),
         "huge-line" => Ok(Kind::Content(Tamper::HugeLine(bytes(Some(HUGE_LINE))?))),
-        "invalid-json" | "wrong-type" if value.is_some() => Err(format!("{name} takes no value")),
+        "invalid-json" | "wrong-type" | "wrong-range" if value.is_some() => {
+            Err(format!("{name} takes no value"))
+        }
+        "wrong-range" => Ok(Kind::WrongRange),
         "invalid-json" => Ok(Kind::Content(Tamper::InvalidJson)),
         "wrong-type" => Ok(Kind::Content(Tamper::WrongType)),
         _ => {
@@ -127,7 +132,7 @@ fn parse_kind(text: &str) -> Result<Kind, String> {
                 .ok_or_else(|| {
                     format!(
                         "unknown fault '{text}': use an HTTP status 400-599, drop=, gzip-cut, \
-                         slow=, invalid-json, wrong-type or huge-line"
+                         slow=, wrong-range, invalid-json, wrong-type or huge-line"
                     )
                 })?;
             Ok(Kind::Status {
@@ -189,7 +194,11 @@ impl FromStr for Fault {
         }
         match (&target, &kind) {
             (Target::File(_), _) | (_, Kind::Status { .. }) => {}
-            _ => return Err("only file faults can drop, cut, slow down or change content".into()),
+            _ => {
+                return Err(
+                    "only file faults can drop, cut, slow down, misplace or change content".into(),
+                );
+            }
         }
         Ok(Fault {
             target,
@@ -204,11 +213,13 @@ impl FromStr for Fault {
 pub enum Request<'a> {
     Kickoff,
     Status,
-    /// A file download: its name, resource type, and whether the body will be gzipped.
+    /// A file download: its name, resource type, whether the body will be gzipped, and
+    /// whether it asks for a byte range.
     File {
         name: &'a str,
         type_name: &'a str,
         gzip: bool,
+        ranged: bool,
     },
 }
 
@@ -221,6 +232,8 @@ pub struct Shaping {
     pub cut_tail: Option<u64>,
     /// Bytes per second.
     pub rate: Option<u64>,
+    /// Answer a range request from byte 0.
+    pub wrong_range: bool,
 }
 
 impl Shaping {
@@ -266,12 +279,14 @@ impl FaultBook {
     /// answers the request; otherwise the fired body faults are returned.
     pub fn fire(&self, request: &Request<'_>) -> Result<Shaping, MockError> {
         let gzip = matches!(request, Request::File { gzip: true, .. });
+        let ranged = matches!(request, Request::File { ranged: true, .. });
         let mut shaping = Shaping::default();
         let mut answer = None;
         for (fault, seen) in &self.faults {
             let applies = match fault.kind {
                 Kind::Content(_) => false,
                 Kind::GzipCut(_) => gzip,
+                Kind::WrongRange => ranged,
                 _ => true,
             };
             if !applies || !fault.target.matches(request) {
@@ -299,6 +314,7 @@ impl FaultBook {
                 Kind::Drop(bytes) => shaping.drop_after = Some(*bytes),
                 Kind::GzipCut(bytes) => shaping.cut_tail = Some(*bytes),
                 Kind::Slow(rate) => shaping.rate = Some(*rate),
+                Kind::WrongRange => shaping.wrong_range = true,
                 Kind::Content(_) => {}
             }
         }
@@ -315,6 +331,7 @@ pub fn tampering(faults: &[Fault], name: &str, type_name: &str) -> Vec<Tamper> {
         name,
         type_name,
         gzip: false,
+        ranged: false,
     };
     faults
         .iter()
@@ -459,6 +476,7 @@ mod tests {
             name,
             type_name: "Observation",
             gzip,
+            ranged: false,
         };
         let plain = book
             .fire(&file("export-j-Observation-2", false))
@@ -477,6 +495,7 @@ mod tests {
             name: "export-j-Patient-1",
             type_name: "Patient",
             gzip: true,
+            ranged: false,
         };
         assert!(book.fire(&patient).expect("no status").is_none());
     }

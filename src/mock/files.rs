@@ -154,6 +154,7 @@ async fn serve(state: &AppState, headers: &HeaderMap, file: &str) -> Result<Resp
         name: file,
         type_name,
         gzip,
+        ranged: range.is_some(),
     })?;
 
     let chunks = export.body(&job.selection).into_chunks();
@@ -177,7 +178,7 @@ async fn serve(state: &AppState, headers: &HeaderMap, file: &str) -> Result<Resp
     } else {
         let length = export.length(&job.selection).await?;
         match range {
-            Some((first, _)) if first >= length => {
+            Some((first, _)) if first >= length && !shaping.wrong_range => {
                 return Err(MockError::new(
                     StatusCode::RANGE_NOT_SATISFIABLE,
                     "invalid",
@@ -189,7 +190,8 @@ async fn serve(state: &AppState, headers: &HeaderMap, file: &str) -> Result<Resp
                         .unwrap_or(HeaderValue::from_static("bytes */*")),
                 ));
             }
-            Some((first, last)) => {
+            Some((asked, last)) => {
+                let first = if shaping.wrong_range { 0 } else { asked };
                 let end = last.map_or(length, |last| (last + 1).min(length));
                 *response.status_mut() = StatusCode::PARTIAL_CONTENT;
                 let out = response.headers_mut();
