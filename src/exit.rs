@@ -55,6 +55,28 @@ pub fn code(error: &Error) -> Code {
 /// A hint line for errors where the next step is not obvious.
 fn hint(error: &Error) -> Option<&'static str> {
     match error {
+        Error::Server {
+            status: 404 | 410,
+            what,
+            ..
+        } if matches!(
+            what.as_str(),
+            "export status request" | "export cancel" | "export clean-up"
+        ) =>
+        {
+            Some(
+                "the server no longer knows this export (cancelled, deleted after download, \
+                 or expired): start a new one with `run` or `kickoff`",
+            )
+        }
+        Error::Server {
+            status: 404 | 410,
+            what,
+            ..
+        } if what.starts_with("download of") => Some(
+            "the server no longer has this file; if the export expired, start a new one with \
+             `run` or `kickoff`",
+        ),
         Error::Server { status: 404, .. } => {
             Some("check the id and the --base-url (a Group that is inactive may also answer 404)")
         }

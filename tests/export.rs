@@ -447,6 +447,37 @@ fn status_and_cancel_work_on_a_job_directory() {
         .code(0)
         .stdout(predicate::str::starts_with("in progress: Running ("));
 
+    // While a run works in the directory (it holds the lock), status still reads the job;
+    // cancel, which writes to it, waits its turn.
+    let lock = std::fs::File::options()
+        .write(true)
+        .open(dir.path().join(".group-export/lock"))
+        .unwrap();
+    lock.try_lock().unwrap();
+    let mut status = group_export(&mock.base_url());
+    status.args(["status", "--out"]).arg(dir.path());
+    status.assert().code(0);
+    let mut cancel = group_export(&mock.base_url());
+    cancel.args(["cancel", "--out"]).arg(dir.path());
+    cancel.assert().code(73);
+    drop(lock);
+
+    // --status-url of another export next to --out is a mistake, not a choice.
+    let mut cancel = group_export(&mock.base_url());
+    cancel
+        .args([
+            "cancel",
+            "--status-url",
+            "http://127.0.0.1:1/export-status/other",
+            "--out",
+        ])
+        .arg(dir.path());
+    cancel
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not the export of the job"));
+    assert!(!mock.requests().iter().any(|r| r.method == "DELETE"));
+
     let mut cancel = group_export(&mock.base_url());
     cancel.args(["cancel", "--out"]).arg(dir.path());
     cancel
@@ -460,7 +491,19 @@ fn status_and_cancel_work_on_a_job_directory() {
     status
         .assert()
         .code(4)
-        .stderr(predicate::str::contains("HTTP 404"));
+        .stderr(predicate::str::contains("HTTP 404"))
+        .stderr(predicate::str::contains("no longer knows this export"));
+
+    // A mistyped --out is refused and leaves nothing behind.
+    let typo = dir.path().join("no-such-job");
+    for command in ["status", "cancel", "poll", "download"] {
+        let mut cmd = group_export(&mock.base_url());
+        cmd.args([command, "--out"]).arg(&typo);
+        cmd.assert()
+            .code(2)
+            .stderr(predicate::str::contains("holds no export job"));
+        assert!(!typo.exists(), "{command} created {}", typo.display());
+    }
 }
 
 #[test]

@@ -126,32 +126,23 @@ impl JobDir {
         })
     }
 
+    /// Takes the lock of a directory that already holds job state; `None` (and nothing
+    /// created) when it does not, so a mistyped `--out` leaves no trace.
+    pub fn open_existing(root: &Path) -> Result<Option<JobDir>> {
+        if root.join(STATE_DIR).is_dir() {
+            JobDir::open(root).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
     pub fn root(&self) -> &Path {
         &self.root
     }
 
     /// The job recorded in this directory, if any.
     pub fn load(&self) -> Result<Option<Job>> {
-        let path = self.root.join(STATE_DIR).join(JOB_FILE);
-        let bytes = match fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(io_error(&path, e)),
-        };
-        let job: Job = serde_json::from_slice(&bytes).map_err(|e| {
-            Error::usage(format!(
-                "{} is not a job file group-export can read ({e}); use another --out directory",
-                path.display()
-            ))
-        })?;
-        if job.version != JOB_VERSION {
-            return Err(Error::usage(format!(
-                "{} was written by another version of group-export (job version {})",
-                path.display(),
-                job.version
-            )));
-        }
-        Ok(Some(job))
+        read_job(&self.root)
     }
 
     /// Saves the job state atomically.
@@ -173,6 +164,31 @@ impl JobDir {
         })?;
         write_atomic(&path, &json)
     }
+}
+
+/// The job recorded in `root`, if any, read without the lock: job files are replaced
+/// atomically, so a reader never sees half of one (`status` reads a job a run is working on).
+pub fn read_job(root: &Path) -> Result<Option<Job>> {
+    let path = root.join(STATE_DIR).join(JOB_FILE);
+    let bytes = match fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_error(&path, e)),
+    };
+    let job: Job = serde_json::from_slice(&bytes).map_err(|e| {
+        Error::usage(format!(
+            "{} is not a job file group-export can read ({e}); use another --out directory",
+            path.display()
+        ))
+    })?;
+    if job.version != JOB_VERSION {
+        return Err(Error::usage(format!(
+            "{} was written by another version of group-export (job version {})",
+            path.display(),
+            job.version
+        )));
+    }
+    Ok(Some(job))
 }
 
 /// Writes a file so that readers see the old content or the new, never a mix.

@@ -71,12 +71,26 @@ pub async fn poll_command(ctx: &Context, command: PollCommand) -> Result<()> {
     let options = poll_options(&command.poll);
     match command.target.out {
         Some(out) => {
-            let dir = JobDir::open(&out)?;
-            let mut job = match (dir.load()?, &command.target.status_url) {
-                (Some(job), _) => job,
+            let given = command
+                .target
+                .status_url
+                .as_deref()
+                .map(parse_status_url)
+                .transpose()?;
+            let dir = match &given {
+                // A new directory for a job known only by its status URL.
+                Some(_) => JobDir::open(&out)?,
+                None => JobDir::open_existing(&out)?.ok_or_else(|| no_job(&out))?,
+            };
+            let mut job = match (dir.load()?, given) {
+                (Some(job), Some(given)) => {
+                    job_status_url(&job, &out, Some(given))?;
+                    job
+                }
+                (Some(job), None) => job,
                 (None, Some(url)) => {
                     let mut job = Job::new(None, None);
-                    job.status_url = Some(parse_status_url(url)?.to_string());
+                    job.status_url = Some(url.to_string());
                     job
                 }
                 (None, None) => return Err(no_job(&out)),
@@ -101,7 +115,10 @@ pub async fn poll_command(ctx: &Context, command: PollCommand) -> Result<()> {
 /// `download`: fetch every file of the job's manifest (or of `--manifest FILE`).
 pub async fn download_command(ctx: &Context, command: DownloadCommand) -> Result<()> {
     check_summary_target(&command.download)?;
-    let dir = JobDir::open(&command.out)?;
+    let dir = match &command.manifest {
+        Some(_) => JobDir::open(&command.out)?,
+        None => JobDir::open_existing(&command.out)?.ok_or_else(|| no_job(&command.out))?,
+    };
     let mut job = match (dir.load()?, &command.manifest) {
         (job, Some(path)) => adopt_manifest(&dir, job, path)?,
         (Some(job), None) => job,
@@ -162,13 +179,17 @@ pub async fn status_command(ctx: &Context, target: JobTarget) -> Result<()> {
 /// `cancel`: DELETE the status URL (202 expected) and remember it in the job.
 pub async fn cancel_command(ctx: &Context, target: JobTarget) -> Result<()> {
     let url = target_status_url(&target)?;
+    // The job's directory is locked for the DELETE, so that no run works on it meanwhile.
+    let dir = match &target.out {
+        Some(out) => Some(JobDir::open_existing(out)?.ok_or_else(|| no_job(out))?),
+        None => None,
+    };
     delete_server_job(&ctx.client, &url, "export cancel").await?;
-    if let Some(out) = &target.out {
-        let dir = JobDir::open(out)?;
-        if let Some(mut job) = dir.load()? {
-            job.server_job_ended = true;
-            dir.save(&job)?;
-        }
+    if let Some(dir) = dir
+        && let Some(mut job) = dir.load()?
+    {
+        job.server_job_ended = true;
+        dir.save(&job)?;
     }
     if !ctx.quiet {
         eprintln!("cancelled: the server accepted the DELETE of {url}");
@@ -240,16 +261,36 @@ fn parse_status_url(text: &str) -> Result<Url> {
 }
 
 /// The status URL of `--status-url`, or of the job in `--out`.
+/// The status URL a `status` or `cancel` works on: `--status-url`, or the one recorded in
+/// the job of `--out` (read without waiting for a run that works there); both must agree
+/// when both are given.
 fn target_status_url(target: &JobTarget) -> Result<Url> {
-    if let Some(url) = &target.status_url {
-        return parse_status_url(url);
-    }
-    let out = target.out.as_deref().unwrap_or(Path::new("."));
-    let job = JobDir::open(out)?.load()?.ok_or_else(|| no_job(out))?;
-    let url = job
+    let given = target
         .status_url
-        .ok_or_else(|| Error::usage(format!("the job in {} has no status URL", out.display())))?;
-    parse_status_url(&url)
+        .as_deref()
+        .map(parse_status_url)
+        .transpose()?;
+    let Some(out) = &target.out else {
+        return given.ok_or_else(|| Error::usage("give --out DIR or --status-url URL"));
+    };
+    let job = job::read_job(out)?.ok_or_else(|| no_job(out))?;
+    job_status_url(&job, out, given)
+}
+
+/// The status URL of `job` (in `out`), checked against a `--status-url` also given.
+fn job_status_url(job: &Job, out: &Path, given: Option<Url>) -> Result<Url> {
+    let recorded = job
+        .status_url
+        .as_deref()
+        .ok_or_else(|| Error::usage(format!("the job in {} has no status URL", out.display())))
+        .and_then(parse_status_url)?;
+    match given {
+        Some(given) if given != recorded => Err(Error::usage(format!(
+            "--status-url {given} is not the export of the job in {} ({recorded}): give one of them",
+            out.display()
+        ))),
+        _ => Ok(recorded),
+    }
 }
 
 /// The job of this directory for this request: the recorded one when it matches (so a
