@@ -45,8 +45,8 @@ complete -c group-export -n "__fish_group_export_needs_command" -l state-dir -d 
 complete -c group-export -n "__fish_group_export_needs_command" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
-json\t'one JSON object per event (status, file_done, file_skipped, file_failed)'
-none\t'nothing but warnings and errors'"
+json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
+none\t'no progress display (log lines and the summary stay; -q hides them)'"
 complete -c group-export -n "__fish_group_export_needs_command" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_needs_command" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -85,8 +85,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand groups; and no
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
-json\t'one JSON object per event (status, file_done, file_skipped, file_failed)'
-none\t'nothing but warnings and errors'"
+json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
+none\t'no progress display (log lines and the summary stay; -q hides them)'"
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -130,8 +130,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand groups; and __
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
-json\t'one JSON object per event (status, file_done, file_skipped, file_failed)'
-none\t'nothing but warnings and errors'"
+json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
+none\t'no progress display (log lines and the summary stay; -q hides them)'"
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l all -d 'Follow next links to the last page'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l summary -d 'Ask for _summary=true (no member or characteristic lists)'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l post -d 'Search with POST [base]/Group/_search and a form body'
@@ -162,8 +162,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand groups; and __
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
-json\t'one JSON object per event (status, file_done, file_skipped, file_failed)'
-none\t'nothing but warnings and errors'"
+json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
+none\t'no progress display (log lines and the summary stay; -q hides them)'"
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -192,8 +192,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand groups; and __
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
-json\t'one JSON object per event (status, file_done, file_skipped, file_failed)'
-none\t'nothing but warnings and errors'"
+json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
+none\t'no progress display (log lines and the summary stay; -q hides them)'"
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -231,8 +231,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l st
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
-json\t'one JSON object per event (status, file_done, file_skipped, file_failed)'
-none\t'nothing but warnings and errors'"
+json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
+none\t'no progress display (log lines and the summary stay; -q hides them)'"
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l post -d 'Kick off with POST and a Parameters body instead of GET'
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l lenient -d 'Ask the server to ignore parameters it does not support (Prefer: handling=lenient)'
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
@@ -263,8 +263,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand poll" -l state
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
-json\t'one JSON object per event (status, file_done, file_skipped, file_failed)'
-none\t'nothing but warnings and errors'"
+json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
+none\t'no progress display (log lines and the summary stay; -q hides them)'"
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -295,8 +295,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand download" -l s
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
-json\t'one JSON object per event (status, file_done, file_skipped, file_failed)'
-none\t'nothing but warnings and errors'"
+json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
+none\t'no progress display (log lines and the summary stay; -q hides them)'"
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l stdout -d 'Write the NDJSON of the output files to stdout, one file after another in manifest order, instead of to files (error and deleted files still go to DIR)'
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l no-verify -d 'Skip the per-line JSON and resourceType check (line counts are still compared)'
 complete -c group-export -n "__fish_group_export_using_subcommand download" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
@@ -338,8 +338,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand run" -l state-
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
-json\t'one JSON object per event (status, file_done, file_skipped, file_failed)'
-none\t'nothing but warnings and errors'"
+json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
+none\t'no progress display (log lines and the summary stay; -q hides them)'"
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l post -d 'Kick off with POST and a Parameters body instead of GET'
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l lenient -d 'Ask the server to ignore parameters it does not support (Prefer: handling=lenient)'
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l stdout -d 'Write the NDJSON of the output files to stdout, one file after another in manifest order, instead of to files (error and deleted files still go to DIR)'
@@ -371,8 +371,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand status" -l sta
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
-json\t'one JSON object per event (status, file_done, file_skipped, file_failed)'
-none\t'nothing but warnings and errors'"
+json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
+none\t'no progress display (log lines and the summary stay; -q hides them)'"
 complete -c group-export -n "__fish_group_export_using_subcommand status" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand status" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -399,8 +399,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l sta
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
-json\t'one JSON object per event (status, file_done, file_skipped, file_failed)'
-none\t'nothing but warnings and errors'"
+json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
+none\t'no progress display (log lines and the summary stay; -q hides them)'"
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -426,8 +426,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand demo" -l state
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
-json\t'one JSON object per event (status, file_done, file_skipped, file_failed)'
-none\t'nothing but warnings and errors'"
+json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
+none\t'no progress display (log lines and the summary stay; -q hides them)'"
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -476,8 +476,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
-json\t'one JSON object per event (status, file_done, file_skipped, file_failed)'
-none\t'nothing but warnings and errors'"
+json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
+none\t'no progress display (log lines and the summary stay; -q hides them)'"
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l retry-after-http-date -d 'Send `Retry-After` as an HTTP-date that many seconds ahead instead of as seconds'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l lie-about-count -d 'Report one resource more than the truth in the first output file\'s `count`'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l require-auth -d 'Require `Authorization: Bearer` with a token from `/auth/token`'
@@ -506,8 +506,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand config; and no
 complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
-json\t'one JSON object per event (status, file_done, file_skipped, file_failed)'
-none\t'nothing but warnings and errors'"
+json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
+none\t'no progress display (log lines and the summary stay; -q hides them)'"
 complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -536,8 +536,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand config; and __
 complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
-json\t'one JSON object per event (status, file_done, file_skipped, file_failed)'
-none\t'nothing but warnings and errors'"
+json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
+none\t'no progress display (log lines and the summary stay; -q hides them)'"
 complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -564,8 +564,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand man" -l state-
 complete -c group-export -n "__fish_group_export_using_subcommand man" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
-json\t'one JSON object per event (status, file_done, file_skipped, file_failed)'
-none\t'nothing but warnings and errors'"
+json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
+none\t'no progress display (log lines and the summary stay; -q hides them)'"
 complete -c group-export -n "__fish_group_export_using_subcommand man" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand man" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -590,8 +590,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand completions" -
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
-json\t'one JSON object per event (status, file_done, file_skipped, file_failed)'
-none\t'nothing but warnings and errors'"
+json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
+none\t'no progress display (log lines and the summary stay; -q hides them)'"
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'

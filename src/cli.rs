@@ -183,9 +183,9 @@ pub enum ProgressMode {
     Bars,
     /// one log line per event, for cron mail and CI logs
     Plain,
-    /// one JSON object per event (status, file_done, file_skipped, file_failed)
+    /// only JSON objects, one per line: progress events, log lines, summaries, the error
     Json,
-    /// nothing but warnings and errors
+    /// no progress display (log lines and the summary stay; -q hides them)
     None,
 }
 

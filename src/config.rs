@@ -142,6 +142,13 @@ pub fn read_secret_file(path: &Path, what: &str) -> Result<Secret> {
 pub fn parse_base_url(text: &str) -> Result<Url> {
     let url = Url::parse(text.trim())
         .map_err(|e| Error::usage(format!("invalid base URL '{text}': {e}")))?;
+    // A password in the URL would show in every message that names it.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::usage(
+            "the base URL holds credentials (user:password@): give them with --token-file, \
+             --client-id or --header 'Authorization: …' instead",
+        ));
+    }
     if !matches!(url.scheme(), "http" | "https") {
         return Err(Error::usage(format!(
             "invalid base URL '{text}': the scheme must be http or https"
@@ -175,6 +182,11 @@ mod tests {
         let url = parse_base_url("https://h/provider/system-access/v2/t1/").unwrap();
         assert_eq!(url.path(), "/provider/system-access/v2/t1/");
         assert!(parse_base_url("not a url").is_err());
+        let with_password = parse_base_url("https://user:s3cret@h/fhir").unwrap_err();
+        assert!(
+            !with_password.to_string().contains("s3cret"),
+            "{with_password}"
+        );
         assert!(parse_base_url("ftp://h/fhir").is_err());
         assert!(parse_base_url("https://h/fhir?x=1").is_err());
     }

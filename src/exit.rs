@@ -103,7 +103,16 @@ pub fn report(error: &Error) -> ExitCode {
         let _ = clap_error.print();
         return ExitCode::from(code as u8);
     }
-    if code != Code::Success {
+    if code != Code::Success && crate::report::json_mode() {
+        let event = serde_json::json!({
+            "event": "error",
+            "message": error.to_string(),
+            "hint": hint(error),
+            "exitCode": code as u8,
+            "time": jiff::Timestamp::now().to_string(),
+        });
+        eprintln!("{event}");
+    } else if code != Code::Success {
         eprintln!("group-export: error: {error}");
         if let Some(hint) = hint(error) {
             eprintln!("hint: {hint}");

@@ -38,6 +38,9 @@ pub fn run(invocation: profile::Invocation) -> Result<()> {
         resolved,
     } = invocation;
     let settings = Settings::from_args(&cli.global, &profile)?;
+    if settings.progress == cli::ProgressMode::Json {
+        report::enable_json_lines();
+    }
     init_logging(settings.verbosity);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

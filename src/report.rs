@@ -1,5 +1,6 @@
 //! What the user sees on stderr while work goes on: progress bars on a terminal, plain log
-//! lines otherwise (cron mail, CI logs), nothing with `--progress none` or `-q`.
+//! lines otherwise (cron mail, CI logs), no progress with `--progress none`, and with
+//! `--progress json` nothing but JSON lines (progress, log lines, summaries, the final error).
 //!
 //! This module observes; it never decides. Logs written through `tracing` while bars are
 //! shown suspend the bars first (see [`LogWriter`]), so a log line never tears a bar.
@@ -18,6 +19,19 @@ use crate::text::escape_control;
 
 /// The bars on screen, shared with the log writer.
 static BARS: OnceLock<MultiProgress> = OnceLock::new();
+
+/// Set once `--progress json` is chosen: every line on stderr is then a JSON object.
+static JSON: OnceLock<()> = OnceLock::new();
+
+/// From now on, stderr carries JSON lines only (`--progress json`).
+pub fn enable_json_lines() {
+    let _ = JSON.set(());
+}
+
+/// Whether stderr carries JSON lines only (`--progress json`).
+pub fn json_mode() -> bool {
+    JSON.get().is_some()
+}
 
 /// A `tracing` writer for stderr that hides the bars while a line is written.
 pub struct LogWriter;
@@ -38,7 +52,8 @@ impl Write for LogWriter {
 
 /// Log lines for people and cron mail: `warning: …`, `error: …`, plain text for progress
 /// notes, no colours; with `timestamps` (stderr is not a terminal) each line starts with
-/// the UTC time, so a cron log says when things happened.
+/// the UTC time, so a cron log says when things happened. With `--progress json` each is a
+/// `{"event":"log","level":…,"message":…}` object instead.
 pub struct LogFormat {
     pub timestamps: bool,
 }
@@ -54,6 +69,25 @@ where
         mut writer: format::Writer<'_>,
         event: &tracing::Event<'_>,
     ) -> std::fmt::Result {
+        if json_mode() {
+            let mut message = String::new();
+            ctx.field_format()
+                .format_fields(format::Writer::new(&mut message), event)?;
+            let level = match *event.metadata().level() {
+                tracing::Level::ERROR => "error",
+                tracing::Level::WARN => "warning",
+                tracing::Level::INFO => "info",
+                tracing::Level::DEBUG => "debug",
+                tracing::Level::TRACE => "trace",
+            };
+            let line = serde_json::json!({
+                "event": "log",
+                "level": level,
+                "message": message,
+                "time": jiff::Timestamp::now().to_string(),
+            });
+            return writeln!(writer, "{line}");
+        }
         if self.timestamps {
             let now = jiff::Timestamp::now();
             write!(writer, "{} ", now.strftime("%Y-%m-%dT%H:%M:%SZ"))?;
@@ -401,7 +435,17 @@ pub fn print_summary(summary: &crate::export::Summary) {
             lines.push(row(name, totals.files, totals.resources, totals.bytes));
         }
     }
-    let text = lines.join("\n");
+    let event = serde_json::json!({ "event": "summary", "summary": summary });
+    print_block(&lines.join("\n"), event);
+}
+
+/// A block of text for people on stderr (bars suspended), or its JSON event with
+/// `--progress json`.
+pub fn print_block(text: &str, event: serde_json::Value) {
+    if json_mode() {
+        json_event(event);
+        return;
+    }
     match BARS.get() {
         Some(bars) => bars.suspend(|| eprintln!("{text}")),
         None => eprintln!("{text}"),

@@ -685,17 +685,38 @@ fn progress_json_prints_one_event_per_line_on_stderr() {
     );
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout, "");
+    // Every line is JSON, log lines and the summary included, so `jq` can read stderr.
     let events: Vec<Value> = stderr
         .lines()
-        .filter(|l| l.starts_with('{'))
-        .map(|l| serde_json::from_str(l).unwrap())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect();
     let kinds: Vec<&str> = events
         .iter()
         .map(|e| e["event"].as_str().unwrap())
+        .filter(|kind| *kind != "log")
         .collect();
-    assert_eq!(kinds, ["status", "file_done"]);
-    assert_eq!(events[1]["resources"], 25);
+    assert_eq!(kinds, ["status", "file_done", "summary"]);
+    let done = events.iter().find(|e| e["event"] == "file_done").unwrap();
+    assert_eq!(done["resources"], 25);
+    let summary = events.iter().find(|e| e["event"] == "summary").unwrap();
+    assert_eq!(summary["summary"]["types"][0]["resources"], 25);
+
+    // A failure ends with an error event carrying the exit code.
+    let mut cmd = group_export("http://127.0.0.1:1/fhir");
+    cmd.args([
+        "--progress",
+        "json",
+        "--retries",
+        "0",
+        "groups",
+        "read",
+        "g",
+    ]);
+    let (code, _, stderr) = run(cmd);
+    assert_eq!(code, 75);
+    let last: Value = serde_json::from_str(stderr.lines().last().unwrap()).unwrap();
+    assert_eq!(last["event"], "error");
+    assert_eq!(last["exitCode"], 75);
 }
 
 #[test]

@@ -63,10 +63,15 @@ pub fn plan(manifest: &crate::fhir::Manifest) -> Result<Vec<FileTask>> {
             manifest.deleted.iter().collect(),
         ),
     ];
+    let mut urls = std::collections::HashSet::new();
     for (kind, folder, files) in lists {
         let mut numbers = std::collections::HashMap::<&str, u32>::new();
         for file in files {
             check_resource_type(&file.resource_type)?;
+            check_file_url(&file.url)?;
+            if !urls.insert(file.url.as_str()) {
+                tracing::warn!("the manifest lists {} more than once", file.url);
+            }
             let n = numbers.entry(&file.resource_type).or_default();
             *n += 1;
             tasks.push(FileTask {
@@ -77,6 +82,22 @@ pub fn plan(manifest: &crate::fhir::Manifest) -> Result<Vec<FileTask>> {
         }
     }
     Ok(tasks)
+}
+
+/// Files are fetched over HTTP(S) only: a `file:` URL in a manifest would read the local
+/// disk.
+fn check_file_url(url: &str) -> Result<()> {
+    let bad = |reason: String| Error::InvalidResponse {
+        what: "export manifest".into(),
+        reason: format!("file url {}: {reason}", crate::text::escape_control(url)),
+    };
+    let parsed = Url::parse(url).map_err(|e| bad(e.to_string()))?;
+    match parsed.scheme() {
+        "http" | "https" => Ok(()),
+        other => Err(bad(format!(
+            "'{other}' URLs are not fetched, only http and https"
+        ))),
+    }
 }
 
 fn check_resource_type(name: &str) -> Result<()> {
@@ -476,5 +497,15 @@ mod tests {
             ..Manifest::default()
         };
         assert!(plan(&evil).is_err());
+        for url in ["file:///etc/passwd", "ftp://h/Patient", "not a url"] {
+            let local = Manifest {
+                output: vec![ManifestFile {
+                    url: url.into(),
+                    ..file("Patient")
+                }],
+                ..Manifest::default()
+            };
+            assert!(plan(&local).is_err(), "{url}");
+        }
     }
 }

@@ -192,7 +192,7 @@ pub async fn cancel_command(ctx: &Context, target: JobTarget) -> Result<()> {
         dir.save(&job)?;
     }
     if !ctx.quiet {
-        eprintln!("cancelled: the server accepted the DELETE of {url}");
+        tracing::info!("cancelled: the server accepted the DELETE of {url}");
     }
     Ok(())
 }
@@ -897,18 +897,34 @@ fn print_manifest_summary(manifest: Option<&Manifest>) {
         entry.0 += 1;
         entry.1 = entry.1.zip(file.count).map(|(a, b)| a + b);
     }
-    eprintln!(
+    let mut lines = vec![format!(
         "export complete (transactionTime {})",
         manifest.transaction_time
-    );
-    for (resource_type, (files, count)) in per_type {
+    )];
+    for (resource_type, (files, count)) in &per_type {
         let count = count.map_or("? resources".into(), |c| format!("{c} resources"));
-        eprintln!("  {resource_type:<24} {files} files, {count}");
+        lines.push(format!("  {resource_type:<24} {files} files, {count}"));
     }
     let errors = manifest.errors().count();
     if errors > 0 {
-        eprintln!("  {errors} error files");
+        lines.push(format!("  {errors} error files"));
     }
+    let types: BTreeMap<&str, serde_json::Value> = per_type
+        .iter()
+        .map(|(t, (files, count))| {
+            (
+                *t,
+                serde_json::json!({ "files": files, "resources": count }),
+            )
+        })
+        .collect();
+    let event = serde_json::json!({
+        "event": "export_complete",
+        "transactionTime": manifest.transaction_time,
+        "types": types,
+        "errorFiles": errors,
+    });
+    crate::report::print_block(&lines.join("\n"), event);
 }
 
 /// The final summary of a run or download.
