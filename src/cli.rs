@@ -372,7 +372,7 @@ pub struct JobTarget {
 #[derive(Debug, Clone, Args)]
 pub struct KickoffArgs {
     /// Resource types to export (_type), comma-separated or repeated
-    #[arg(long = "type", value_name = "T[,T]", value_delimiter = ',')]
+    #[arg(long = "type", value_name = "T[,T]", value_delimiter = ',', value_parser = list_item)]
     pub types: Vec<String>,
     /// Only resources changed after this instant (_since), e.g. 2024-01-01T00:00:00Z
     ///
@@ -388,7 +388,7 @@ pub struct KickoffArgs {
     #[arg(long = "type-filter", value_name = "QUERY")]
     pub type_filters: Vec<String>,
     /// Elements to keep (_elements), comma-separated
-    #[arg(long, value_name = "E[,E]", value_delimiter = ',')]
+    #[arg(long, value_name = "E[,E]", value_delimiter = ',', value_parser = list_item)]
     pub elements: Vec<String>,
     /// _outputFormat to ask for
     #[arg(long, value_name = "F", default_value = "application/fhir+ndjson")]
@@ -440,7 +440,7 @@ pub struct DownloadArgs {
     #[arg(long)]
     pub stdout: bool,
     /// Only the output files of these types, comma-separated
-    #[arg(long = "types", value_name = "T[,T]", value_delimiter = ',')]
+    #[arg(long = "types", value_name = "T[,T]", value_delimiter = ',', value_parser = list_item)]
     pub output_types: Vec<String>,
     /// Skip the per-line JSON and resourceType check (line counts are still compared)
     #[arg(long)]
@@ -543,4 +543,12 @@ pub struct MockServerArgs {
     pub port: u16,
     #[command(flatten, next_help_heading = "Data and behaviour of the mock")]
     pub config: MockConfig,
+}
+
+/// One item of a comma-separated list, without the spaces around it (`--type 'A, B'`).
+fn list_item(text: &str) -> Result<String, String> {
+    match text.trim() {
+        "" => Err("empty item in the list".into()),
+        item => Ok(item.to_string()),
+    }
 }

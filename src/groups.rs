@@ -63,7 +63,8 @@ pub fn parse_param(text: &str) -> Result<(String, String)> {
 
 /// Checks a FHIR logical id (1–64 letters, digits, `-` and `.`).
 pub fn check_id(kind: &str, id: &str) -> Result<()> {
-    let valid = !id.is_empty()
+    // `.` and `..` are valid characters but would walk the URL path.
+    let valid = !matches!(id, "" | "." | "..")
         && id.len() <= 64
         && id
             .bytes()
@@ -133,7 +134,15 @@ pub async fn search(client: &Client, query: &SearchQuery) -> Result<SearchResult
                 reason: format!("the next link points to a page already read ({next_url})"),
             });
         }
+        // The token is for the FHIR server: a next link to another origin goes without it.
+        let same_origin = client.base()?.origin() == next_url.origin();
+        if !same_origin {
+            tracing::warn!(
+                "the next page is on another server ({next_url}): asked without the token"
+            );
+        }
         request = Request::fhir(Method::GET, next_url, "Group search (next page)");
+        request.send_token = same_origin;
     }
     if let Pages::UntilGroups(limit) = query.pages
         && result.matches.len() > limit

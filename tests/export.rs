@@ -836,3 +836,38 @@ fn a_full_stdout_is_a_clear_error_not_a_panic() {
     // cleaned up on the server like any other.
     assert!(mock.requests().iter().any(|r| r.method == "DELETE"));
 }
+
+#[test]
+fn comma_lists_are_trimmed_and_bad_instants_leave_nothing_behind() {
+    let mock = fast_mock();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("job");
+    let mut cmd = group_export(&mock.base_url());
+    cmd.args([
+        "kickoff",
+        "cohort-001",
+        "--type",
+        "Patient, Condition",
+        "--out",
+    ])
+    .arg(&out);
+    let (code, _, stderr) = run(cmd);
+    assert_eq!(code, 0, "{stderr}");
+    let requests = mock.requests();
+    let query = kickoffs(&requests)[0].query.clone().unwrap_or_default();
+    assert!(query.contains("_type=Patient%2CCondition"), "{query}");
+
+    let other = dir.path().join("other");
+    let mut cmd = group_export(&mock.base_url());
+    cmd.args([
+        "kickoff",
+        "cohort-001",
+        "--since",
+        "2024-01-01T00:00Z",
+        "--out",
+    ])
+    .arg(&other);
+    let (code, _, stderr) = run(cmd);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(!other.exists());
+}

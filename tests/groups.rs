@@ -416,11 +416,13 @@ fn bad_urls_and_parameters_are_usage_errors() {
         .code(2)
         .stderr(predicate::str::contains("GROUP_EXPORT_BASE_URL"));
 
-    let mut cmd = group_export(&mock.base_url());
-    cmd.args(["groups", "read", "../etc/passwd"]);
-    cmd.assert()
-        .code(2)
-        .stderr(predicate::str::contains("invalid Group id"));
+    for id in ["../etc/passwd", ".", ".."] {
+        let mut cmd = group_export(&mock.base_url());
+        cmd.args(["groups", "read", id]);
+        cmd.assert()
+            .code(2)
+            .stderr(predicate::str::contains("invalid Group id"));
+    }
     assert!(mock.requests().is_empty(), "nothing was sent for bad input");
 }
 
@@ -435,4 +437,44 @@ fn an_unreachable_server_is_exit_75() {
     cmd.assert()
         .code(75)
         .stderr(predicate::str::contains("cannot reach"));
+}
+
+#[test]
+fn a_next_link_to_another_server_is_followed_without_the_token() {
+    use std::io::{Read, Write};
+    // The other server records what it was sent and answers an empty last page.
+    let other = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let other_url = format!("http://{}/fhir/Group?page=2", other.local_addr().unwrap());
+    let seen = std::thread::spawn(move || {
+        let (mut stream, _) = other.accept().unwrap();
+        let mut request = [0u8; 8192];
+        let n = stream.read(&mut request).unwrap();
+        let body = br#"{"resourceType":"Bundle","type":"searchset","entry":[]}"#;
+        let head = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/fhir+json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(body).unwrap();
+        String::from_utf8_lossy(&request[..n]).to_lowercase()
+    });
+    let first_page = format!(
+        r#"{{"resourceType":"Bundle","type":"searchset","link":[{{"relation":"next","url":"{other_url}"}}],"entry":[]}}"#
+    );
+    let response: &'static [u8] = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/fhir+json\r\ncontent-length: {}\r\n\r\n{first_page}",
+        first_page.len()
+    )
+    .into_bytes()
+    .leak();
+    let base = fixed_server(response);
+    let mut cmd = group_export(&base);
+    cmd.env("GROUP_EXPORT_TOKEN", "t0ken-for-the-fhir-server")
+        .args(["groups", "search", "--all", "--format", "ndjson"]);
+    let (code, _, stderr) = run(cmd);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("without the token"), "{stderr}");
+    let request = seen.join().unwrap();
+    assert!(request.starts_with("get /fhir/group?page=2"), "{request}");
+    assert!(!request.contains("authorization"), "{request}");
 }

@@ -2,7 +2,9 @@
 //! verified export of the same request, and every such export is recorded here.
 //!
 //! The request's identity is the base URL, the Group, the `_type` set, the `_typeFilter`s,
-//! `_elements` and `patient`s (order and repetition do not matter). Each identity has one
+//! `_elements`, `patient`s and `includeAssociatedData` (order and repetition do not
+//! matter). An export with `_until` covers changes up to then only, so that is what it
+//! records as the next `_since` when it is earlier than the `transactionTime`. Each identity has one
 //! small JSON file in the state directory (`--state-dir`, `GROUP_EXPORT_STATE_DIR`, else
 //! `$XDG_STATE_HOME/group-export`, else `~/.local/state/group-export`), written atomically.
 
@@ -24,6 +26,9 @@ pub struct RequestKey {
     pub type_filters: Vec<String>,
     pub elements: Vec<String>,
     pub patients: Vec<String>,
+    /// Left out when empty, so that keys recorded before it existed stay the same.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub include_associated_data: Vec<String>,
 }
 
 /// The record of the last complete export of one request.
@@ -52,6 +57,7 @@ impl RequestKey {
             type_filters: normal(&request.type_filters),
             elements: normal(&request.elements),
             patients: normal(&request.patients),
+            include_associated_data: normal(&request.include_associated_data),
         }
     }
 
@@ -63,6 +69,18 @@ impl RequestKey {
             (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
         });
         format!("{}-{hash:016x}.json", self.group_id)
+    }
+}
+
+/// The `_since` of the next export after a complete one: its `transactionTime`, or its
+/// `_until` when that is earlier (changes after `_until` were not exported).
+pub fn next_since(request: &ExportRequest, transaction_time: &str) -> String {
+    let instant = |text: &str| text.parse::<jiff::Timestamp>().ok();
+    match (request.until.as_deref(), instant(transaction_time)) {
+        (Some(until), Some(time)) if instant(until).is_some_and(|until| until < time) => {
+            until.to_string()
+        }
+        _ => transaction_time.to_string(),
     }
 }
 
@@ -166,6 +184,28 @@ mod tests {
         assert_eq!(a.file_name(), b.file_name());
         assert_ne!(a.file_name(), c.file_name());
         assert!(a.file_name().starts_with("g1-"));
+        // Keys written before includeAssociatedData was part of them keep their file.
+        let text = serde_json::to_string(&a).unwrap();
+        assert!(!text.contains("includeAssociatedData"), "{text}");
+        let associated = ExportRequest {
+            include_associated_data: vec!["LatestProvenanceResources".into()],
+            ..request(&["Patient", "Observation"])
+        };
+        assert_ne!(
+            RequestKey::new("http://h/fhir", &associated).file_name(),
+            a.file_name()
+        );
+    }
+
+    #[test]
+    fn an_export_until_an_earlier_instant_is_the_next_since() {
+        let mut r = request(&["Patient"]);
+        let time = "2026-11-27T02:00:00Z";
+        assert_eq!(next_since(&r, time), time);
+        r.until = Some("2021-01-01T00:00:00Z".into());
+        assert_eq!(next_since(&r, time), "2021-01-01T00:00:00Z");
+        r.until = Some("2030-01-01T00:00:00Z".into());
+        assert_eq!(next_since(&r, time), time);
     }
 
     #[test]

@@ -215,6 +215,9 @@ fn export_request(ctx: &Context, group_id: &str, args: &KickoffArgs) -> Result<E
         lenient: args.lenient,
         since_auto,
     };
+    // Before anything is created or sent: a mistake leaves no job directory behind.
+    request.validate()?;
+    ctx.client.base()?;
     if since_auto {
         let store = incremental::StateStore::new(ctx.state_dir.as_deref())?;
         let key = incremental::RequestKey::new(ctx.client.base()?.as_str(), &request);
@@ -816,7 +819,7 @@ fn record_complete_export(ctx: &Context, dir: &JobDir, job: &Job) {
     let recorded = incremental::StateStore::new(ctx.state_dir.as_deref()).and_then(|store| {
         store.record(&incremental::LastExport {
             key: incremental::RequestKey::new(base, request),
-            transaction_time: manifest.transaction_time.clone(),
+            transaction_time: incremental::next_since(request, &manifest.transaction_time),
             completed_at: jiff::Timestamp::now().to_string(),
             output_dir: dir.root().display().to_string(),
         })

@@ -80,7 +80,7 @@ pub async fn poll(
         let (wait, failed) = match status {
             Status::Complete { manifest, expires } => {
                 progress.finish();
-                let manifest = follow_manifest_pages(client, *manifest).await?;
+                let manifest = follow_manifest_pages(client, status_url, *manifest).await?;
                 events.status_complete(&manifest);
                 return Ok((manifest, expires));
             }
@@ -172,8 +172,13 @@ async fn classify(request: &Request, response: Response) -> Result<Status> {
     }
 }
 
-/// IG v3 manifests may page with `link[next]`: fetch every page and merge the files.
-async fn follow_manifest_pages(client: &Client, mut manifest: Manifest) -> Result<Manifest> {
+/// IG v3 manifests may page with `link[next]`: fetch every page and merge the files. Pages
+/// on another origin than the status URL are asked for without the token.
+async fn follow_manifest_pages(
+    client: &Client,
+    status_url: &Url,
+    mut manifest: Manifest,
+) -> Result<Manifest> {
     let mut seen = std::collections::HashSet::new();
     while let Some(next) = manifest.next_link().map(str::to_string) {
         if !seen.insert(next.clone()) {
@@ -186,7 +191,9 @@ async fn follow_manifest_pages(client: &Client, mut manifest: Manifest) -> Resul
             what: "manifest paging".into(),
             reason: format!("bad next link: {e}"),
         })?;
-        let page: Manifest = client.json(&status_request(&url)).await?;
+        let mut request = status_request(&url);
+        request.send_token = url.origin() == status_url.origin();
+        let page: Manifest = client.json(&request).await?;
         manifest.output.extend(page.output);
         manifest.error.extend(page.error);
         manifest.outcome.extend(page.outcome);

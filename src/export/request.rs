@@ -133,13 +133,18 @@ impl ExportRequest {
     }
 }
 
-/// A FHIR instant: RFC 3339 with seconds and a zone (`Z` or an offset).
+/// A FHIR instant: RFC 3339 with seconds and a zone (`Z` or an offset). jiff also reads
+/// `2024-01-01T00:00Z`, which FHIR servers refuse, so the seconds are checked here.
 fn check_instant(flag: &str, value: &str) -> Result<()> {
-    value.parse::<jiff::Timestamp>().map(|_| ()).map_err(|_| {
-        Error::usage(format!(
+    let has_seconds = value
+        .split_once('T')
+        .is_some_and(|(_, time)| time.get(5..6) == Some(":"));
+    match value.parse::<jiff::Timestamp>() {
+        Ok(_) if has_seconds => Ok(()),
+        _ => Err(Error::usage(format!(
             "invalid {flag} '{value}': expected an instant such as 2024-01-01T00:00:00Z or 2024-01-01T00:00:00+02:00"
-        ))
-    })
+        ))),
+    }
 }
 
 #[cfg(test)]
@@ -165,6 +170,10 @@ mod tests {
         assert!(r.validate().is_err());
         r.since = Some("2024-01-01T00:00:00".into());
         assert!(r.validate().is_err());
+        r.since = Some("2024-01-01T00:00Z".into());
+        assert!(r.validate().is_err(), "FHIR instants have seconds");
+        r.since = Some("2024-01-01T00:00:00.123Z".into());
+        assert!(r.validate().is_ok());
     }
 
     #[test]
