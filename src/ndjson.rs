@@ -39,7 +39,9 @@ struct Head<'a> {
 }
 
 impl LineChecker {
-    /// `verify: false` only splits and counts lines (no JSON parsing).
+    /// `verify: false` only splits and counts lines (no JSON parsing). An empty
+    /// `expected_type` takes any resource type (the files of a manifest organized by
+    /// another resource, IG v3 `organizeOutputBy`, hold several).
     pub fn new(expected_type: &str, verify: bool) -> Self {
         LineChecker {
             expected_type: expected_type.to_string(),
@@ -133,7 +135,7 @@ impl LineChecker {
         let head: Head =
             serde_json::from_str(text).map_err(|e| error(format!("not a JSON object ({e})")))?;
         match head.resource_type.as_deref() {
-            Some(found) if found == self.expected_type => {
+            Some(found) if self.expected_type.is_empty() || found == self.expected_type => {
                 self.resources += 1;
                 Ok(())
             }

@@ -871,3 +871,53 @@ fn comma_lists_are_trimmed_and_bad_instants_leave_nothing_behind() {
     assert_eq!(code, 2, "{stderr}");
     assert!(!other.exists());
 }
+
+#[test]
+fn a_manifest_organized_by_patient_with_untyped_files_downloads_and_keeps_its_fields() {
+    let mock = fast_mock();
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first");
+    let (code, _, stderr) = export_run(
+        &mock,
+        &first,
+        &["--type", "Patient,Condition", "--keep-server-job"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    // The same files, described the way an IG v3 server organizing by Patient would.
+    let served = manifest(&first);
+    let output: Vec<Value> = served["output"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| serde_json::json!({"url": f["url"], "extension": {"note": "kept"}}))
+        .collect();
+    let organized = serde_json::json!({
+        "transactionTime": served["transactionTime"],
+        "request": served["request"],
+        "requiresAccessToken": false,
+        "outputOrganizedBy": "Patient",
+        "output": output,
+        "error": [],
+        "somethingNew": {"kept": true}
+    });
+    let manifest_file = dir.path().join("organized.json");
+    std::fs::write(&manifest_file, organized.to_string()).unwrap();
+
+    let out = dir.path().join("second");
+    let mut cmd = group_export(&mock.base_url());
+    cmd.args(["download", "--out"])
+        .arg(&out)
+        .arg("--manifest")
+        .arg(&manifest_file);
+    let (code, _, stderr) = run(cmd);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(out.join("Patient.001.ndjson").exists());
+    assert!(
+        out.join("Patient.002.ndjson").exists(),
+        "the Condition file, now untyped"
+    );
+    let saved = manifest(&out);
+    assert_eq!(saved["outputOrganizedBy"], "Patient");
+    assert_eq!(saved["somethingNew"]["kept"], true);
+    assert_eq!(saved["output"][0]["extension"]["note"], "kept");
+}

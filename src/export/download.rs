@@ -36,6 +36,18 @@ pub struct FileTask {
     pub name: String,
     pub kind: FileKind,
     pub file: ManifestFile,
+    /// The resource type every line must have; empty: any (a file organized by another
+    /// resource holds several types).
+    pub expected_type: String,
+}
+
+impl FileTask {
+    /// What the summary lists the file under: its resource type, or the resource it is
+    /// organized by (the first part of its name).
+    pub fn label(&self) -> &str {
+        let base = self.name.rsplit('/').next().unwrap_or(&self.name);
+        base.split('.').next().unwrap_or(base)
+    }
 }
 
 /// What one finished download held.
@@ -63,21 +75,31 @@ pub fn plan(manifest: &crate::fhir::Manifest) -> Result<Vec<FileTask>> {
             manifest.deleted.iter().collect(),
         ),
     ];
+    // Files without a type (organized by another resource) are named after that resource.
+    let untyped = manifest.output_organized_by.as_deref().unwrap_or("Output");
     let mut urls = std::collections::HashSet::new();
     for (kind, folder, files) in lists {
         let mut numbers = std::collections::HashMap::<&str, u32>::new();
         for file in files {
-            check_resource_type(&file.resource_type)?;
+            let name = match file.resource_type.as_str() {
+                "" => untyped,
+                typed => typed,
+            };
+            check_resource_type(name)?;
             check_file_url(&file.url)?;
             if !urls.insert(file.url.as_str()) {
                 tracing::warn!("the manifest lists {} more than once", file.url);
             }
-            let n = numbers.entry(&file.resource_type).or_default();
+            let n = numbers.entry(name).or_default();
             *n += 1;
             tasks.push(FileTask {
-                name: format!("{folder}{}.{:03}.ndjson", file.resource_type, n),
+                name: format!("{folder}{name}.{n:03}.ndjson"),
                 kind,
                 file: file.clone(),
+                expected_type: match &manifest.output_organized_by {
+                    Some(_) if kind == FileKind::Output => String::new(),
+                    _ => file.resource_type.clone(),
+                },
             });
         }
     }
@@ -175,7 +197,7 @@ fn write_loop(
             }
             Write::Restart => {
                 sink.restart(written)?;
-                *checker = LineChecker::new(&task.file.resource_type, checker.verifies());
+                *checker = LineChecker::new(&task.expected_type, checker.verifies());
                 written = 0;
             }
         }
@@ -470,6 +492,7 @@ mod tests {
             resource_type: t.into(),
             url: format!("https://h/{t}"),
             count: None,
+            other: serde_json::Map::new(),
         };
         let manifest = Manifest {
             output: vec![file("Patient"), file("Observation"), file("Patient")],

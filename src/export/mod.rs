@@ -413,12 +413,15 @@ async fn download_all(
     let mut tasks = download::plan(&manifest)?;
     if !args.output_types.is_empty() {
         for wanted in &args.output_types {
-            if !manifest.output.iter().any(|f| &f.resource_type == wanted) {
+            if !tasks
+                .iter()
+                .any(|t| t.kind == FileKind::Output && t.label() == wanted)
+            {
                 tracing::warn!("the manifest has no {wanted} files");
             }
         }
         tasks.retain(|t| {
-            t.kind != FileKind::Output || args.output_types.contains(&t.file.resource_type)
+            t.kind != FileKind::Output || args.output_types.iter().any(|w| w == t.label())
         });
     }
     let send_token = manifest.requires_access_token;
@@ -455,7 +458,7 @@ async fn download_all(
     let stdout_run = async {
         let mut out = Vec::new();
         for (i, task) in stdout_tasks {
-            let checker = LineChecker::new(&task.file.resource_type, verify);
+            let checker = LineChecker::new(&task.expected_type, verify);
             let (result, sink) = download::download(
                 &ctx.client,
                 &task,
@@ -588,7 +591,7 @@ impl FileContext<'_> {
             });
         }
         // A .part from an earlier run: keep its complete, valid lines and go on.
-        let mut checker = LineChecker::new(&task.file.resource_type, verify);
+        let mut checker = LineChecker::new(&task.expected_type, verify);
         let offset = download::rescan(&crate::sink::part_path(&path), &mut checker).await?;
         if offset > 0 {
             tracing::info!("{}: resuming after {offset} bytes", task.name);
@@ -975,8 +978,8 @@ impl Summary {
             };
             let (files, resources, bytes) = match task.kind {
                 FileKind::Output => {
-                    let entry = types.entry(task.file.resource_type.clone()).or_default();
-                    entry.resource_type = task.file.resource_type.clone();
+                    let entry = types.entry(task.label().to_string()).or_default();
+                    entry.resource_type = task.label().to_string();
                     (&mut entry.files, &mut entry.resources, &mut entry.bytes)
                 }
                 FileKind::Error => (&mut errors.files, &mut errors.resources, &mut errors.bytes),

@@ -29,16 +29,27 @@ pub struct Manifest {
     pub link: Vec<BundleLink>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<Value>,
+    /// IG v3: the resource type the output files are organized by (`organizeOutputBy`);
+    /// such files hold several resource types and may have no `type`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_organized_by: Option<String>,
+    /// Fields this client does not use, kept so that `DIR/manifest.json` holds them.
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, Value>,
 }
 
-/// One file of a manifest: its resource type, absolute URL and optional resource count.
+/// One file of a manifest: its resource type (empty when the server gave none), absolute
+/// URL and optional resource count.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ManifestFile {
-    #[serde(rename = "type")]
+    #[serde(rename = "type", default, skip_serializing_if = "String::is_empty")]
     pub resource_type: String,
     pub url: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<u64>,
+    /// Fields this client does not use (`extension`, …), kept in `DIR/manifest.json`.
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, Value>,
 }
 
 impl Manifest {

@@ -235,6 +235,7 @@ impl Job {
                 resource_type: file.type_name.to_string(),
                 url: format!("{base_url}/Binary/{}/$export-download", file.name),
                 count: Some(file.count),
+                other: serde_json::Map::new(),
             };
             match file.role {
                 Role::Output => manifest.output.push(entry),
