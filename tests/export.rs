@@ -921,3 +921,30 @@ fn a_manifest_organized_by_patient_with_untyped_files_downloads_and_keeps_its_fi
     assert_eq!(saved["somethingNew"]["kept"], true);
     assert_eq!(saved["output"][0]["extension"]["note"], "kept");
 }
+
+#[test]
+fn files_saved_with_no_verify_are_checked_by_a_later_verifying_run() {
+    let mock = mock(MockConfig {
+        polls_before_complete: 0,
+        faults: vec!["file[Patient]:invalid-json".parse().unwrap()],
+        ..MockConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--type", "Patient,Condition", "--keep-server-job"];
+    let (code, _, stderr) = export_run(&mock, dir.path(), &[&args[..], &["--no-verify"]].concat());
+    assert_eq!(code, 0, "--no-verify does not parse lines: {stderr}");
+    let before = mock.requests().len();
+
+    let (code, _, stderr) = export_run(&mock, dir.path(), &args);
+    assert_eq!(code, 6, "{stderr}");
+    assert!(
+        stderr.contains("Patient.001.ndjson: saved with --no-verify: line 2"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("checking it now"), "{stderr}");
+    assert_eq!(
+        mock.requests().len(),
+        before,
+        "checked on disk, not downloaded again"
+    );
+}

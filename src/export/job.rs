@@ -72,6 +72,9 @@ pub struct FileRecord {
     /// later run can resume it with `Range` and `If-Range`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validator: Option<String>,
+    /// Saved with `--no-verify`: a later run that verifies checks the file on disk first.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unverified: bool,
 }
 
 impl Job {

@@ -584,6 +584,16 @@ impl FileContext<'_> {
             .filter(|r| r.url == task.file.url)
             .cloned();
         if let Some(record) = record.as_ref().filter(|r| r.done && path.exists()) {
+            if verify && record.unverified {
+                tracing::info!("{}: saved with --no-verify; checking it now", task.name);
+                let checked = download::verify_saved(&path, task).await?;
+                let mut job = lock(shared_job)?;
+                if let Some(saved) = job.files.get_mut(&task.name) {
+                    saved.unverified = false;
+                }
+                dir.save(&job)?;
+                return Ok(checked);
+            }
             progress.skipped(&task.name);
             return Ok(Downloaded {
                 resources: record.resources,
@@ -609,6 +619,7 @@ impl FileContext<'_> {
                 bytes: 0,
                 resources: 0,
                 validator,
+                unverified: false,
             };
             job.files.insert(task.name.clone(), record);
             dir.save(&job)
@@ -643,6 +654,7 @@ impl FileContext<'_> {
                 bytes: done.bytes,
                 resources: done.resources,
                 validator: None,
+                unverified: !verify,
             },
         );
         dir.save(&job)?;
