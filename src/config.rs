@@ -124,13 +124,17 @@ pub fn no_base_url() -> Error {
 
 /// Reads a secret (token, client secret) from a file: its first line, trimmed.
 pub fn read_secret_file(path: &Path, what: &str) -> Result<Secret> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
+    // Like the private key: credentials that cannot be read are an authentication problem
+    // (exit code 3), whatever the reason.
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::Auth(format!(
+            "cannot read the {what} file {}: {e}",
+            path.display()
+        ))
     })?;
     let secret = text.lines().next().unwrap_or("").trim();
     if secret.is_empty() {
-        return Err(Error::usage(format!(
+        return Err(Error::Auth(format!(
             "the {what} file {} is empty",
             path.display()
         )));

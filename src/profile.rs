@@ -298,8 +298,17 @@ fn resolve(matches: &ArgMatches, profile: &LoadedProfile) -> Vec<Resolved> {
             source,
         });
     }
+    // The token variable outranks a token in the profile (see Settings::from_args).
+    let token_env = std::env::var(crate::config::TOKEN_ENV).is_ok_and(|t| !t.trim().is_empty());
+    if token_env {
+        resolved.push(Resolved {
+            key: "token".into(),
+            value: Some("***".into()),
+            source: format!("env {}", crate::config::TOKEN_ENV),
+        });
+    }
     for secret in INLINE_SECRETS {
-        if profile.values.contains_key(*secret) {
+        if profile.values.contains_key(*secret) && !(token_env && *secret == "token") {
             resolved.push(Resolved {
                 key: secret.to_string(),
                 value: Some("***".into()),

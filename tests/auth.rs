@@ -345,7 +345,13 @@ fn auth_setup_mistakes_are_exit_3_and_an_unreachable_token_endpoint_exit_75() {
     let keys = tempfile::tempdir().unwrap();
     let rs = key(keys.path(), "rs384-private.pem");
     let public = key(keys.path(), "rs384-public.pem");
+    let missing = keys.path().join("no-such-token");
     let cases: Vec<(Vec<&str>, i32, &str)> = vec![
+        (
+            vec!["--token-file", missing.to_str().unwrap()],
+            3,
+            "cannot read the token file",
+        ),
         (
             vec![
                 "--token-url",

@@ -101,6 +101,17 @@ fn secrets_are_redacted_and_inline_ones_warned_about() {
         "file paths are shown: {stdout}"
     );
     assert!(stderr.contains("inline"), "{stderr}");
+
+    // The environment's token outranks the profile's, and config show says so.
+    let settings = show(
+        &home,
+        &[("GROUP_EXPORT_TOKEN", "s3cr3t-env")],
+        &["--profile", "p"],
+    );
+    let (value, source) = setting(&settings, "token");
+    assert_eq!(value, "***");
+    assert_eq!(source, "env GROUP_EXPORT_TOKEN");
+    assert_eq!(settings.iter().filter(|s| s["key"] == "token").count(), 1);
 }
 
 #[test]

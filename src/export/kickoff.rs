@@ -43,12 +43,26 @@ pub async fn kickoff(client: &Client, request: &ExportRequest) -> Result<Url> {
 
     let response = client.send(&http_request).await?;
     if response.status() != reqwest::StatusCode::ACCEPTED {
+        let status = response.status();
+        let is_fhir = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.contains("json"));
+        let body = crate::http::read_body(&what, response)
+            .await
+            .unwrap_or_default();
+        let answer = if is_fhir {
+            "a synchronous answer; group-export only runs asynchronous exports".to_string()
+        } else {
+            format!(
+                "not a FHIR answer ({}); is --base-url the FHIR server's?",
+                crate::text::summarize_body(&body)
+            )
+        };
         return Err(Error::InvalidResponse {
             what,
-            reason: format!(
-                "expected 202 Accepted, got {} (group-export only supports asynchronous exports)",
-                response.status()
-            ),
+            reason: format!("expected 202 Accepted, got {status}: {answer}"),
         });
     }
     let location = response
