@@ -192,32 +192,20 @@ pub fn issues(selection: &Selection, severity: IssueSeverity) -> (String, u64) {
     let mut out = String::new();
     let patients = selection.patients.len().min(3);
     for n in 0..patients.max(1) {
-        let (name, code, what) = match (severity, patients) {
-            (IssueSeverity::Warning, 0) => (
-                "warning",
-                "not-supported",
-                "the group has no members to export".to_string(),
+        let (name, code) = match severity {
+            IssueSeverity::Warning => ("warning", "not-supported"),
+            IssueSeverity::Error => ("error", "processing"),
+        };
+        let what = match (severity, patients) {
+            (IssueSeverity::Warning, 0) => "the group has no members to export".to_string(),
+            (IssueSeverity::Error, 0) => "the group's members could not be read".to_string(),
+            (IssueSeverity::Warning, _) => format!(
+                "DocumentReference for Patient/{} was not exported: attachments are not supported (Anhänge übersprungen)",
+                selection.patients.id_at(n)
             ),
-            (IssueSeverity::Error, 0) => (
-                "error",
-                "processing",
-                "the group's members could not be read".to_string(),
-            ),
-            (IssueSeverity::Warning, _) => (
-                "warning",
-                "not-supported",
-                format!(
-                    "DocumentReference for Patient/{} was not exported: attachments are not supported (Anhänge übersprungen)",
-                    selection.patients.id_at(n)
-                ),
-            ),
-            (IssueSeverity::Error, _) => (
-                "error",
-                "processing",
-                format!(
-                    "Observation resources for Patient/{} could not be exported: the clinical data store timed out",
-                    selection.patients.id_at(n)
-                ),
+            (IssueSeverity::Error, _) => format!(
+                "Observation resources for Patient/{} could not be exported: the clinical data store timed out",
+                selection.patients.id_at(n)
             ),
         };
         let _ = write!(
