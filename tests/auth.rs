@@ -72,12 +72,14 @@ fn every_auth_method_runs_a_full_export() {
     let keys = tempfile::tempdir().unwrap();
     let rs = key(keys.path(), "rs384-private.pem");
     let es = key(keys.path(), "es384-private.pem");
+    let sec1 = key(keys.path(), "es384-private-sec1.pem");
     let jwk = key(keys.path(), "rs384-private.jwk.json");
     let jwks = key(keys.path(), "es384-private.jwks.json");
     let secret = secret_file(keys.path(), SECRET);
-    let (rs, es, jwk, jwks, secret) = (
+    let (rs, es, sec1, jwk, jwks, secret) = (
         rs.to_str().unwrap(),
         es.to_str().unwrap(),
+        sec1.to_str().unwrap(),
         jwk.to_str().unwrap(),
         jwks.to_str().unwrap(),
         secret.to_str().unwrap(),
@@ -85,6 +87,8 @@ fn every_auth_method_runs_a_full_export() {
     let methods: &[&[&str]] = &[
         &["--client-id", "demo-client", "--private-key", rs],
         &["--client-id", "demo-client", "--private-key", es],
+        // The same EC key as OpenSSL's `ecparam -genkey` writes it (SEC1).
+        &["--client-id", "demo-client", "--private-key", sec1],
         &["--client-id", "demo-client", "--private-key", jwk],
         &[
             "--client-id",

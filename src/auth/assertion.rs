@@ -38,7 +38,8 @@ struct Claims<'a> {
 }
 
 impl SigningKey {
-    /// Loads a private key file: PEM (PKCS#1 or PKCS#8 RSA, PKCS#8 EC), a JWK or a JWKS.
+    /// Loads a private key file: PEM (PKCS#1 or PKCS#8 RSA, PKCS#8 or SEC1 EC), a JWK or a
+    /// JWKS.
     /// `alg`, when given, must fit the key; otherwise it is inferred from it (RSA → RS384,
     /// EC → ES384). `kid` defaults to the JWK's own.
     pub fn load(path: &Path, alg: Option<Algorithm>, kid: Option<String>) -> Result<SigningKey> {
@@ -60,6 +61,11 @@ impl SigningKey {
                 (key, jwk::Family::Rsa, None)
             } else if let Ok(key) = EncodingKey::from_ec_pem(trimmed) {
                 (key, jwk::Family::Ec, None)
+            } else if let Some(sec1) = pem_block(trimmed, "EC PRIVATE KEY") {
+                let pkcs8 = jwk::sec1_to_pkcs8(&sec1).ok_or_else(|| {
+                    bad("an EC key on another curve than P-384 (ES384 needs P-384)".into())
+                })?;
+                (EncodingKey::from_ec_der(&pkcs8), jwk::Family::Ec, None)
             } else {
                 return Err(bad(
                     "not an RSA or EC private key in PEM (encrypted keys are not supported)".into(),
@@ -135,6 +141,20 @@ fn warn_if_readable_by_others(path: &Path) {
             }
         }
     }
+}
+
+/// The DER bytes of the first PEM block labelled `label` (other blocks, such as the
+/// `EC PARAMETERS` OpenSSL may write first, are skipped).
+fn pem_block(pem: &[u8], label: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let text = std::str::from_utf8(pem).ok()?;
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let body = text.split_once(&begin)?.1.split_once(&end)?.0;
+    let base64: String = body.split_whitespace().collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(base64)
+        .ok()
 }
 
 #[cfg(test)]

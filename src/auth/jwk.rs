@@ -125,6 +125,16 @@ fn ec_pkcs8(d: &[u8], point: &[u8]) -> Vec<u8> {
     sequence(&[integer(&[0]), algorithm, tlv(0x04, &ec_private_key)])
 }
 
+/// PKCS#8 PrivateKeyInfo around an RFC 5915 (SEC1) ECPrivateKey as OpenSSL writes it
+/// (`openssl ecparam -genkey`: `BEGIN EC PRIVATE KEY`); `None` when it is not on P-384.
+pub fn sec1_to_pkcs8(ec_private_key: &[u8]) -> Option<Vec<u8>> {
+    let on_p384 = ec_private_key
+        .windows(OID_SECP384R1.len())
+        .any(|w| w == OID_SECP384R1);
+    let algorithm = sequence(&[OID_EC_PUBLIC_KEY.to_vec(), OID_SECP384R1.to_vec()]);
+    on_p384.then(|| sequence(&[integer(&[0]), algorithm, tlv(0x04, ec_private_key)]))
+}
+
 fn sequence(parts: &[Vec<u8>]) -> Vec<u8> {
     tlv(0x30, &parts.concat())
 }
