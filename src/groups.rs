@@ -79,8 +79,17 @@ pub fn check_id(kind: &str, id: &str) -> Result<()> {
     }
 }
 
-/// Runs a Group search, following next links as `query.pages` says.
-pub async fn search(client: &Client, query: &SearchQuery) -> Result<SearchResult> {
+/// Something that takes resources one by one as pages arrive (NDJSON on stdout).
+pub type ResourceStream<'a> = &'a mut dyn FnMut(&Value) -> Result<()>;
+
+/// Runs a Group search, following next links as `query.pages` says. With `stream`, each
+/// page's Groups (then its included resources) go to it as the page arrives and are not
+/// kept in the result, so memory stays flat however many pages there are.
+pub async fn search(
+    client: &Client,
+    query: &SearchQuery,
+    mut stream: Option<ResourceStream<'_>>,
+) -> Result<SearchResult> {
     let first = if query.post {
         Request::fhir(
             Method::POST,
@@ -102,6 +111,8 @@ pub async fn search(client: &Client, query: &SearchQuery) -> Result<SearchResult
     };
     let mut seen_pages = HashSet::new();
     let mut request = first;
+    // Groups received, and Groups passed on to the stream.
+    let (mut matched, mut streamed) = (0, 0);
     loop {
         let bundle: Bundle = client.json(&request).await?;
         if bundle.resource_type != "Bundle" {
@@ -115,13 +126,28 @@ pub async fn search(client: &Client, query: &SearchQuery) -> Result<SearchResult
         }
         seen_pages.insert(request.url.to_string());
         let next = bundle.next_link().map(str::to_string);
+        let before = result.matches.len();
         collect_entries(&mut result, bundle);
+        matched += result.matches.len() - before;
+        if let Some(stream) = stream.as_mut() {
+            let room = match query.pages {
+                Pages::UntilGroups(limit) => limit.saturating_sub(streamed),
+                _ => usize::MAX,
+            };
+            for group in result.matches.drain(..).take(room) {
+                stream(&group)?;
+                streamed += 1;
+            }
+            for included in result.included.drain(..) {
+                stream(&included)?;
+            }
+        }
 
         let Some(next) = next else { break };
         let enough = match query.pages {
             Pages::First => true,
             Pages::All => false,
-            Pages::UntilGroups(limit) => result.matches.len() >= limit,
+            Pages::UntilGroups(limit) => matched >= limit,
         };
         if enough {
             result.more_available = true;
@@ -145,7 +171,7 @@ pub async fn search(client: &Client, query: &SearchQuery) -> Result<SearchResult
         request.send_token = same_origin;
     }
     if let Pages::UntilGroups(limit) = query.pages
-        && result.matches.len() > limit
+        && matched > limit
     {
         result.matches.truncate(limit);
         result.more_available = true;

@@ -104,7 +104,16 @@ async fn run_groups(command: GroupsCommand, settings: &Settings) -> Result<()> {
     let printed = match command {
         GroupsCommand::Search(args) => {
             let query = search_query(&args)?;
-            let result = groups::search(&client, &query).await?;
+            let format = output::list_format(args.format);
+            // NDJSON goes out page by page; tables and the merged Bundle need every page.
+            let result = if format == cli::ListFormat::Ndjson {
+                let mut write = |resource: &serde_json::Value| {
+                    output::ndjson_line(&mut out, resource).map_err(Error::stdout)
+                };
+                groups::search(&client, &query, Some(&mut write)).await?
+            } else {
+                groups::search(&client, &query, None).await?
+            };
             for outcome in &result.outcomes {
                 let outcome: fhir::OperationOutcome = fhir::view(outcome);
                 tracing::warn!("server: {}", text::escape_control(&outcome.summary()));
@@ -112,7 +121,7 @@ async fn run_groups(command: GroupsCommand, settings: &Settings) -> Result<()> {
             if result.more_available && query.pages == Pages::First {
                 tracing::info!("more Groups are available: add --all or --limit N to page on");
             }
-            output::search(&mut out, &result, output::list_format(args.format))
+            output::search(&mut out, &result, format)
         }
         GroupsCommand::Read { id, format } => {
             let group = groups::read(&client, &id).await?;

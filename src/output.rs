@@ -34,13 +34,11 @@ pub fn read_format(format: ReadFormat) -> ReadFormat {
 pub fn search(out: &mut impl Write, result: &SearchResult, format: ListFormat) -> io::Result<()> {
     match format {
         ListFormat::Json => pretty(out, &merged_bundle(result)),
-        ListFormat::Ndjson | ListFormat::Auto => {
-            for resource in result.matches.iter().chain(&result.included) {
-                serde_json::to_writer(&mut *out, resource)?;
-                out.write_all(b"\n")?;
-            }
-            Ok(())
-        }
+        ListFormat::Ndjson | ListFormat::Auto => result
+            .matches
+            .iter()
+            .chain(&result.included)
+            .try_for_each(|resource| ndjson_line(out, resource)),
         ListFormat::Table => {
             let mut table =
                 Table::new(&["ID", "NAME / CODE", "TYPE", "ACTIVE", "QUANTITY", "MEMBERS"]);
@@ -67,6 +65,12 @@ pub fn search(out: &mut impl Write, result: &SearchResult, format: ListFormat) -
             Ok(())
         }
     }
+}
+
+/// One resource as a line of NDJSON.
+pub fn ndjson_line(out: &mut impl Write, resource: &Value) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, resource)?;
+    out.write_all(b"\n")
 }
 
 /// Prints one Group.
