@@ -151,9 +151,20 @@ impl Reporter {
             reporter: self.clone(),
             overall,
             started: Instant::now(),
+            files,
+            files_done: Default::default(),
             bytes: Default::default(),
             shown_tick: Default::default(),
         }
+    }
+}
+
+/// A duration for people: to the millisecond under 10 s, to the second above.
+fn short_duration(duration: Duration) -> humantime::FormattedDuration {
+    if duration < Duration::from_secs(10) {
+        humantime::format_duration(crate::http::round_to_ms(duration))
+    } else {
+        humantime::format_duration(Duration::from_secs(duration.as_secs()))
     }
 }
 
@@ -253,10 +264,16 @@ pub struct DownloadProgress {
     reporter: Reporter,
     overall: Option<ProgressBar>,
     started: Instant,
+    files: usize,
+    files_done: std::sync::atomic::AtomicUsize,
     bytes: std::sync::atomic::AtomicU64,
-    /// The 200 ms period whose totals the overall bar last showed.
+    /// The period (200 ms for the bar, PLAIN_EVERY for lines) last shown.
     shown_tick: std::sync::atomic::AtomicU64,
 }
+
+/// Without bars (`plain`, `json`), a progress line at most this often while bytes flow, so
+/// a long download shows in a cron log before it ends.
+const PLAIN_EVERY: Duration = Duration::from_secs(30);
 
 impl DownloadProgress {
     /// A file starts; `size` is its length when the server said (not with gzip).
@@ -284,6 +301,8 @@ impl DownloadProgress {
 
     /// A file that was complete already (a re-run).
     pub fn skipped(&self, name: &str) {
+        self.files_done
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if let Some(overall) = &self.overall {
             overall.inc(1);
         } else if self.reporter.mode == ProgressMode::Json {
@@ -298,23 +317,42 @@ impl DownloadProgress {
             .bytes
             .fetch_add(n, std::sync::atomic::Ordering::Relaxed)
             + n;
-        if let Some(overall) = &self.overall {
-            // Called per network chunk: redraw the text a few times a second, not per chunk.
-            let elapsed = self.started.elapsed();
-            let tick = elapsed.as_millis() as u64 / 200;
-            if self
+        // Called per network chunk: the text is made a few times a second at most (bars)
+        // or every PLAIN_EVERY (lines), not per chunk.
+        let elapsed = self.started.elapsed();
+        let period = match (&self.overall, self.reporter.mode) {
+            (Some(_), _) => Duration::from_millis(200),
+            (None, ProgressMode::Plain | ProgressMode::Json) => PLAIN_EVERY,
+            (None, _) => return,
+        };
+        let tick = (elapsed.as_millis() / period.as_millis()) as u64;
+        if tick == 0 && self.overall.is_none()
+            || self
                 .shown_tick
                 .swap(tick, std::sync::atomic::Ordering::Relaxed)
                 == tick
-            {
-                return;
+        {
+            return;
+        }
+        let rate = (total as f64 / elapsed.as_secs_f64().max(0.001)) as u64;
+        let done = self.files_done.load(std::sync::atomic::Ordering::Relaxed);
+        match &self.overall {
+            Some(overall) => {
+                overall.set_message(format!("{} · {}/s", HumanBytes(total), HumanBytes(rate)));
             }
-            let seconds = elapsed.as_secs_f64().max(0.001);
-            overall.set_message(format!(
-                "{} · {}/s",
+            None if self.reporter.mode == ProgressMode::Json => json_event(serde_json::json!({
+                "event": "download_progress",
+                "bytes": total,
+                "bytesPerSecond": rate,
+                "filesDone": done,
+                "files": self.files,
+            })),
+            None => tracing::info!(
+                "downloading: {done}/{} files done, {} so far, {}/s",
+                self.files,
                 HumanBytes(total),
-                HumanBytes((total as f64 / seconds) as u64)
-            ));
+                HumanBytes(rate)
+            ),
         }
     }
 
@@ -341,14 +379,19 @@ impl FileProgress<'_> {
         self.download.add_bytes(bytes);
     }
 
-    /// Where the file stands (bytes already there when resuming, or 0 on a restart).
+    /// Where the file stands (bytes already there when resuming, or 0 on a restart); the
+    /// bytes before it do not count towards the speed shown.
     pub fn set_position(&self, bytes: u64) {
         if let Some(bar) = &self.bar {
             bar.set_position(bytes);
+            bar.reset_eta();
         }
     }
 
     pub fn done(self, resources: u64, bytes: u64) {
+        self.download
+            .files_done
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
@@ -367,7 +410,7 @@ impl FileProgress<'_> {
                 "{}: {resources} resources, {} in {}",
                 self.name,
                 HumanBytes(bytes),
-                humantime::format_duration(crate::http::round_to_ms(self.started.elapsed()))
+                short_duration(self.started.elapsed())
             );
         }
     }
