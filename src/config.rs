@@ -132,6 +132,7 @@ pub fn read_secret_file(path: &Path, what: &str) -> Result<Secret> {
             path.display()
         ))
     })?;
+    warn_if_readable_by_others(path);
     let secret = text.lines().next().unwrap_or("").trim();
     if secret.is_empty() {
         return Err(Error::Auth(format!(
@@ -140,6 +141,25 @@ pub fn read_secret_file(path: &Path, what: &str) -> Result<Secret> {
         )));
     }
     Ok(Secret::new(secret.to_string()))
+}
+
+/// A key, secret or token file others can read is a leak waiting to happen: say so (not an error, since
+/// some deployments mount secrets with wide modes they cannot change).
+pub fn warn_if_readable_by_others(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            let mode = meta.permissions().mode();
+            if mode & 0o077 != 0 {
+                tracing::warn!(
+                    "{} is readable by group or others (mode {:o}): chmod 600 it",
+                    path.display(),
+                    mode & 0o777
+                );
+            }
+        }
+    }
 }
 
 /// Parses and checks a FHIR base URL: absolute http(s), no query or fragment.

@@ -45,7 +45,7 @@ impl SigningKey {
     pub fn load(path: &Path, alg: Option<Algorithm>, kid: Option<String>) -> Result<SigningKey> {
         let bad = |why: String| Error::Auth(format!("private key {}: {why}", path.display()));
         let text = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
-        warn_if_readable_by_others(path);
+        crate::config::warn_if_readable_by_others(path);
         let trimmed = text.trim_ascii_start();
         let (key, family, jwk_kid) = if trimmed.starts_with(b"{") {
             let key = jwk::private_key(trimmed, kid.as_deref(), alg).map_err(bad)?;
@@ -121,25 +121,6 @@ impl SigningKey {
                 self.alg
             ))
         })
-    }
-}
-
-/// A private key others can read is a leak waiting to happen: say so (not an error, since
-/// some deployments mount secrets with wide modes they cannot change).
-fn warn_if_readable_by_others(path: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(path) {
-            let mode = meta.permissions().mode();
-            if mode & 0o077 != 0 {
-                tracing::warn!(
-                    "{} is readable by group or others (mode {:o}): chmod 600 it",
-                    path.display(),
-                    mode & 0o777
-                );
-            }
-        }
     }
 }
 

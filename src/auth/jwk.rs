@@ -46,15 +46,16 @@ pub fn private_key(
 ) -> Result<JwkKey, String> {
     let file: JwkFile =
         serde_json::from_slice(json).map_err(|e| format!("not a JWK or JWKS ({e})"))?;
-    let keys = match file {
-        JwkFile::Set { keys } => keys,
-        JwkFile::One(key) => vec![key],
+    // --kid picks a key from a set; a single JWK is the key, and --kid only names it.
+    let (keys, pick_by_kid) = match file {
+        JwkFile::Set { keys } => (keys, kid),
+        JwkFile::One(key) => (vec![key], None),
     };
     let wanted_alg = alg.map(|a| format!("{a:?}"));
     let mut candidates: Vec<Jwk> = keys
         .into_iter()
         .filter(|k| k.params.contains_key("d"))
-        .filter(|k| kid.is_none() || k.kid.as_deref() == kid)
+        .filter(|k| pick_by_kid.is_none() || k.kid.as_deref() == pick_by_kid)
         .filter(|k| wanted_alg.is_none() || k.alg.is_none() || k.alg == wanted_alg)
         .collect();
     let jwk = match candidates.len() {
@@ -204,6 +205,9 @@ mod tests {
                 .contains("no private key")
         );
         assert!(private_key(set, Some("a"), None).is_ok());
+        // A single JWK without a kid is the key; --kid only names it.
+        let one = br#"{"kty":"EC","crv":"P-384","x":"AA","y":"AA","d":"AA"}"#;
+        assert!(private_key(one, Some("registered-kid"), None).is_ok());
         let p256 = br#"{"kty":"EC","crv":"P-256","x":"AA","y":"AA","d":"AA"}"#;
         assert!(
             private_key(p256, None, None)

@@ -83,10 +83,21 @@ pub struct TokenSource {
     /// For SMART discovery (no credentials): follows redirects.
     discovery_http: reqwest::Client,
     base: Option<Url>,
-    /// The token endpoint and whether the server speaks SMART v2 scopes.
-    endpoint: Mutex<Option<(Url, bool)>>,
+    /// The token endpoint, once known.
+    endpoint: Mutex<Option<TokenEndpoint>>,
     scope: Option<String>,
     cached: Mutex<Option<CachedToken>>,
+}
+
+/// Where tokens come from.
+#[derive(Debug, Clone)]
+struct TokenEndpoint {
+    url: Url,
+    /// The address exactly as discovered or given, for the assertion's `aud` (servers
+    /// compare it with their own spelling; `url` is normalised).
+    audience: String,
+    /// Whether the server announced SMART v2 scopes.
+    v2_scopes: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -110,7 +121,7 @@ impl TokenSource {
         credentials: Credentials,
         (http, discovery_http): (reqwest::Client, reqwest::Client),
         base: Option<Url>,
-        token_url: Option<Url>,
+        token_url: Option<(Url, String)>,
         scope: Option<String>,
     ) -> TokenSource {
         TokenSource {
@@ -119,7 +130,11 @@ impl TokenSource {
             discovery_http,
             base,
             // A given --token-url means no discovery, and SMART v1 scopes unless --scope.
-            endpoint: Mutex::new(token_url.map(|url| (url, false))),
+            endpoint: Mutex::new(token_url.map(|(url, audience)| TokenEndpoint {
+                url,
+                audience,
+                v2_scopes: false,
+            })),
             scope,
             cached: Mutex::new(None),
         }
@@ -173,7 +188,11 @@ impl TokenSource {
             } => (client_id, Some(secret), *basic, None),
             Credentials::PrivateKey { client_id, key } => (client_id, None, false, Some(key)),
         };
-        let (token_url, v2_scopes) = self.token_url().await?;
+        let TokenEndpoint {
+            url: token_url,
+            audience,
+            v2_scopes,
+        } = self.token_endpoint().await?;
         let scope = self.scope.clone().unwrap_or_else(|| {
             if v2_scopes {
                 "system/*.rs"
@@ -199,7 +218,7 @@ impl TokenSource {
             request = request.add_scope(Scope::new(part.to_string()));
         }
         if let Some(key) = key {
-            let jwt = key.assertion(client_id, token_url.as_str())?;
+            let jwt = key.assertion(client_id, &audience)?;
             request = request
                 .add_extra_param("client_assertion_type", JWT_BEARER)
                 .add_extra_param("client_assertion", jwt);
@@ -227,8 +246,8 @@ impl TokenSource {
         })
     }
 
-    /// The token URL (asked for once) and whether the server speaks SMART v2 scopes.
-    async fn token_url(&self) -> Result<(Url, bool)> {
+    /// The token endpoint: given, or discovered once.
+    async fn token_endpoint(&self) -> Result<TokenEndpoint> {
         let mut known = self.endpoint.lock().await;
         if let Some(endpoint) = known.as_ref() {
             return Ok(endpoint.clone());
@@ -266,9 +285,13 @@ impl TokenSource {
             .ok_or_else(|| failed("it names no token_endpoint".into()))?;
         let url = Url::parse(&endpoint).map_err(|e| failed(format!("bad token_endpoint ({e})")))?;
         tracing::debug!("token endpoint {url} (from {discovery})");
-        let v2 = config.capabilities.iter().any(|c| c == "permission-v2");
-        *known = Some((url.clone(), v2));
-        Ok((url, v2))
+        let found = TokenEndpoint {
+            url,
+            audience: endpoint,
+            v2_scopes: config.capabilities.iter().any(|c| c == "permission-v2"),
+        };
+        *known = Some(found.clone());
+        Ok(found)
     }
 
     /// Sends the token request built by `oauth2` with our reqwest client, noting the

@@ -155,7 +155,7 @@ impl Client {
                     .auth
                     .token_url
                     .as_deref()
-                    .map(Url::parse)
+                    .map(|given| Url::parse(given).map(|url| (url, given.to_string())))
                     .transpose()
                     .map_err(|e| Error::usage(format!("invalid --token-url: {e}")))?;
                 let discovery = build(reqwest::redirect::Policy::limited(MAX_REDIRECTS))?;
