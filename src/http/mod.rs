@@ -517,6 +517,36 @@ mod tests {
     use super::*;
 
     #[test]
+    fn redirects_resolve_relative_locations_and_refuse_other_schemes() {
+        let here = Url::parse("https://fhir.example/base/Group/g/$export").unwrap();
+        let answer = |status: u16, location: Option<&str>| {
+            let mut builder = axum::http::Response::builder().status(status);
+            if let Some(location) = location {
+                builder = builder.header(header::LOCATION, location);
+            }
+            Response::from(builder.body(Vec::<u8>::new()).unwrap())
+        };
+        let target = |status, location| redirect_target(&answer(status, location), &here);
+        assert_eq!(
+            target(307, Some("/storage/f1")).unwrap().unwrap().as_str(),
+            "https://fhir.example/storage/f1"
+        );
+        assert_eq!(
+            target(302, Some("https://bucket.example/f1?sig=x"))
+                .unwrap()
+                .unwrap()
+                .as_str(),
+            "https://bucket.example/f1?sig=x"
+        );
+        assert!(target(308, Some("file:///etc/passwd")).unwrap().is_err());
+        assert!(target(200, Some("/elsewhere")).is_none(), "not a redirect");
+        assert!(
+            target(301, None).is_none(),
+            "nowhere to go: the answer stands"
+        );
+    }
+
+    #[test]
     fn credentials_are_redacted_in_logs() {
         let api_key = header::HeaderName::from_static("x-api-key");
         let mut extra = HeaderMap::new();
