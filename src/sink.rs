@@ -38,6 +38,13 @@ impl Sink {
         }
     }
 
+    /// Whether bytes go in as they arrive, unfinished lines included (a file: its `.part`
+    /// is cut back to the last good line when resumed), or only complete, checked lines
+    /// (stdout: a pipe must never see half a line).
+    pub fn keeps_partial_lines(&self) -> bool {
+        matches!(self, Sink::File(_))
+    }
+
     /// Throws away what was written, to start the file again (the server ignored a resume).
     /// Stdout cannot take bytes back: that is an error once anything was written.
     pub fn restart(&mut self, written: u64) -> Result<()> {

@@ -948,3 +948,28 @@ fn files_saved_with_no_verify_are_checked_by_a_later_verifying_run() {
         "checked on disk, not downloaded again"
     );
 }
+
+#[test]
+fn stdout_gets_whole_checked_lines_only_even_when_a_file_fails() {
+    let mock = mock(MockConfig {
+        polls_before_complete: 0,
+        faults: vec![
+            "file[Observation]:invalid-json".parse().unwrap(),
+            // A break mid-line in another file: the resumed bytes complete that line.
+            "file[Patient]:drop=1000".parse().unwrap(),
+        ],
+        ..MockConfig::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = export_run(&mock, dir.path(), &["--stdout", "--parallel", "1"]);
+    assert_eq!(code, 6, "{stderr}");
+    for line in stdout.lines() {
+        serde_json::from_str::<Value>(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    }
+    let observations = stdout.matches(r#""resourceType":"Observation""#).count();
+    assert_eq!(
+        observations, 1,
+        "the good line before the bad one, and nothing after"
+    );
+    assert!(stdout.ends_with('\n'));
+}

@@ -214,41 +214,60 @@ enum Write {
 }
 
 /// The writer thread of one download: checks each chunk's lines and writes the bytes,
-/// beside the network reads. It stops at the first refused line or failed write.
+/// beside the network reads. A file gets every byte as it arrives (a `.part` is cut back
+/// to its last good line when resumed); stdout only gets complete lines that passed, so a
+/// pipe never sees half a line. At a refused line, the good lines before it are written
+/// and the loop stops; it also stops at a failed write. Returns what was held back: the
+/// unfinished last line for stdout, written once [`LineChecker::finish`] accepts it.
 fn write_loop(
     mut rx: tokio::sync::mpsc::Receiver<Write>,
     sink: &mut Sink,
     checker: &mut LineChecker,
     task: &FileTask,
-) -> Result<()> {
-    let mut written = 0u64;
+) -> Result<Vec<u8>> {
+    // Positions in the file: `written` bytes are in the sink, `held` holds the bytes
+    // received after them.
+    let start = checker.checked_bytes();
+    let mut written = start;
+    let mut held = Vec::new();
     while let Some(message) = rx.blocking_recv() {
         match message {
             Write::Bytes(chunk) => {
-                checker
-                    .feed(&chunk)
-                    .map_err(|e| verification(task, e.to_string()))?;
-                sink.write(&chunk)?;
-                written += chunk.len() as u64;
+                let checked = checker.feed(&chunk);
+                let received = written + (held.len() + chunk.len()) as u64;
+                let end = match &checked {
+                    Ok(()) if sink.keeps_partial_lines() => received,
+                    _ => checker.checked_bytes().max(written),
+                };
+                let take = (end - written) as usize;
+                let from_held = take.min(held.len());
+                sink.write(&held[..from_held])?;
+                sink.write(&chunk[..take - from_held])?;
+                held.drain(..from_held);
+                held.extend_from_slice(&chunk[take - from_held..]);
+                written = end;
+                checked.map_err(|e| verification(task, e.to_string()))?;
             }
             Write::Restart => {
-                sink.restart(written)?;
+                sink.restart(written - start)?;
                 *checker = LineChecker::new(&task.expected_type, checker.verifies());
                 written = 0;
+                held.clear();
             }
         }
     }
-    Ok(())
+    Ok(held)
 }
 
 /// Downloads one file into `sink`, which already holds `resume.offset` bytes that
-/// `checker` has seen. A transfer that breaks off is resumed with `Range` (or restarted
+/// `checker` has seen, and commits it (a file is synced and renamed into place) when it is
+/// complete and verified. A transfer that breaks off is resumed with `Range` (or restarted
 /// when the server cannot resume), up to the client's retry limit. `on_validator` is told
 /// the validator of each new response, to persist it for a resume by a later process.
 ///
 /// The network reads happen here; line checks and writes on a blocking thread fed through
-/// a short queue (bounded memory), so both cores work. The sink comes back with the
-/// result, not committed.
+/// a short queue (bounded memory), so both cores work. The file is reported done only once
+/// it is committed.
 #[allow(clippy::too_many_arguments)] // each argument is a separate concern of one transfer
 pub async fn download(
     client: &Client,
@@ -259,7 +278,7 @@ pub async fn download(
     resume: Resume,
     progress: &DownloadProgress,
     on_validator: impl FnMut(Option<String>) -> Result<()>,
-) -> (Result<Downloaded>, Sink) {
+) -> Result<Downloaded> {
     /// Chunks in flight between the network and the writer.
     const QUEUE: usize = 2;
     let (tx, rx) = tokio::sync::mpsc::channel(QUEUE);
@@ -275,24 +294,43 @@ pub async fn download(
         Err(e) => std::panic::resume_unwind(e.into_panic()),
     };
     // A refused line stops the writer, which ends the fetch early: its error says why.
-    let result = written.and(fetched).and_then(|bytes| {
-        let resources = checker
-            .finish()
-            .map_err(|e| verification(task, e.to_string()))?;
-        match task.file.count {
-            Some(count) if count != resources => Err(verification(
-                task,
-                format!("received {resources} resources, the manifest's count says {count}"),
-            )),
-            _ => Ok(Downloaded { resources, bytes }),
-        }
-    });
+    let verified = written
+        .and_then(|held| fetched.map(|bytes| (held, bytes)))
+        .and_then(|(held, bytes)| {
+            let resources = checker
+                .finish()
+                .map_err(|e| verification(task, e.to_string()))?;
+            match task.file.count {
+                Some(count) if count != resources => Err(verification(
+                    task,
+                    format!("received {resources} resources, the manifest's count says {count}"),
+                )),
+                _ => Ok((held, Downloaded { resources, bytes })),
+            }
+        });
+    let result = match verified {
+        Ok((held, done)) => commit(sink, held).await.map(|()| done),
+        Err(error) => Err(error),
+    };
     match (file_progress, &result) {
         (Some(bar), Ok(done)) => bar.done(done.resources, done.bytes),
         (Some(bar), Err(_)) => bar.failed(),
         (None, _) => {}
     }
-    (result, sink)
+    result
+}
+
+/// Writes what was held back (a last line without a newline) and commits the sink, on a
+/// blocking thread: a file is flushed, synced and renamed.
+async fn commit(mut sink: Sink, held: Vec<u8>) -> Result<()> {
+    let committed = tokio::task::spawn_blocking(move || {
+        sink.write(&held)?;
+        sink.commit()
+    });
+    match committed.await {
+        Ok(result) => result,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
 }
 
 /// The network side of [`download`]: requests (with `Range` when resuming), streams the

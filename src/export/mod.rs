@@ -459,7 +459,7 @@ async fn download_all(
         let mut out = Vec::new();
         for (i, task) in stdout_tasks {
             let checker = LineChecker::new(&task.expected_type, verify);
-            let (result, sink) = download::download(
+            let result = download::download(
                 &ctx.client,
                 &task,
                 send_token,
@@ -470,10 +470,6 @@ async fn download_all(
                 |_| Ok(()),
             )
             .await;
-            let result = match result {
-                Ok(done) => commit(sink).await.map(|()| done),
-                Err(e) => Err(e),
-            };
             let broken_pipe = matches!(result, Err(Error::BrokenPipe));
             out.push((i, result));
             if broken_pipe {
@@ -625,7 +621,7 @@ impl FileContext<'_> {
             dir.save(&job)
         };
         self.events.download_request(task);
-        let (done, sink) = download::download(
+        let done = download::download(
             &self.ctx.client,
             task,
             self.send_token,
@@ -636,10 +632,6 @@ impl FileContext<'_> {
             record_validator,
         )
         .await;
-        let done = match done {
-            Ok(done) => commit(sink).await.map(|()| done),
-            Err(e) => Err(e),
-        };
         match &done {
             Ok(done) => self.events.download_complete(task, done),
             Err(e) => self.events.download_error(task, e),
@@ -659,14 +651,6 @@ impl FileContext<'_> {
         );
         dir.save(&job)?;
         Ok(done)
-    }
-}
-
-/// Commits a sink (flush, fsync, rename) on a blocking thread.
-async fn commit(sink: Sink) -> Result<()> {
-    match tokio::task::spawn_blocking(move || sink.commit()).await {
-        Ok(result) => result,
-        Err(e) => std::panic::resume_unwind(e.into_panic()),
     }
 }
 
