@@ -139,7 +139,10 @@ impl FileSink {
             .map_err(|e| io_error(&part, e.into_error()))?;
         file.sync_all().map_err(|e| io_error(&part, e))?;
         drop(file);
-        std::fs::rename(&part, &self.final_path).map_err(|e| io_error(&self.final_path, e))
+        std::fs::rename(&part, &self.final_path).map_err(|e| io_error(&self.final_path, e))?;
+        // The job records the file as done next: the rename must be on disk before that.
+        crate::export::job::sync_parent(&self.final_path);
+        Ok(())
     }
 }
 

@@ -409,11 +409,37 @@ fn rerunning_a_finished_run_downloads_nothing_again() {
     let first = files(dir.path());
     let (code, _, stderr) = export_run(&mock, dir.path(), &[]);
     assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("nothing to do"), "{stderr}");
     assert_eq!(
         mock.requests().len(),
         before,
         "no request at all the second time"
     );
+    assert_same_files(&files(dir.path()), &first);
+
+    // Streaming it again is impossible (the server job is gone), and said so.
+    let (code, stdout, stderr) = export_run(&mock, dir.path(), &["--stdout"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("nothing is left to stream"), "{stderr}");
+    assert_eq!(stdout, "");
+}
+
+#[test]
+fn a_finished_file_damaged_since_is_noticed_and_made_whole_again() {
+    let mock = fast_mock();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = export_run(&mock, dir.path(), &["--keep-server-job"]);
+    assert_eq!(code, 0, "{stderr}");
+    let first = files(dir.path());
+    let patient = dir.path().join("Patient.001.ndjson");
+    let whole = std::fs::read(&patient).unwrap();
+    std::fs::write(&patient, &whole[..whole.len() / 2]).unwrap();
+
+    let mut cmd = group_export(&mock.base_url());
+    cmd.args(["download", "--out"]).arg(dir.path());
+    let (code, _, stderr) = run(cmd);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("downloading it again"), "{stderr}");
     assert_same_files(&files(dir.path()), &first);
 }
 
@@ -486,8 +512,22 @@ fn status_and_cancel_work_on_a_job_directory() {
         .stderr(predicate::str::contains("cancelled"));
     assert!(mock.requests().iter().any(|r| r.method == "DELETE"));
 
+    // The job directory knows the job ended; the server, asked by URL, no longer does.
     let mut status = group_export(&mock.base_url());
     status.args(["status", "--out"]).arg(dir.path());
+    status
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with("cancelled"));
+    let job: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join(".group-export/job.json")).unwrap())
+            .unwrap();
+    let mut status = group_export(&mock.base_url());
+    status.args([
+        "status",
+        "--status-url",
+        job["status_url"].as_str().unwrap(),
+    ]);
     status
         .assert()
         .code(4)
@@ -930,22 +970,47 @@ fn files_saved_with_no_verify_are_checked_by_a_later_verifying_run() {
         ..MockConfig::default()
     });
     let dir = tempfile::tempdir().unwrap();
-    let args = ["--type", "Patient,Condition", "--keep-server-job"];
+    let args = [
+        "--type",
+        "Patient,Condition",
+        "--keep-server-job",
+        "--since",
+        "auto",
+    ];
     let (code, _, stderr) = export_run(&mock, dir.path(), &[&args[..], &["--no-verify"]].concat());
     assert_eq!(code, 0, "--no-verify does not parse lines: {stderr}");
+    assert!(
+        stderr.contains("saved with --no-verify"),
+        "not complete: {stderr}"
+    );
     let before = mock.requests().len();
 
+    // The check finds the bad line: the file goes back to .part and is continued after
+    // its last good line (where this server's data is bad again).
     let (code, _, stderr) = export_run(&mock, dir.path(), &args);
     assert_eq!(code, 6, "{stderr}");
     assert!(
         stderr.contains("Patient.001.ndjson: saved with --no-verify: line 2"),
         "{stderr}"
     );
-    assert!(stderr.contains("checking it now"), "{stderr}");
-    assert_eq!(
-        mock.requests().len(),
-        before,
-        "checked on disk, not downloaded again"
+    assert!(
+        !dir.path().join("Patient.001.ndjson").exists(),
+        "no bad file under its final name"
+    );
+    assert!(dir.path().join("Patient.001.ndjson.part").exists());
+    assert!(
+        dir.path().join("Condition.001.ndjson").exists(),
+        "the good one stays"
+    );
+    let requests = mock.requests();
+    let again: Vec<_> = requests[before..]
+        .iter()
+        .filter(|r| r.path.contains("$export-download"))
+        .collect();
+    assert_eq!(again.len(), 1, "only the bad file is fetched again");
+    assert!(
+        again[0].header("range").is_some(),
+        "from its last good line"
     );
 }
 

@@ -173,3 +173,33 @@ fn out_templates_make_one_directory_per_group_and_night() {
     });
     assert!(written);
 }
+
+#[test]
+fn an_explicit_later_since_does_not_move_the_state_past_a_gap() {
+    let mock = mock(MockConfig {
+        polls_before_complete: 0,
+        ..MockConfig::default()
+    });
+    let state = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (code, text) = run_auto(&mock, state.path(), &out.path().join("1"), &[]);
+    assert_eq!(code, 0, "{text}");
+    let recorded = state_files(state.path())[0]["transactionTime"].clone();
+
+    // Changes since a time after the recorded one: the export is fine, but recording it
+    // would make the next --since auto skip what changed in between.
+    let mut cmd = group_export(&mock.base_url());
+    cmd.args([
+        "run",
+        "cohort-001",
+        "--since",
+        "2099-01-01T00:00:00Z",
+        "--state-dir",
+    ])
+    .arg(state.path())
+    .arg("--out")
+    .arg(out.path().join("2"));
+    let (code, _, stderr) = run(cmd);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(state_files(state.path())[0]["transactionTime"], recorded);
+}

@@ -84,6 +84,14 @@ pub fn next_since(request: &ExportRequest, transaction_time: &str) -> String {
     }
 }
 
+/// Whether instant `a` is not after instant `b` (false when either is unreadable).
+pub fn not_after(a: &str, b: &str) -> bool {
+    match (a.parse::<jiff::Timestamp>(), b.parse::<jiff::Timestamp>()) {
+        (Ok(a), Ok(b)) => a <= b,
+        _ => false,
+    }
+}
+
 /// The state directory.
 pub struct StateStore {
     dir: PathBuf,

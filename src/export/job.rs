@@ -57,6 +57,9 @@ pub struct Job {
     /// The server job was cancelled or deleted after the download.
     #[serde(default)]
     pub server_job_ended: bool,
+    /// When every file was downloaded and verified (and the server reported no errors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<String>,
 }
 
 /// One file of the manifest and how far its download got.
@@ -75,6 +78,9 @@ pub struct FileRecord {
     /// Saved with `--no-verify`: a later run that verifies checks the file on disk first.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unverified: bool,
+    /// A resume of this file was refused by the checks: the next run starts it over.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub start_over: bool,
 }
 
 impl Job {
@@ -90,6 +96,7 @@ impl Job {
             expires: None,
             files: BTreeMap::new(),
             server_job_ended: false,
+            completed_at: None,
         }
     }
 }
@@ -196,19 +203,29 @@ pub fn read_job(root: &Path) -> Result<Option<Job>> {
 
 /// Writes a file so that readers see the old content or the new, never a mix.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
+    // A name of this process's own: two processes writing the same file (two jobs of one
+    // request recording their --since auto state) never share a temporary file.
+    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
     let write = || -> std::io::Result<()> {
         let mut file = File::create(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         fs::rename(&tmp, path)?;
-        if let Some(parent) = path.parent() {
-            // Make the rename itself durable; not possible on every platform.
-            let _ = File::open(parent).and_then(|d| d.sync_all());
-        }
+        sync_parent(path);
         Ok(())
     };
-    write().map_err(|e| io_error(path, e))
+    write().map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        io_error(path, e)
+    })
+}
+
+/// Makes a rename into `path`'s directory durable (the directory entry is on disk too);
+/// not possible on every platform, so failures are ignored.
+pub fn sync_parent(path: &Path) {
+    if let Some(parent) = path.parent() {
+        let _ = File::open(parent).and_then(|d| d.sync_all());
+    }
 }
 
 pub fn io_error(path: &Path, source: std::io::Error) -> Error {

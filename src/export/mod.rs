@@ -62,6 +62,13 @@ pub async fn kickoff_command(ctx: &Context, command: KickoffCommand) -> Result<(
     let out = incremental::expand_out(&command.out, &command.group_id, jiff::Timestamp::now())?;
     let dir = JobDir::open(&out)?;
     let job = ensure_started(ctx, &dir, request).await?;
+    if job.server_job_ended {
+        return Err(Error::usage(format!(
+            "the export in {} is finished and deleted on the server: its status URL is no \
+             longer valid; for a new export use another --out",
+            out.display()
+        )));
+    }
     crate::output::stdout_line(job.status_url.as_deref().unwrap_or_default())
 }
 
@@ -149,6 +156,9 @@ pub async fn run_command(ctx: &Context, command: RunCommand) -> Result<()> {
 
 /// `status`: one status request, printed on stdout.
 pub async fn status_command(ctx: &Context, target: JobTarget) -> Result<()> {
+    if let Some(line) = ended_job(&target)? {
+        return crate::output::stdout_line(&line);
+    }
     let url = target_status_url(&target)?;
     let (line, failed) = match poll::status_once(&ctx.client, &url).await? {
         Status::InProgress { progress, .. } => (
@@ -178,6 +188,10 @@ pub async fn status_command(ctx: &Context, target: JobTarget) -> Result<()> {
 
 /// `cancel`: DELETE the status URL (202 expected) and remember it in the job.
 pub async fn cancel_command(ctx: &Context, target: JobTarget) -> Result<()> {
+    if let Some(line) = ended_job(&target)? {
+        tracing::info!("nothing to cancel: {line}");
+        return Ok(());
+    }
     let url = target_status_url(&target)?;
     // The job's directory is locked for the DELETE, so that no run works on it meanwhile.
     let dir = match &target.out {
@@ -264,6 +278,29 @@ fn parse_status_url(text: &str) -> Result<Url> {
 }
 
 /// The status URL of `--status-url`, or of the job in `--out`.
+/// For a job directory whose server job already ended (deleted after the download, or
+/// cancelled): what there is to say about it, without asking the server, which no longer
+/// knows it.
+fn ended_job(target: &JobTarget) -> Result<Option<String>> {
+    let Some(out) = &target.out else {
+        return Ok(None);
+    };
+    let Some(job) = job::read_job(out)?.filter(|job| job.server_job_ended) else {
+        return Ok(None);
+    };
+    if let Some(given) = target.status_url.as_deref() {
+        job_status_url(&job, out, Some(parse_status_url(given)?))?;
+    }
+    Ok(Some(match (&job.completed_at, &job.manifest) {
+        (Some(_), Some(manifest)) => format!(
+            "complete: downloaded to {} and deleted on the server, transactionTime {}",
+            out.display(),
+            manifest.transaction_time
+        ),
+        _ => "cancelled: the server job was deleted".to_string(),
+    }))
+}
+
 /// The status URL a `status` or `cancel` works on: `--status-url`, or the one recorded in
 /// the job of `--out` (read without waiting for a run that works there); both must agree
 /// when both are given.
@@ -323,6 +360,17 @@ async fn ensure_started(ctx: &Context, dir: &JobDir, request: ExportRequest) -> 
             )));
         }
         let cancelled = job.server_job_ended && job.manifest.is_none();
+        if let Some(completed) = &job.completed_at {
+            tracing::info!(
+                "{} already holds this export, complete since {completed} (transactionTime {}): \
+                 nothing to do; for a new export use another --out, e.g. --out 'exports/{{group}}/{{date}}'",
+                dir.root().display(),
+                job.manifest
+                    .as_ref()
+                    .map_or("?", |m| m.transaction_time.as_str())
+            );
+            return Ok(job);
+        }
         if job.status_url.is_some() && !cancelled {
             tracing::info!("continuing the export recorded in {}", dir.root().display());
             return Ok(job);
@@ -409,6 +457,13 @@ async fn download_all(
     job: &mut Job,
     args: &DownloadArgs,
 ) -> Result<Downloads> {
+    if args.stdout && job.completed_at.is_some() && job.server_job_ended {
+        return Err(Error::usage(format!(
+            "the export in {} was streamed completely and deleted on the server: nothing is \
+             left to stream; for a new export use another --out",
+            dir.root().display()
+        )));
+    }
     let manifest = job.manifest.clone().unwrap_or_default();
     let mut tasks = download::plan(&manifest)?;
     if !args.output_types.is_empty() {
@@ -579,26 +634,33 @@ impl FileContext<'_> {
             .get(&task.name)
             .filter(|r| r.url == task.file.url)
             .cloned();
-        if let Some(record) = record.as_ref().filter(|r| r.done && path.exists()) {
-            if verify && record.unverified {
-                tracing::info!("{}: saved with --no-verify; checking it now", task.name);
-                let checked = download::verify_saved(&path, task).await?;
-                let mut job = lock(shared_job)?;
-                if let Some(saved) = job.files.get_mut(&task.name) {
-                    saved.unverified = false;
+        if let Some(record) = record.as_ref().filter(|r| r.done) {
+            match self.check_finished(task, &path, record).await? {
+                Some(done) => return Ok(done),
+                // Damaged since: back to a .part, to be continued from its last good line.
+                None => {
+                    let part = crate::sink::part_path(&path);
+                    if path.exists() {
+                        std::fs::rename(&path, &part).map_err(|e| job::io_error(&part, e))?;
+                    }
+                    let mut job = lock(shared_job)?;
+                    if let Some(record) = job.files.get_mut(&task.name) {
+                        record.done = false;
+                    }
+                    dir.save(&job)?;
                 }
-                dir.save(&job)?;
-                return Ok(checked);
             }
-            progress.skipped(&task.name);
-            return Ok(Downloaded {
-                resources: record.resources,
-                bytes: record.bytes,
-            });
         }
-        // A .part from an earlier run: keep its complete, valid lines and go on.
+        // A .part from an earlier run of this job: keep its complete, valid lines and go
+        // on. One that the job knows nothing of (or whose resume failed before) is started
+        // over: its bytes may not be this file's.
         let mut checker = LineChecker::new(&task.expected_type, verify);
-        let offset = download::rescan(&crate::sink::part_path(&path), &mut checker).await?;
+        let resumable = record.as_ref().is_some_and(|r| !r.start_over);
+        let offset = if resumable {
+            download::rescan(&crate::sink::part_path(&path), &mut checker).await?
+        } else {
+            0
+        };
         if offset > 0 {
             tracing::info!("{}: resuming after {offset} bytes", task.name);
         }
@@ -616,6 +678,7 @@ impl FileContext<'_> {
                 resources: 0,
                 validator,
                 unverified: false,
+                start_over: false,
             };
             job.files.insert(task.name.clone(), record);
             dir.save(&job)
@@ -636,8 +699,20 @@ impl FileContext<'_> {
             Ok(done) => self.events.download_complete(task, done),
             Err(e) => self.events.download_error(task, e),
         }
-        let done = done?;
         let mut job = lock(shared_job)?;
+        let done = match done {
+            Ok(done) => done,
+            // Refused bytes after a resume may come from the seam with bytes of another
+            // version of the file: the next run downloads the file whole.
+            Err(error @ Error::Verification(_)) if offset > 0 => {
+                if let Some(record) = job.files.get_mut(&task.name) {
+                    record.start_over = true;
+                    dir.save(&job)?;
+                }
+                return Err(error);
+            }
+            Err(error) => return Err(error),
+        };
         job.files.insert(
             task.name.clone(),
             FileRecord {
@@ -647,10 +722,64 @@ impl FileContext<'_> {
                 resources: done.resources,
                 validator: None,
                 unverified: !verify,
+                start_over: false,
             },
         );
         dir.save(&job)?;
         Ok(done)
+    }
+
+    /// A file an earlier run finished: still what was saved (same size), and checked now
+    /// if it was saved with `--no-verify` and this run verifies. `None` when it is not
+    /// (truncated, changed, or refused by the check): it is to be downloaded again.
+    async fn check_finished(
+        &self,
+        task: &FileTask,
+        path: &Path,
+        record: &FileRecord,
+    ) -> Result<Option<Downloaded>> {
+        let size = match std::fs::metadata(path) {
+            Ok(meta) => meta.len(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                tracing::warn!(
+                    "{}: finished before but gone; downloading it again",
+                    task.name
+                );
+                return Ok(None);
+            }
+            Err(e) => return Err(job::io_error(path, e)),
+        };
+        if size != record.bytes {
+            tracing::warn!(
+                "{}: {size} bytes, {} when it was saved; downloading it again from its last good line",
+                task.name,
+                record.bytes
+            );
+            return Ok(None);
+        }
+        if self.verify && record.unverified {
+            tracing::info!("{}: saved with --no-verify; checking it now", task.name);
+            match download::verify_saved(path, task).await {
+                Ok(checked) => {
+                    let mut job = lock(self.job)?;
+                    if let Some(saved) = job.files.get_mut(&task.name) {
+                        saved.unverified = false;
+                    }
+                    self.dir.save(&job)?;
+                    return Ok(Some(checked));
+                }
+                Err(Error::Verification(reason)) => {
+                    tracing::warn!("{reason}; downloading it again from its last good line");
+                    return Ok(None);
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        self.progress.skipped(&task.name);
+        Ok(Some(Downloaded {
+            resources: record.resources,
+            bytes: record.bytes,
+        }))
     }
 }
 
@@ -700,9 +829,18 @@ async fn download_and_report(
         }
         SummaryFormat::Text => Ok(()),
     };
-    conclude(ctx, dir, job, downloads, &summary, keep_server_job)
-        .await
-        .and(printed)
+    let verified = !args.no_verify && !job.files.values().any(|r| r.unverified);
+    conclude(
+        ctx,
+        dir,
+        job,
+        downloads,
+        &summary,
+        keep_server_job,
+        verified,
+    )
+    .await
+    .and(printed)
 }
 
 /// After the downloads: the exit status (failures first, then server errors), the DELETE
@@ -714,6 +852,7 @@ async fn conclude(
     downloads: Downloads,
     summary: &Summary,
     keep_server_job: bool,
+    verified: bool,
 ) -> Result<()> {
     let total = downloads.tasks.len();
     let failures: Vec<(String, Error)> = downloads
@@ -775,6 +914,13 @@ async fn conclude(
         );
         return Ok(());
     }
+    if !verified {
+        tracing::info!(
+            "files were saved with --no-verify: the server job is kept and the export is not \
+             recorded for --since auto until a run without --no-verify has checked them"
+        );
+        return Ok(());
+    }
 
     if !keep_server_job
         && !job.server_job_ended
@@ -797,7 +943,8 @@ async fn conclude(
     }
     if issues.errors == 0 {
         record_complete_export(ctx, dir, job);
-        Ok(())
+        job.completed_at = Some(jiff::Timestamp::now().to_string());
+        dir.save(job)
     } else {
         Err(Error::ServerReportedErrors(format!(
             "the server reported {} errors; see {}/error/",
@@ -816,8 +963,22 @@ fn record_complete_export(ctx: &Context, dir: &JobDir, job: &Job) {
         return;
     };
     let recorded = incremental::StateStore::new(ctx.state_dir.as_deref()).and_then(|store| {
+        let key = incremental::RequestKey::new(base, request);
+        // An export of changes since S only continues a record that reaches S: after a
+        // later --since, recording would skip the changes in between.
+        if let Some(since) = &request.since {
+            let reaches = store
+                .last(&key)?
+                .is_some_and(|last| incremental::not_after(since, &last.transaction_time));
+            if !reaches {
+                tracing::debug!(
+                    "not recorded for --since auto: changes since {since} do not continue the last recorded export"
+                );
+                return Ok(());
+            }
+        }
         store.record(&incremental::LastExport {
-            key: incremental::RequestKey::new(base, request),
+            key,
             transaction_time: incremental::next_since(request, &manifest.transaction_time),
             completed_at: jiff::Timestamp::now().to_string(),
             output_dir: dir.root().display().to_string(),
