@@ -381,6 +381,15 @@ fn a_part_that_is_already_whole_is_finished_not_stuck_on_416() {
     let (status, whole) = raw_get(manifest["output"][0]["url"].as_str().unwrap());
     assert_eq!(status, 200);
     std::fs::write(out.join("Patient.001.ndjson.part"), &whole).unwrap();
+    // As a run killed after the last byte but before the rename leaves it: the job knows
+    // the download had started.
+    let job_path = out.join(".group-export/job.json");
+    let mut job: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&job_path).unwrap()).unwrap();
+    job["files"]["Patient.001.ndjson"] = serde_json::json!({
+        "url": manifest["output"][0]["url"], "done": false, "bytes": 0, "resources": 0
+    });
+    std::fs::write(&job_path, job.to_string()).unwrap();
 
     let mut cmd = group_export(&mock.base_url());
     cmd.args(["download", "--out"]).arg(&out);
@@ -394,4 +403,32 @@ fn a_part_that_is_already_whole_is_finished_not_stuck_on_416() {
         std::fs::read(out.join("Patient.001.ndjson")).unwrap(),
         whole
     );
+}
+
+#[test]
+fn a_part_the_job_knows_nothing_of_is_started_over() {
+    let mock = faulty(&[], |_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("job");
+    for step in [
+        vec!["kickoff", "cohort-001", "--type", "Patient", "--out"],
+        vec!["poll", "--out"],
+    ] {
+        let mut cmd = group_export(&mock.base_url());
+        cmd.args(step).arg(&out);
+        assert_eq!(run(cmd).0, 0);
+    }
+    // Bytes of unknown origin under the file's .part name.
+    std::fs::write(
+        out.join("Patient.001.ndjson.part"),
+        "{\"resourceType\":\"Patient\",\"id\":\"not-from-this-export\"}\n",
+    )
+    .unwrap();
+    let mut cmd = group_export(&mock.base_url());
+    cmd.args(["download", "--out"]).arg(&out);
+    let (code, _, stderr) = run(cmd);
+    assert_eq!(code, 0, "{stderr}");
+    let saved = std::fs::read_to_string(out.join("Patient.001.ndjson")).unwrap();
+    assert!(!saved.contains("not-from-this-export"));
+    assert!(!mock.requests().iter().any(|r| r.header("range").is_some()));
 }
