@@ -512,7 +512,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             break
         }
         'group-export;config;show' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'text for people, json for scripts')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'A table (text) or JSON, on stdout')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')

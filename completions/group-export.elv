@@ -490,7 +490,7 @@ set edit:completion:arg-completer[group-export] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'group-export;config;show'= {
-            cand --format 'text for people, json for scripts'
+            cand --format 'A table (text) or JSON, on stdout'
             cand --base-url 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT'
             cand --header 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)'
             cand --request-timeout 'Timeout for connecting and for each response to start, e.g. 30s, 2m'

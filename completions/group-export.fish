@@ -272,8 +272,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand download" -l o
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l manifest -d 'A manifest file to download from, for a job not started by group-export' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l parallel -d 'Files downloaded at once' -r
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l types -d 'Only the output files of these types, comma-separated' -r
-complete -c group-export -n "__fish_group_export_using_subcommand download" -l format -d 'Print the final summary as text (stderr) or JSON (stdout)' -r -f -a "text\t'readable lines on stderr'
-json\t'one JSON document on stdout'"
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l format -d 'Print the final summary as text (stderr) or JSON (stdout)' -r -f -a "text\t'readable lines for people'
+json\t'one JSON document on stdout, for scripts'"
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
@@ -315,8 +315,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand run" -l timeou
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l max-wait -d 'The longest single wait between two status requests, whatever Retry-After says' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l parallel -d 'Files downloaded at once' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l types -d 'Only the output files of these types, comma-separated' -r
-complete -c group-export -n "__fish_group_export_using_subcommand run" -l format -d 'Print the final summary as text (stderr) or JSON (stdout)' -r -f -a "text\t'readable lines on stderr'
-json\t'one JSON document on stdout'"
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l format -d 'Print the final summary as text (stderr) or JSON (stdout)' -r -f -a "text\t'readable lines for people'
+json\t'one JSON document on stdout, for scripts'"
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
@@ -513,8 +513,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand config; and no
 complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -f -a "show" -d 'Print every setting, its value (secrets redacted) and where it came from: flag, environment, profile or default'
 complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l format -d 'text for people, json for scripts' -r -f -a "text\t'readable lines on stderr'
-json\t'one JSON document on stdout'"
+complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l format -d 'A table (text) or JSON, on stdout' -r -f -a "text\t'readable lines for people'
+json\t'one JSON document on stdout, for scripts'"
 complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
 complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r

@@ -265,7 +265,7 @@ pub enum ConfigCommand {
     /// Print every setting, its value (secrets redacted) and where it came from: flag,
     /// environment, profile or default
     Show {
-        /// text for people, json for scripts
+        /// A table (text) or JSON, on stdout
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
         format: SummaryFormat,
     },
@@ -296,7 +296,7 @@ pub enum GroupsCommand {
     /// List the members of one Group with their period and inactive flag
     #[command(after_help = "Examples:\n  \
         group-export groups members diabetes-care-group\n  \
-        group-export groups members big-cohort --format ndjson | jq -r .entity.reference | wc -l")]
+        group-export groups members large-cohort --format ndjson | jq -r .entity.reference | wc -l")]
     Members {
         /// The Group's logical id
         id: String,
@@ -377,8 +377,9 @@ pub struct KickoffArgs {
     /// Only resources changed after this instant (_since), e.g. 2024-01-01T00:00:00Z
     ///
     /// `auto` takes the transactionTime of the last complete, verified export of the same
-    /// request (base URL, Group, types, type filters, elements), recorded in --state-dir;
-    /// without one, the export is a full one.
+    /// request (base URL, Group, types, type filters, elements, patients,
+    /// includeAssociatedData; its --until when earlier), recorded in --state-dir; without
+    /// one, the export is a full one.
     #[arg(long, value_name = "INSTANT|auto")]
     pub since: Option<String>,
     /// Only resources changed before this instant (_until, IG v3)
@@ -453,9 +454,9 @@ pub struct DownloadArgs {
 /// Where and how the final summary is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SummaryFormat {
-    /// readable lines on stderr
+    /// readable lines for people
     Text,
-    /// one JSON document on stdout
+    /// one JSON document on stdout, for scripts
     Json,
 }
 

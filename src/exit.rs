@@ -66,7 +66,7 @@ fn hint(error: &Error) -> Option<&'static str> {
         {
             Some(
                 "the server no longer knows this export (cancelled, deleted after download, \
-                 or expired): start a new one with `run` or `kickoff`",
+                 or expired): start a new one with `run` or `kickoff` and another --out",
             )
         }
         Error::Server {
@@ -75,7 +75,7 @@ fn hint(error: &Error) -> Option<&'static str> {
             ..
         } if what.starts_with("download of") => Some(
             "the server no longer has this file; if the export expired, start a new one with \
-             `run` or `kickoff`",
+             `run` or `kickoff` and another --out",
         ),
         Error::Server { status: 404, .. } => {
             Some("check the id and the --base-url (a Group that is inactive may also answer 404)")

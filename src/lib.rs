@@ -13,6 +13,7 @@ pub mod export;
 pub mod fhir;
 pub mod groups;
 pub mod http;
+mod manpage;
 pub mod mock;
 pub mod ndjson;
 pub mod output;
@@ -81,8 +82,7 @@ async fn run_command(
         }
         Command::Man => {
             let mut out = std::io::stdout().lock();
-            clap_mangen::Man::new(Cli::command())
-                .render(&mut out)
+            manpage::render(&mut out)
                 .and_then(|()| out.flush())
                 .map_err(Error::stdout)
         }

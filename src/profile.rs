@@ -285,7 +285,14 @@ fn resolve(matches: &ArgMatches, profile: &LoadedProfile) -> Vec<Resolved> {
                 Some(ValueSource::DefaultValue) => "default".into(),
                 _ => "not set".into(),
             };
-            (value, source)
+            match (key.name, value) {
+                // Not a clap default: where --since auto keeps its records without the flag.
+                ("state_dir", None) => (
+                    crate::export::incremental::default_dir().map(|d| d.display().to_string()),
+                    "default (XDG state directory)".into(),
+                ),
+                (_, value) => (value, source),
+            }
         } else {
             match profile.values.get(key.name) {
                 Some(value) => (value_text(key.name, value).ok(), profile_source()),

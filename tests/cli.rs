@@ -36,6 +36,21 @@ fn committed_man_page_is_up_to_date() {
     let (code, generated, stderr) = run(cmd);
     assert_eq!(code, 0, "{stderr}");
     assert!(generated.contains(".TH group-export"), "roff output");
+    // The whole reference: every command's own options and examples, once each.
+    for section in [
+        ".SH \"GROUP-EXPORT RUN\"",
+        ".SH \"GROUP-EXPORT GROUPS SEARCH\"",
+    ] {
+        assert!(generated.contains(section), "{section}");
+    }
+    assert!(generated.contains("keep\\-server\\-job"), "run's own flags");
+    assert_eq!(
+        generated
+            .matches("\\-\\-request\\-timeout\\fR \\fI<DURATION>")
+            .count(),
+        1,
+        "global options described once"
+    );
     assert_fresh(&path, &generated);
 }
 

@@ -137,7 +137,8 @@ impl StateStore {
     }
 }
 
-fn default_dir() -> Option<PathBuf> {
+/// `$XDG_STATE_HOME/group-export`, else `~/.local/state/group-export`.
+pub fn default_dir() -> Option<PathBuf> {
     let non_empty = |name| std::env::var_os(name).filter(|v| !v.is_empty());
     non_empty("XDG_STATE_HOME")
         .map(PathBuf::from)
