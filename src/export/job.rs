@@ -187,8 +187,9 @@ pub fn read_job(root: &Path) -> Result<Option<Job>> {
     };
     let job: Job = serde_json::from_slice(&bytes).map_err(|e| {
         Error::usage(format!(
-            "{} is not a job file group-export can read ({e}); use another --out directory",
-            path.display()
+            "{} is not a job file group-export can read ({e}): use another --out directory, or move {} aside to start a new export here",
+            path.display(),
+            path.parent().unwrap_or(root).display()
         ))
     })?;
     if job.version != JOB_VERSION {
