@@ -111,11 +111,11 @@ pub fn report(error: &Error) -> ExitCode {
             "exitCode": code as u8,
             "time": jiff::Timestamp::now().to_string(),
         });
-        eprintln!("{event}");
+        crate::report::stderr_line(&event.to_string());
     } else if code != Code::Success {
-        eprintln!("group-export: error: {error}");
+        crate::report::stderr_line(&format!("group-export: error: {error}"));
         if let Some(hint) = hint(error) {
-            eprintln!("hint: {hint}");
+            crate::report::stderr_line(&format!("hint: {hint}"));
         }
     }
     ExitCode::from(code as u8)

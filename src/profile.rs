@@ -202,10 +202,10 @@ fn load(args: &[OsString]) -> Result<LoadedProfile> {
         }
         if INLINE_SECRETS.contains(&key.as_str()) {
             // Logging is not set up yet: this runs before the command line is parsed.
-            eprintln!(
+            crate::report::stderr_line(&format!(
                 "group-export: warning: profile '{name}' in {} holds a secret ({key}) inline: prefer {key}_file",
                 path.display()
-            );
+            ));
         }
     }
     Ok(LoadedProfile {

@@ -23,6 +23,12 @@ static BARS: OnceLock<MultiProgress> = OnceLock::new();
 /// Set once `--progress json` is chosen: every line on stderr is then a JSON object.
 static JSON: OnceLock<()> = OnceLock::new();
 
+/// One line on stderr. Unlike `eprintln!`, a closed stderr (`2>&1 | head`) is no panic:
+/// the line is lost, as it would be anyway.
+pub fn stderr_line(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 /// From now on, stderr carries JSON lines only (`--progress json`).
 pub fn enable_json_lines() {
     let _ = JSON.set(());
@@ -171,7 +177,7 @@ fn short_duration(duration: Duration) -> humantime::FormattedDuration {
 /// One `--progress json` event: a JSON object on its own line of stderr.
 fn json_event(mut event: serde_json::Value) {
     event["time"] = jiff::Timestamp::now().to_string().into();
-    eprintln!("{event}");
+    stderr_line(&event.to_string());
 }
 
 fn style(template: &str) -> ProgressStyle {
@@ -490,8 +496,8 @@ pub fn print_block(text: &str, event: serde_json::Value) {
         return;
     }
     match BARS.get() {
-        Some(bars) => bars.suspend(|| eprintln!("{text}")),
-        None => eprintln!("{text}"),
+        Some(bars) => bars.suspend(|| stderr_line(text)),
+        None => stderr_line(text),
     }
 }
 

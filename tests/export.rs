@@ -375,6 +375,20 @@ fn error_files_are_saved_and_reported_with_exit_7() {
         recorded, 0,
         "an export with errors is not a base for --since auto"
     );
+    // The job itself is finished (and cleaned up on the server), not cancelled.
+    let mut status = group_export(&mock.base_url());
+    status.args(["status", "--out"]).arg(dir.path());
+    status
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with("complete"));
+
+    // Also when only some types are fetched, or without checks: the errors are the news.
+    for extra in [&["--types", "Patient"][..], &["--no-verify"][..]] {
+        let other = tempfile::tempdir().unwrap();
+        let (code, _, stderr) = export_run(&mock, other.path(), extra);
+        assert_eq!(code, 7, "{extra:?}: {stderr}");
+    }
 }
 
 #[test]
@@ -420,7 +434,7 @@ fn rerunning_a_finished_run_downloads_nothing_again() {
     // Streaming it again is impossible (the server job is gone), and said so.
     let (code, stdout, stderr) = export_run(&mock, dir.path(), &["--stdout"]);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("nothing is left to stream"), "{stderr}");
+    assert!(stderr.contains("cannot be streamed again"), "{stderr}");
     assert_eq!(stdout, "");
 }
 

@@ -432,3 +432,81 @@ fn a_part_the_job_knows_nothing_of_is_started_over() {
     assert!(!saved.contains("not-from-this-export"));
     assert!(!mock.requests().iter().any(|r| r.header("range").is_some()));
 }
+
+#[test]
+fn ranges_the_server_cuts_short_are_continued_to_the_end() {
+    let expected = reference(&[]);
+    // After a break, every range answer holds at most 3000 bytes.
+    let mock = faulty(
+        &[
+            "file[Patient]:drop=1000",
+            "file[Patient]:range-cap=3000,times=always",
+        ],
+        |_| {},
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stderr) = export(&mock, dir.path(), &["--no-verify"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_same_files(&data_files(dir.path()), &expected);
+    let ranges = mock
+        .requests()
+        .iter()
+        .filter(|r| r.header("range").is_some())
+        .count();
+    assert!(ranges > 2, "the rest came in several ranges: {ranges}");
+}
+
+#[test]
+fn a_post_redirected_to_a_get_is_refused_not_sent_without_its_body() {
+    let base =
+        fixed_server(b"HTTP/1.1 302 Found\r\nlocation: /elsewhere\r\ncontent-length: 0\r\n\r\n");
+    let mut cmd = group_export(&base);
+    cmd.args([
+        "--retries",
+        "0",
+        "groups",
+        "search",
+        "--post",
+        "--code",
+        "x",
+    ]);
+    let (code, _, stderr) = run(cmd);
+    assert_eq!(code, 4, "{stderr}");
+    assert!(stderr.contains("not followed"), "{stderr}");
+}
+
+#[test]
+fn a_last_line_without_newline_still_ends_its_line_on_stdout() {
+    // Every file of this manifest is the same two resources, the last without a newline.
+    let body =
+        "{\"resourceType\":\"Patient\",\"id\":\"1\"}\n{\"resourceType\":\"Patient\",\"id\":\"2\"}";
+    let response: &'static [u8] = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/fhir+ndjson\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+    .leak();
+    let server = fixed_server(response);
+    let manifest = serde_json::json!({
+        "transactionTime": "2026-01-01T00:00:00Z",
+        "request": format!("{server}/Group/g/$export"),
+        "requiresAccessToken": false,
+        "output": [
+            {"type": "Patient", "url": format!("{server}/f1"), "count": 2},
+            {"type": "Patient", "url": format!("{server}/f2"), "count": 2}
+        ],
+        "error": []
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let manifest_file = dir.path().join("manifest.json");
+    std::fs::write(&manifest_file, manifest.to_string()).unwrap();
+    let mut cmd = group_export(&server);
+    cmd.args(["download", "--stdout", "--parallel", "1", "--manifest"])
+        .arg(&manifest_file)
+        .arg("--out")
+        .arg(dir.path().join("job"));
+    let (code, stdout, stderr) = run(cmd);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout.lines().count(), 4, "{stdout}");
+    assert!(stdout.ends_with("\"id\":\"2\"}\n"), "{stdout}");
+}

@@ -203,3 +203,20 @@ fn an_explicit_later_since_does_not_move_the_state_past_a_gap() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(state_files(state.path())[0]["transactionTime"], recorded);
 }
+
+#[test]
+fn re_running_an_older_finished_export_leaves_the_newer_record_alone() {
+    let mock = mock(MockConfig {
+        polls_before_complete: 0,
+        ..MockConfig::default()
+    });
+    let state = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (older, newer) = (out.path().join("older"), out.path().join("newer"));
+    assert_eq!(run_auto(&mock, state.path(), &older, &[]).0, 0);
+    assert_eq!(run_auto(&mock, state.path(), &newer, &[]).0, 0);
+    let recorded = state_files(state.path())[0]["transactionTime"].clone();
+    let (code, text) = run_auto(&mock, state.path(), &older, &[]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(state_files(state.path())[0]["transactionTime"], recorded);
+}

@@ -227,7 +227,7 @@ fn write_loop(
 ) -> Result<Vec<u8>> {
     // Positions in the file: `written` bytes are in the sink, `held` holds the bytes
     // received after them.
-    let start = checker.checked_bytes();
+    let mut start = checker.checked_bytes();
     let mut written = start;
     let mut held = Vec::new();
     while let Some(message) = rx.blocking_recv() {
@@ -251,7 +251,7 @@ fn write_loop(
             Write::Restart => {
                 sink.restart(written - start)?;
                 *checker = LineChecker::new(&task.expected_type, checker.verifies());
-                written = 0;
+                (start, written) = (0, 0);
                 held.clear();
             }
         }
@@ -320,9 +320,13 @@ pub async fn download(
     result
 }
 
-/// Writes what was held back (a last line without a newline) and commits the sink, on a
-/// blocking thread: a file is flushed, synced and renamed.
-async fn commit(mut sink: Sink, held: Vec<u8>) -> Result<()> {
+/// Writes what was held back (a last line without a newline, which gets one on stdout) and
+/// commits the sink, on a blocking thread: a file is flushed, synced and renamed.
+async fn commit(mut sink: Sink, mut held: Vec<u8>) -> Result<()> {
+    // On stdout the next file follows: a last line gets the newline it lacked.
+    if !held.is_empty() && !sink.keeps_partial_lines() {
+        held.push(b'\n');
+    }
     let committed = tokio::task::spawn_blocking(move || {
         sink.write(&held)?;
         sink.commit()
@@ -378,6 +382,8 @@ async fn fetch_into<'p>(
     // The writer stopped (a refused line or a failed write): its own error is the one to show.
     let writer_gone = || Error::Verification(format!("{}: stopped", task.name));
     let mut breaks = 0;
+    // The whole file's length, once an answer said it.
+    let mut file_length: Option<u64> = None;
     let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(30));
     loop {
         let mut request = Request::file(
@@ -400,8 +406,15 @@ async fn fetch_into<'p>(
         }
         let mut response = match client.send(&request).await {
             Ok(response) => response,
-            // Nothing after the offset: the .part may be whole already, or the file changed.
-            // Either way, asking for the whole file is what is left.
+            // Nothing after the offset: the file is whole when that is its known length
+            // (a connection that broke after the last byte).
+            Err(Error::Server { status: 416, .. })
+                if resume.offset > 0 && file_length == Some(resume.offset) =>
+            {
+                return Ok(resume.offset);
+            }
+            // Otherwise the .part may be whole already, or the file changed: asking for
+            // the whole file is what is left.
             Err(Error::Server { status: 416, .. }) if resume.offset > 0 => {
                 tracing::info!(
                     "{}: the server has no bytes after {} (HTTP 416); starting over",
@@ -415,7 +428,13 @@ async fn fetch_into<'p>(
             Err(error) => return Err(error),
         };
         let partial = response.status() == StatusCode::PARTIAL_CONTENT;
-        let resumed = partial && content_range_start(response.headers()) == Some(resume.offset);
+        let range = content_range(response.headers());
+        // A range of another length of file is a range of another version of it.
+        let same_file = match (range.and_then(|r| r.total), file_length) {
+            (Some(total), Some(known)) => total == known,
+            _ => true,
+        };
+        let resumed = partial && same_file && range.map(|r| r.start) == Some(resume.offset);
         if partial && !resumed {
             // Bytes from somewhere else than asked for cannot be placed: ask for the whole file.
             breaks += 1;
@@ -458,6 +477,12 @@ async fn fetch_into<'p>(
             .content_length()
             .filter(|_| !compressed)
             .map(|len| resume.offset + len);
+        file_length = if partial {
+            range.and_then(|r| r.total).or(file_length)
+        } else {
+            expected_end
+        };
+        let started_at = resume.offset;
         let file_progress =
             file_progress.get_or_insert_with(|| progress.file(&task.name, expected_end));
         file_progress.set_position(resume.offset);
@@ -476,14 +501,29 @@ async fn fetch_into<'p>(
             }
         };
         match broke {
-            None => match expected_end {
-                Some(end) if end != resume.offset => {
+            None => match (expected_end, file_length) {
+                (Some(end), _) if end != resume.offset => {
                     return Err(verification(
                         task,
                         format!(
                             "received {} bytes, Content-Length said {end}",
                             resume.offset
                         ),
+                    ));
+                }
+                // A range that stopped short of the end (a server that caps its ranges):
+                // ask for the rest.
+                (_, Some(length)) if resume.offset < length && resume.offset > started_at => {
+                    tracing::debug!(
+                        "{}: {} of {length} bytes so far; asking for the rest",
+                        task.name,
+                        resume.offset
+                    );
+                }
+                (_, Some(length)) if resume.offset != length => {
+                    return Err(verification(
+                        task,
+                        format!("received {} bytes of a file of {length}", resume.offset),
                     ));
                 }
                 _ => return Ok(resume.offset),
@@ -511,11 +551,21 @@ async fn fetch_into<'p>(
     }
 }
 
-/// The start of `Content-Range: bytes START-END/TOTAL`.
-fn content_range_start(headers: &HeaderMap) -> Option<u64> {
+/// `Content-Range: bytes START-END/TOTAL` (TOTAL may be `*`: unknown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ContentRange {
+    start: u64,
+    total: Option<u64>,
+}
+
+fn content_range(headers: &HeaderMap) -> Option<ContentRange> {
     let value = headers.get(CONTENT_RANGE)?.to_str().ok()?;
-    let range = value.strip_prefix("bytes ")?;
-    range.split('-').next()?.trim().parse().ok()
+    let (span, total) = value.strip_prefix("bytes ")?.split_once('/')?;
+    let start = span.split('-').next()?.trim().parse().ok()?;
+    Some(ContentRange {
+        start,
+        total: total.trim().parse().ok(),
+    })
 }
 
 /// A validator for `If-Range`: a strong ETag, else Last-Modified (RFC 9110 §13.1.5).
@@ -549,7 +599,13 @@ mod tests {
             LAST_MODIFIED,
             HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
         );
-        assert_eq!(content_range_start(&headers), Some(100));
+        assert_eq!(
+            content_range(&headers),
+            Some(ContentRange {
+                start: 100,
+                total: Some(200)
+            })
+        );
         assert_eq!(
             validator(&headers).as_deref(),
             Some("Wed, 21 Oct 2015 07:28:00 GMT")
@@ -557,7 +613,15 @@ mod tests {
         headers.insert(ETAG, HeaderValue::from_static("\"strong\""));
         assert_eq!(validator(&headers).as_deref(), Some("\"strong\""));
         headers.insert(CONTENT_RANGE, HeaderValue::from_static("bytes */200"));
-        assert_eq!(content_range_start(&headers), None);
+        assert_eq!(content_range(&headers), None, "a 416's range is no range");
+        headers.insert(CONTENT_RANGE, HeaderValue::from_static("bytes 5-9/*"));
+        assert_eq!(
+            content_range(&headers),
+            Some(ContentRange {
+                start: 5,
+                total: None
+            })
+        );
     }
 
     #[test]

@@ -457,15 +457,27 @@ async fn download_all(
     job: &mut Job,
     args: &DownloadArgs,
 ) -> Result<Downloads> {
-    if args.stdout && job.completed_at.is_some() && job.server_job_ended {
-        return Err(Error::usage(format!(
-            "the export in {} was streamed completely and deleted on the server: nothing is \
-             left to stream; for a new export use another --out",
-            dir.root().display()
-        )));
-    }
     let manifest = job.manifest.clone().unwrap_or_default();
     let mut tasks = download::plan(&manifest)?;
+    // A finished job whose server job is gone cannot be fetched again: say so at once
+    // instead of one 404 per file.
+    if job.completed_at.is_some() && job.server_job_ended {
+        let on_disk = |t: &FileTask| {
+            job.files.get(&t.name).is_some_and(|r| r.done) && dir.root().join(&t.name).exists()
+        };
+        if args.stdout || !tasks.iter().all(on_disk) {
+            return Err(Error::usage(format!(
+                "the export in {} is finished and deleted on the server, and {}: nothing more \
+                 can be fetched; for a new export use another --out",
+                dir.root().display(),
+                if args.stdout {
+                    "its files cannot be streamed again"
+                } else {
+                    "not all of its files are in the directory (streamed to stdout, or removed)"
+                }
+            )));
+        }
+    }
     if !args.output_types.is_empty() {
         for wanted in &args.output_types {
             if !tasks
@@ -895,9 +907,35 @@ async fn conclude(
         .fold((0, 0), |(r, b), (tr, tb)| (r + tr, b + tb));
     EventLog::open(dir.root(), &job.export_id).export_complete(total, resources, bytes);
 
+    // error[] holds errors, but also warnings and information (Bulk Data IG): only errors
+    // make the exit code 7.
+    let all_files = download::plan(job.manifest.as_ref().unwrap_or(&Manifest::default()))?;
+    let issues = ServerIssues::read(dir.root(), &all_files);
+    for line in &issues.shown {
+        tracing::warn!("server: {line}");
+    }
+    let reported = || {
+        Err(Error::ServerReportedErrors(format!(
+            "the server reported {} errors; see {}/error/",
+            issues.errors,
+            dir.root().display()
+        )))
+    };
+    let outcome = || {
+        if issues.errors == 0 {
+            Ok(())
+        } else {
+            reported()
+        }
+    };
+
+    // A job finished by an earlier run: its record and clean-up are done already (and a
+    // second record would take --since auto back to this older export).
+    if job.completed_at.is_some() {
+        return outcome();
+    }
     // With --types, other files of the manifest may not be downloaded yet: then the server
     // job is kept for them, and the export is not complete for --since auto.
-    let all_files = download::plan(job.manifest.as_ref().unwrap_or(&Manifest::default()))?;
     let missing: Vec<&str> = all_files
         .iter()
         .filter(|t| !downloads.tasks.iter().any(|d| d.name == t.name))
@@ -912,14 +950,14 @@ async fn conclude(
             missing[..missing.len().min(3)].join(", "),
             if missing.len() > 3 { ", …" } else { "" }
         );
-        return Ok(());
+        return outcome();
     }
     if !verified {
         tracing::info!(
             "files were saved with --no-verify: the server job is kept and the export is not \
              recorded for --since auto until a run without --no-verify has checked them"
         );
-        return Ok(());
+        return outcome();
     }
 
     if !keep_server_job
@@ -934,24 +972,12 @@ async fn conclude(
             Err(error) => tracing::warn!("could not delete the export on the server: {error}"),
         }
     }
-
-    // error[] holds errors, but also warnings and information (Bulk Data IG): only errors
-    // make the export incomplete.
-    let issues = ServerIssues::read(dir.root(), &all_files);
-    for line in &issues.shown {
-        tracing::warn!("server: {line}");
-    }
     if issues.errors == 0 {
         record_complete_export(ctx, dir, job);
-        job.completed_at = Some(jiff::Timestamp::now().to_string());
-        dir.save(job)
-    } else {
-        Err(Error::ServerReportedErrors(format!(
-            "the server reported {} errors; see {}/error/",
-            issues.errors,
-            dir.root().display()
-        )))
     }
+    job.completed_at = Some(jiff::Timestamp::now().to_string());
+    dir.save(job)?;
+    outcome()
 }
 
 /// Remembers a complete, verified export for a later `--since auto`. The data is complete

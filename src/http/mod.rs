@@ -226,8 +226,9 @@ impl Client {
     }
 
     /// Sends `request`, following redirects: the token and the `--header` values go only
-    /// to the request's own origin. 303 (and 301/302 after a POST) turn into a GET without
-    /// the body, as browsers and reqwest do; 307 and 308 repeat the request as it was.
+    /// to the request's own origin. 307 and 308 repeat the request as it was; 303 (and
+    /// 301/302 after a POST) would turn it into a GET without its body, which is followed
+    /// only for requests without a body (a search or kick-off with one is refused).
     async fn send_with_token(&self, request: &Request, token: Option<&Secret>) -> Result<Response> {
         let mut url = request.url.clone();
         let mut method = request.method.clone();
@@ -252,10 +253,20 @@ impl Client {
                 reason,
             })?;
             let status = response.status();
-            if status == StatusCode::SEE_OTHER
+            let to_get = status == StatusCode::SEE_OTHER
                 || (method == Method::POST
-                    && matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND))
-            {
+                    && matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND));
+            if to_get && !matches!(body, Body::Empty) {
+                // A GET without the body is another request (an unfiltered export, say).
+                return Err(Error::InvalidResponse {
+                    what: request.what.clone(),
+                    reason: format!(
+                        "HTTP {status} to {next}: not followed, as the request's body would be \
+                         dropped; is --base-url the server's final address?"
+                    ),
+                });
+            }
+            if to_get {
                 method = Method::GET;
                 body = &Body::Empty;
             }

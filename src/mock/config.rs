@@ -152,6 +152,8 @@ pub struct MockConfig {
     ///           slow=BYTES           file: the body is sent at BYTES per second
     ///           wrong-range          file, Range requests: 206 with the bytes from the
     ///                                start (and a Content-Range that says so)
+    ///           range-cap=BYTES      file, Range requests: 206 with at most BYTES bytes
+    ///                                (the rest is for further range requests)
     ///         content faults, permanent for the server (counts include the extra line):
     ///           invalid-json         file: a line that is not JSON after the first line
     ///           wrong-type           file: a line of another resourceType after the first

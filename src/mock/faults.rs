@@ -43,6 +43,8 @@ enum Kind {
     Slow(u64),
     /// A range request answered with the bytes from the start, labelled as such.
     WrongRange,
+    /// A range request answered with at most this many bytes (a server that caps ranges).
+    RangeCap(u64),
     Content(Tamper),
 }
 
@@ -121,6 +123,7 @@ fn parse_kind(text: &str) -> Result<Kind, String> {
             Err(format!("{name} takes no value"))
         }
         "wrong-range" => Ok(Kind::WrongRange),
+        "range-cap" => Ok(Kind::RangeCap(bytes(None)?)),
         "invalid-json" => Ok(Kind::Content(Tamper::InvalidJson)),
         "wrong-type" => Ok(Kind::Content(Tamper::WrongType)),
         _ => {
@@ -132,7 +135,7 @@ fn parse_kind(text: &str) -> Result<Kind, String> {
                 .ok_or_else(|| {
                     format!(
                         "unknown fault '{text}': use an HTTP status 400-599, drop=, gzip-cut, \
-                         slow=, wrong-range, invalid-json, wrong-type or huge-line"
+                         slow=, wrong-range, range-cap=, invalid-json, wrong-type or huge-line"
                     )
                 })?;
             Ok(Kind::Status {
@@ -234,6 +237,8 @@ pub struct Shaping {
     pub rate: Option<u64>,
     /// Answer a range request from byte 0.
     pub wrong_range: bool,
+    /// Answer a range request with at most this many bytes.
+    pub range_cap: Option<u64>,
 }
 
 impl Shaping {
@@ -286,7 +291,7 @@ impl FaultBook {
             let applies = match fault.kind {
                 Kind::Content(_) => false,
                 Kind::GzipCut(_) => gzip,
-                Kind::WrongRange => ranged,
+                Kind::WrongRange | Kind::RangeCap(_) => ranged,
                 _ => true,
             };
             if !applies || !fault.target.matches(request) {
@@ -315,6 +320,7 @@ impl FaultBook {
                 Kind::GzipCut(bytes) => shaping.cut_tail = Some(*bytes),
                 Kind::Slow(rate) => shaping.rate = Some(*rate),
                 Kind::WrongRange => shaping.wrong_range = true,
+                Kind::RangeCap(bytes) => shaping.range_cap = Some(*bytes),
                 Kind::Content(_) => {}
             }
         }

@@ -193,6 +193,7 @@ async fn serve(state: &AppState, headers: &HeaderMap, file: &str) -> Result<Resp
             Some((asked, last)) => {
                 let first = if shaping.wrong_range { 0 } else { asked };
                 let end = last.map_or(length, |last| (last + 1).min(length));
+                let end = shaping.range_cap.map_or(end, |cap| end.min(first + cap));
                 *response.status_mut() = StatusCode::PARTIAL_CONTENT;
                 let out = response.headers_mut();
                 if let Ok(value) =
