@@ -118,7 +118,10 @@ pub async fn search(
         if bundle.resource_type != "Bundle" {
             return Err(Error::InvalidResponse {
                 what: "Group search".into(),
-                reason: format!("expected a Bundle, got a {}", bundle.resource_type),
+                reason: format!(
+                    "expected a Bundle, got a {}",
+                    crate::text::escape_control(&bundle.resource_type)
+                ),
             });
         }
         if seen_pages.is_empty() {
@@ -183,7 +186,7 @@ pub async fn search(
 pub async fn read(client: &Client, id: &str) -> Result<Value> {
     check_id("Group", id)?;
     let url = client.endpoint(&["Group", id])?;
-    let what = format!("reading Group/{id}");
+    let what = format!("read of Group/{id}");
     let group: Value = client
         .json(&Request::fhir(Method::GET, url, what.clone()))
         .await?;
@@ -193,7 +196,7 @@ pub async fn read(client: &Client, id: &str) -> Result<Value> {
             what,
             reason: format!(
                 "expected a Group, got {}",
-                other.unwrap_or("no resourceType")
+                crate::text::escape_control(other.unwrap_or("no resourceType"))
             ),
         }),
     }
@@ -218,12 +221,10 @@ fn collect_entries(result: &mut SearchResult, bundle: Bundle) {
 /// A next link is meant to be absolute; a relative one is resolved against the page it
 /// came from.
 fn resolve_link(current: &Url, link: &str) -> Result<Url> {
-    Url::parse(link)
-        .or_else(|_| current.join(link))
-        .map_err(|e| Error::InvalidResponse {
-            what: "Group search".into(),
-            reason: format!("bad next link '{}': {e}", crate::text::escape_control(link)),
-        })
+    crate::http::server_link(current, link).map_err(|why| Error::InvalidResponse {
+        what: "Group search".into(),
+        reason: format!("bad next link: {why}"),
+    })
 }
 
 /// Builds a merged `searchset` Bundle of everything received (for `--format json`).

@@ -256,9 +256,12 @@ impl PollProgress {
 pub fn parse_percent(text: &str) -> Option<u64> {
     let at = text.find('%')?;
     let before = text[..at].trim_end();
+    // The byte after the last char that is not part of the number (chars may be wider
+    // than a byte: `進捗50%`).
     let start = before
-        .rfind(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rfind(|(_, c)| !(c.is_ascii_digit() || *c == '.'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let number: f64 = before[start..].parse().ok()?;
     (0.0..=100.0)
         .contains(&number)
@@ -513,5 +516,7 @@ mod tests {
         assert_eq!(parse_percent("in progress"), None);
         assert_eq!(parse_percent("250%"), None);
         assert_eq!(parse_percent("%"), None);
+        assert_eq!(parse_percent("進捗50%"), Some(50));
+        assert_eq!(parse_percent("é50% done"), Some(50));
     }
 }

@@ -59,8 +59,23 @@ pub struct Downloaded {
 
 /// The download plan of a manifest: output files as `<Type>.<NNN>.ndjson` numbered per
 /// type in manifest order, `error/…` and `deleted/…` likewise. Types are checked to be
-/// resource type names, since they become file names.
+/// resource type names, since they become file names, URLs to be http(s), and the
+/// `transactionTime` to be an instant.
 pub fn plan(manifest: &crate::fhir::Manifest) -> Result<Vec<FileTask>> {
+    // It becomes the next --since and is printed: an instant, and nothing else.
+    if manifest
+        .transaction_time
+        .parse::<jiff::Timestamp>()
+        .is_err()
+    {
+        return Err(Error::InvalidResponse {
+            what: "export manifest".into(),
+            reason: format!(
+                "transactionTime '{}' is not an instant",
+                crate::text::escape_control(&manifest.transaction_time)
+            ),
+        });
+    }
     let mut tasks = Vec::new();
     let lists = [
         (
@@ -633,6 +648,7 @@ mod tests {
             other: serde_json::Map::new(),
         };
         let manifest = Manifest {
+            transaction_time: "2026-01-01T00:00:00Z".into(),
             output: vec![file("Patient"), file("Observation"), file("Patient")],
             error: vec![file("OperationOutcome")],
             deleted: vec![file("Bundle")],
@@ -655,16 +671,24 @@ mod tests {
         );
         let evil = Manifest {
             output: vec![file("../../etc/passwd")],
-            ..Manifest::default()
+            ..manifest.clone()
         };
         assert!(plan(&evil).is_err());
+        let escapes = Manifest {
+            transaction_time: "\u{1b}[2Jsoon".into(),
+            ..manifest.clone()
+        };
+        assert!(
+            plan(&escapes).is_err(),
+            "transactionTime must be an instant"
+        );
         for url in ["file:///etc/passwd", "ftp://h/Patient", "not a url"] {
             let local = Manifest {
                 output: vec![ManifestFile {
                     url: url.into(),
                     ..file("Patient")
                 }],
-                ..Manifest::default()
+                ..manifest.clone()
             };
             assert!(plan(&local).is_err(), "{url}");
         }

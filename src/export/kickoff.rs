@@ -73,14 +73,17 @@ pub async fn kickoff(client: &Client, request: &ExportRequest) -> Result<Url> {
             what: what.clone(),
             reason: "202 without a Content-Location header".into(),
         })?;
-    // The IG says absolute; a relative one is resolved against the kick-off URL.
-    Url::parse(location)
-        .or_else(|_| http_request.url.join(location))
-        .map_err(|e| Error::InvalidResponse {
+    // The IG says absolute; a relative one is resolved against the kick-off URL (but the
+    // kick-off URL itself is no status URL: polling it would start exports).
+    match crate::http::server_link(&http_request.url, location) {
+        Ok(url) if url != http_request.url => Ok(url),
+        Ok(_) => Err(Error::InvalidResponse {
             what,
-            reason: format!(
-                "bad Content-Location '{}': {e}",
-                crate::text::escape_control(location)
-            ),
-        })
+            reason: "the Content-Location is the kick-off URL itself".into(),
+        }),
+        Err(why) => Err(Error::InvalidResponse {
+            what,
+            reason: format!("bad Content-Location: {why}"),
+        }),
+    }
 }

@@ -173,7 +173,7 @@ pub async fn status_command(ctx: &Context, target: JobTarget) -> Result<()> {
                 "complete: {} output files, {} error files, transactionTime {}",
                 manifest.output.len(),
                 manifest.errors().count(),
-                manifest.transaction_time
+                crate::text::escape_control(&manifest.transaction_time)
             ),
             None,
         ),
@@ -277,7 +277,6 @@ fn parse_status_url(text: &str) -> Result<Url> {
     Ok(url)
 }
 
-/// The status URL of `--status-url`, or of the job in `--out`.
 /// For a job directory whose server job already ended (deleted after the download, or
 /// cancelled): what there is to say about it, without asking the server, which no longer
 /// knows it.

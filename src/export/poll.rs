@@ -17,6 +17,8 @@ use crate::report::PollProgress;
 
 /// The first wait when the server gives no `Retry-After`.
 const FIRST_WAIT: Duration = Duration::from_secs(1);
+/// The shortest wait between two status requests of a running export.
+const MIN_WAIT: Duration = Duration::from_secs(1);
 /// Consecutive transient failures tolerated while polling, at least: an export runs for
 /// hours, and a server blip of a minute should not end it (`--retries` can allow more).
 const MIN_FAILURES_TOLERATED: u32 = 10;
@@ -80,7 +82,9 @@ pub async fn poll(
         let (wait, failed) = match status {
             Status::Complete { manifest, expires } => {
                 progress.finish();
-                let manifest = follow_manifest_pages(client, status_url, *manifest).await?;
+                let deadline = started + options.timeout;
+                let manifest =
+                    follow_manifest_pages(client, status_url, *manifest, deadline).await?;
                 events.status_complete(&manifest);
                 return Ok((manifest, expires));
             }
@@ -90,7 +94,8 @@ pub async fn poll(
             } => {
                 failures = 0;
                 events.status_progress(text.as_deref(), retry_after);
-                let wait = backoff.wait(retry_after);
+                // Never faster than once a second, whatever Retry-After says (0, a past date).
+                let wait = backoff.wait(retry_after).max(MIN_WAIT);
                 progress.in_progress(text.as_deref(), wait);
                 (wait, None)
             }
@@ -146,6 +151,7 @@ async fn classify(request: &Request, response: Response) -> Result<Status> {
         StatusCode::OK => {
             let body = http::read_body(&request.what, response).await?;
             let manifest: Manifest = http::decode_json("export status request (manifest)", &body)?;
+
             Ok(Status::Complete {
                 manifest: Box::new(manifest),
                 expires: headers
@@ -178,18 +184,25 @@ async fn follow_manifest_pages(
     client: &Client,
     status_url: &Url,
     mut manifest: Manifest,
+    deadline: Instant,
 ) -> Result<Manifest> {
     let mut seen = std::collections::HashSet::new();
     while let Some(next) = manifest.next_link().map(str::to_string) {
+        if Instant::now() > deadline {
+            return Err(Error::TimedOut(format!(
+                "the manifest still had more pages at --timeout ({} pages read)",
+                seen.len() + 1
+            )));
+        }
         if !seen.insert(next.clone()) {
             return Err(Error::InvalidResponse {
                 what: "manifest paging".into(),
                 reason: format!("the next link repeats a page ({next})"),
             });
         }
-        let url = Url::parse(&next).map_err(|e| Error::InvalidResponse {
+        let url = http::server_link(status_url, &next).map_err(|why| Error::InvalidResponse {
             what: "manifest paging".into(),
-            reason: format!("bad next link: {e}"),
+            reason: format!("bad next link: {why}"),
         })?;
         let mut request = status_request(&url);
         request.send_token = url.origin() == status_url.origin();

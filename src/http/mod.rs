@@ -27,8 +27,13 @@ use crate::fhir::OperationOutcome;
 use crate::text;
 use retry::{Backoff, parse_retry_after};
 
-/// Error bodies are read up to this size; the rest is never shown anyway.
-const MAX_ERROR_BODY: usize = 64 * 1024;
+/// Error bodies are read up to this size (an OperationOutcome with long diagnostics must
+/// still parse); the rest is never shown anyway.
+const MAX_ERROR_BODY: usize = 1024 * 1024;
+
+/// JSON answers (Bundles, Groups, manifests) are read up to this size: a server that
+/// sends without end is an error, not a way to fill the memory.
+const MAX_JSON_BODY: u64 = 256 * 1024 * 1024;
 
 /// The longest wait between two attempts of one request that a server's `Retry-After`
 /// gets (a kick-off answered 429 because another export runs may ask for minutes).
@@ -388,13 +393,31 @@ impl Client {
     }
 }
 
-/// Reads a whole (small) body.
-pub async fn read_body(what: &str, response: Response) -> Result<Bytes> {
+/// Reads a whole (small) body, up to MAX_JSON_BODY.
+pub async fn read_body(what: &str, mut response: Response) -> Result<Bytes> {
     let url = response.url().to_string();
-    response.bytes().await.map_err(|e| Error::Network {
-        url,
-        reason: format!("reading the {what} response: {}", error_chain(e)),
-    })
+    let mut body = bytes::BytesMut::new();
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) if (body.len() + chunk.len()) as u64 > MAX_JSON_BODY => {
+                return Err(Error::InvalidResponse {
+                    what: what.into(),
+                    reason: format!(
+                        "the answer is larger than {} MiB",
+                        MAX_JSON_BODY / 1024 / 1024
+                    ),
+                });
+            }
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            Ok(None) => return Ok(body.freeze()),
+            Err(e) => {
+                return Err(Error::Network {
+                    url,
+                    reason: format!("reading the {what} response: {}", error_chain(e)),
+                });
+            }
+        }
+    }
 }
 
 /// Decodes JSON, or says clearly where it is broken.
@@ -456,6 +479,25 @@ fn redact(name: &header::HeaderName, value: &HeaderValue, extra_headers: &Header
     } else {
         text::escape_control(&String::from_utf8_lossy(value.as_bytes()))
     }
+}
+
+/// A URL a server gave (a status URL, a next link): absolute, or relative to `current`;
+/// http or https only, and without credentials in it (they would show in every message).
+pub fn server_link(current: &Url, link: &str) -> std::result::Result<Url, String> {
+    let shown = || text::escape_control(link);
+    if link.trim().is_empty() {
+        return Err("an empty URL".into());
+    }
+    let url = Url::parse(link)
+        .or_else(|_| current.join(link))
+        .map_err(|e| format!("'{}' is not a URL ({e})", shown()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("'{}' is not an http(s) URL", shown()));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("a URL with credentials in it".into());
+    }
+    Ok(url)
 }
 
 /// Where a redirect answer points (resolved against `url`): `None` when the response is
