@@ -8,6 +8,11 @@ use std::borrow::Cow;
 
 use serde::Deserialize;
 
+/// The longest line taken: the line is held whole to be checked (and, for stdout, until it
+/// is complete), so a server that never ends a line must not fill the memory. A FHIR
+/// resource this big (a Binary with a large attachment) is far beyond what exports hold.
+pub const MAX_LINE: usize = 256 * 1024 * 1024;
+
 /// Why a line was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}: {reason}")]
@@ -81,7 +86,7 @@ impl LineChecker {
         let mut rest = chunk;
         if !self.tail.is_empty() {
             let Some(end) = memchr::memchr(b'\n', rest) else {
-                self.tail.extend_from_slice(rest);
+                self.keep_tail(rest)?;
                 return Ok(());
             };
             let mut line = std::mem::take(&mut self.tail);
@@ -94,7 +99,18 @@ impl LineChecker {
             self.check_line(&rest[start..end], true)?;
             start = end + 1;
         }
-        self.tail.extend_from_slice(&rest[start..]);
+        self.keep_tail(&rest[start..])
+    }
+
+    /// Keeps the start of an unfinished line, up to MAX_LINE.
+    fn keep_tail(&mut self, bytes: &[u8]) -> Result<(), LineError> {
+        if self.tail.len() + bytes.len() > MAX_LINE {
+            return Err(LineError {
+                line: self.lines + 1,
+                reason: format!("longer than {} MiB", MAX_LINE / 1024 / 1024),
+            });
+        }
+        self.tail.extend_from_slice(bytes);
         Ok(())
     }
 
@@ -186,6 +202,23 @@ mod tests {
             &[b"{\"resourceType\":\"Patient\",\"x\":\"\xff\xfe\"}\n"],
         );
         assert!(bad_utf8.unwrap_err().reason.starts_with("not UTF-8"));
+    }
+
+    #[test]
+    fn a_line_that_never_ends_is_refused_at_the_limit() {
+        let mut checker = LineChecker::new("Patient", false);
+        checker.feed(b"{\"resourceType\":\"Patient\"}\n").unwrap();
+        let piece = vec![b'x'; 1024 * 1024];
+        let mut refused = None;
+        for _ in 0..=MAX_LINE / piece.len() {
+            if let Err(e) = checker.feed(&piece) {
+                refused = Some(e);
+                break;
+            }
+        }
+        let refused = refused.expect("refused before the limit was passed");
+        assert_eq!(refused.line, 2);
+        assert!(refused.reason.contains("longer than"), "{refused}");
     }
 
     #[test]

@@ -195,7 +195,12 @@ pub struct PollProgress {
 impl PollProgress {
     /// Shows one status answer (`X-Progress` text escaped) before waiting `wait`.
     pub fn in_progress(&self, progress: Option<&str>, wait: Duration) {
-        let text = progress.map(escape_control);
+        // The IG keeps X-Progress under 100 characters; a server that does not is cut.
+        let text = progress.map(|p| {
+            let mut text = escape_control(p);
+            crate::text::clip(&mut text, 100);
+            text
+        });
         let percent = progress.and_then(parse_percent);
         if let Some(bar) = &self.bar {
             if let Some(percent) = percent {

@@ -37,11 +37,17 @@ pub fn summarize_body(body: &[u8]) -> String {
     if summary.is_empty() {
         return "empty body".into();
     }
-    if let Some((cut, _)) = summary.char_indices().nth(MAX_CHARS) {
-        summary.truncate(cut);
-        summary.push('…');
-    }
+    clip(&mut summary, MAX_CHARS);
     summary
+}
+
+/// Cuts `text` to `max_chars` characters, marking the cut with `…` (a server's text can
+/// be megabytes long; a message line should not be).
+pub fn clip(text: &mut String, max_chars: usize) {
+    if let Some((cut, _)) = text.char_indices().nth(max_chars) {
+        text.truncate(cut);
+        text.push('…');
+    }
 }
 
 #[cfg(test)]
@@ -52,6 +58,16 @@ mod tests {
     fn escapes_terminal_control_sequences() {
         assert_eq!(escape_control("ok\x1b[2J\n"), "ok\\u{1b}[2J\\n");
         assert_eq!(escape_control("Zoë 45%"), "Zoë 45%");
+    }
+
+    #[test]
+    fn long_text_is_clipped_on_a_char_boundary() {
+        let mut text = "é".repeat(10);
+        clip(&mut text, 3);
+        assert_eq!(text, "ééé…");
+        let mut short = "ok".to_string();
+        clip(&mut short, 3);
+        assert_eq!(short, "ok");
     }
 
     #[test]

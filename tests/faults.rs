@@ -510,3 +510,42 @@ fn a_last_line_without_newline_still_ends_its_line_on_stdout() {
     assert_eq!(stdout.lines().count(), 4, "{stdout}");
     assert!(stdout.ends_with("\"id\":\"2\"}\n"), "{stdout}");
 }
+
+#[test]
+fn hostile_status_answers_are_clear_errors_not_panics_or_busy_loops() {
+    // Non-ASCII before the percentage, and Retry-After 0: no panic, no busy loop.
+    let busy = fixed_server(
+        "HTTP/1.1 202 Accepted\r\nx-progress: 進捗50%\r\nretry-after: 0\r\ncontent-length: 0\r\n\r\n"
+            .as_bytes(),
+    );
+    let mut cmd = group_export("");
+    cmd.args([
+        "--progress",
+        "plain",
+        "poll",
+        "--timeout",
+        "2s",
+        "--status-url",
+    ])
+    .arg(format!("{busy}/status"));
+    let (code, _, stderr) = run(cmd);
+    assert_eq!(code, 5, "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let polls = stderr.matches("export in progress").count();
+    assert!(
+        (1..=3).contains(&polls),
+        "at most one poll a second: {polls}\n{stderr}"
+    );
+
+    // A status URL that is not http(s) is refused at kick-off.
+    let local = fixed_server(
+        b"HTTP/1.1 202 Accepted\r\ncontent-location: file:///etc/passwd\r\ncontent-length: 0\r\n\r\n",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = group_export(&local);
+    cmd.args(["--retries", "0", "kickoff", "g1", "--out"])
+        .arg(dir.path().join("job"));
+    let (code, _, stderr) = run(cmd);
+    assert_eq!(code, 4, "{stderr}");
+    assert!(stderr.contains("not an http(s) URL"), "{stderr}");
+}

@@ -92,7 +92,6 @@ pub fn plan(manifest: &crate::fhir::Manifest) -> Result<Vec<FileTask>> {
     ];
     // Files without a type (organized by another resource) are named after that resource.
     let untyped = manifest.output_organized_by.as_deref().unwrap_or("Output");
-    let mut urls = std::collections::HashSet::new();
     for (kind, folder, files) in lists {
         let mut numbers = std::collections::HashMap::<&str, u32>::new();
         for file in files {
@@ -102,9 +101,6 @@ pub fn plan(manifest: &crate::fhir::Manifest) -> Result<Vec<FileTask>> {
             };
             check_resource_type(name)?;
             check_file_url(&file.url)?;
-            if !urls.insert(file.url.as_str()) {
-                tracing::warn!("the manifest lists {} more than once", file.url);
-            }
             let n = numbers.entry(name).or_default();
             *n += 1;
             tasks.push(FileTask {

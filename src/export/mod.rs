@@ -458,6 +458,18 @@ async fn download_all(
 ) -> Result<Downloads> {
     let manifest = job.manifest.clone().unwrap_or_default();
     let mut tasks = download::plan(&manifest)?;
+    let mut urls = std::collections::HashSet::new();
+    let repeated: Vec<&str> = tasks
+        .iter()
+        .map(|t| t.file.url.as_str())
+        .filter(|url| !urls.insert(*url))
+        .collect();
+    if let Some(first) = repeated.first() {
+        tracing::warn!(
+            "the manifest lists {} URLs more than once (the first: {first}); each is downloaded as its own file",
+            repeated.len()
+        );
+    }
     // A finished job whose server job is gone cannot be fetched again: say so at once
     // instead of one 404 per file.
     if job.completed_at.is_some() && job.server_job_ended {
@@ -506,6 +518,7 @@ async fn download_all(
         verify,
         permits: tokio::sync::Semaphore::new(usize::from(args.parallel)),
         parallel: usize::from(args.parallel).into(),
+        saved_at: Mutex::new(Instant::now()),
     };
     let to_disk = |task: FileTask| file.to_disk(task);
 
@@ -557,6 +570,7 @@ async fn download_all(
     }
     progress.finish();
     *job = shared_job.into_inner().unwrap_or_else(|e| e.into_inner());
+    dir.save(job)?;
     Ok(Downloads {
         results: results
             .into_iter()
@@ -579,9 +593,25 @@ struct FileContext<'a> {
     /// answers 429, down to one.
     permits: tokio::sync::Semaphore,
     parallel: std::sync::atomic::AtomicUsize,
+    /// When the job file was last written (see [`FileContext::save`]).
+    saved_at: Mutex<Instant>,
 }
 
 impl FileContext<'_> {
+    /// Records the job's progress: at once for small jobs, at most once a second for
+    /// exports of thousands of files, whose job file is large (rewriting it for every file
+    /// would cost more than the downloads). A run killed in between fetches the files of
+    /// that last second again; the job is written whole when the downloads end.
+    fn save(&self, job: &Job) -> Result<()> {
+        const SMALL_JOB: usize = 500;
+        let mut saved_at = lock_instant(&self.saved_at);
+        if job.files.len() <= SMALL_JOB || saved_at.elapsed() >= std::time::Duration::from_secs(1) {
+            self.dir.save(job)?;
+            *saved_at = Instant::now();
+        }
+        Ok(())
+    }
+
     /// One file into the output directory, with politeness: while the server answers 429,
     /// fewer files are downloaded at once.
     async fn to_disk(&self, task: FileTask) -> Result<Downloaded> {
@@ -658,7 +688,7 @@ impl FileContext<'_> {
                     if let Some(record) = job.files.get_mut(&task.name) {
                         record.done = false;
                     }
-                    dir.save(&job)?;
+                    self.save(&job)?;
                 }
             }
         }
@@ -692,7 +722,7 @@ impl FileContext<'_> {
                 start_over: false,
             };
             job.files.insert(task.name.clone(), record);
-            dir.save(&job)
+            self.save(&job)
         };
         self.events.download_request(task);
         let done = download::download(
@@ -718,7 +748,7 @@ impl FileContext<'_> {
             Err(error @ Error::Verification(_)) if offset > 0 => {
                 if let Some(record) = job.files.get_mut(&task.name) {
                     record.start_over = true;
-                    dir.save(&job)?;
+                    self.save(&job)?;
                 }
                 return Err(error);
             }
@@ -736,7 +766,7 @@ impl FileContext<'_> {
                 start_over: false,
             },
         );
-        dir.save(&job)?;
+        self.save(&job)?;
         Ok(done)
     }
 
@@ -776,7 +806,7 @@ impl FileContext<'_> {
                     if let Some(saved) = job.files.get_mut(&task.name) {
                         saved.unverified = false;
                     }
-                    self.dir.save(&job)?;
+                    self.save(&job)?;
                     return Ok(Some(checked));
                 }
                 Err(Error::Verification(reason)) => {
@@ -792,6 +822,10 @@ impl FileContext<'_> {
             bytes: record.bytes,
         }))
     }
+}
+
+fn lock_instant(at: &Mutex<Instant>) -> std::sync::MutexGuard<'_, Instant> {
+    at.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The shared job state; a panic while it was held leaves it as it was, still usable.

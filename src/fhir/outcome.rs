@@ -88,7 +88,9 @@ impl Issue {
             .as_deref()
             .or_else(|| self.details.as_ref().and_then(|d| d.label()))
             .unwrap_or("no diagnostics given");
-        format!("{} ({}): {}", self.severity, self.code, text)
+        let mut line = format!("{} ({}): {}", self.severity, self.code, text);
+        crate::text::clip(&mut line, 2000);
+        line
     }
 }
 
