@@ -48,6 +48,19 @@ fn data_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+/// A job in `out` whose Patient export is complete, nothing downloaded yet.
+fn kickoff_and_poll_patients(mock: &BackgroundMock, out: &Path) {
+    for step in [
+        vec!["kickoff", "cohort-001", "--type", "Patient", "--out"],
+        vec!["poll", "--out"],
+    ] {
+        let mut cmd = group_export(&mock.base_url());
+        cmd.args(step).arg(out);
+        let (code, _, stderr) = run(cmd);
+        assert_eq!(code, 0, "{stderr}");
+    }
+}
+
 fn final_files(dir: &Path) -> Vec<String> {
     data_files(dir).into_iter().map(|(name, _)| name).collect()
 }
@@ -367,15 +380,7 @@ fn a_part_that_is_already_whole_is_finished_not_stuck_on_416() {
     let mock = faulty(&[], |_| {});
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("job");
-    for step in [
-        vec!["kickoff", "cohort-001", "--type", "Patient", "--out"],
-        vec!["poll", "--out"],
-    ] {
-        let mut cmd = group_export(&mock.base_url());
-        cmd.args(step).arg(&out);
-        let (code, _, stderr) = run(cmd);
-        assert_eq!(code, 0, "{stderr}");
-    }
+    kickoff_and_poll_patients(&mock, &out);
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     let (status, whole) = raw_get(manifest["output"][0]["url"].as_str().unwrap());
@@ -410,14 +415,7 @@ fn a_part_the_job_knows_nothing_of_is_started_over() {
     let mock = faulty(&[], |_| {});
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("job");
-    for step in [
-        vec!["kickoff", "cohort-001", "--type", "Patient", "--out"],
-        vec!["poll", "--out"],
-    ] {
-        let mut cmd = group_export(&mock.base_url());
-        cmd.args(step).arg(&out);
-        assert_eq!(run(cmd).0, 0);
-    }
+    kickoff_and_poll_patients(&mock, &out);
     // Bytes of unknown origin under the file's .part name.
     std::fs::write(
         out.join("Patient.001.ndjson.part"),
