@@ -404,6 +404,7 @@ async fn fetch_into<'p>(
         );
         if resume.offset > 0 {
             let range = format!("bytes={}-", resume.offset);
+            request.also_ok = Some(StatusCode::RANGE_NOT_SATISFIABLE);
             request = request
                 .with_header(RANGE, HeaderValue::from_str(&range).expect("ascii range"))
                 .with_header(ACCEPT_ENCODING, HeaderValue::from_static("identity"));
@@ -415,29 +416,25 @@ async fn fetch_into<'p>(
                 request = request.with_header(IF_RANGE, validator);
             }
         }
-        let mut response = match client.send(&request).await {
-            Ok(response) => response,
-            // Nothing after the offset: the file is whole when that is its known length
-            // (a connection that broke after the last byte).
-            Err(Error::Server { status: 416, .. })
-                if resume.offset > 0 && file_length == Some(resume.offset) =>
-            {
+        let mut response = client.send(&request).await?;
+        if response.status() == StatusCode::RANGE_NOT_SATISFIABLE {
+            // Nothing after the offset: the file is whole when that is its length (a
+            // connection that broke after the last byte). Otherwise the .part may be
+            // whole already, or the file changed: asking for the whole file is what is
+            // left.
+            let length = unsatisfied_length(response.headers()).or(file_length);
+            if length == Some(resume.offset) {
                 return Ok(resume.offset);
             }
-            // Otherwise the .part may be whole already, or the file changed: asking for
-            // the whole file is what is left.
-            Err(Error::Server { status: 416, .. }) if resume.offset > 0 => {
-                tracing::info!(
-                    "{}: the server has no bytes after {} (HTTP 416); starting over",
-                    task.name,
-                    resume.offset
-                );
-                tx.send(Write::Restart).await.map_err(|_| writer_gone())?;
-                resume = Resume::default();
-                continue;
-            }
-            Err(error) => return Err(error),
-        };
+            tracing::info!(
+                "{}: the server has no bytes after {} (HTTP 416); starting over",
+                task.name,
+                resume.offset
+            );
+            tx.send(Write::Restart).await.map_err(|_| writer_gone())?;
+            resume = Resume::default();
+            continue;
+        }
         let partial = response.status() == StatusCode::PARTIAL_CONTENT;
         let range = content_range(response.headers());
         // A range of another length of file is a range of another version of it.
@@ -569,6 +566,12 @@ struct ContentRange {
     total: Option<u64>,
 }
 
+/// The length in a 416's `Content-Range: bytes */LENGTH`.
+fn unsatisfied_length(headers: &HeaderMap) -> Option<u64> {
+    let value = headers.get(CONTENT_RANGE)?.to_str().ok()?;
+    value.strip_prefix("bytes */")?.trim().parse().ok()
+}
+
 fn content_range(headers: &HeaderMap) -> Option<ContentRange> {
     let value = headers.get(CONTENT_RANGE)?.to_str().ok()?;
     let (span, total) = value.strip_prefix("bytes ")?.split_once('/')?;
@@ -625,6 +628,7 @@ mod tests {
         assert_eq!(validator(&headers).as_deref(), Some("\"strong\""));
         headers.insert(CONTENT_RANGE, HeaderValue::from_static("bytes */200"));
         assert_eq!(content_range(&headers), None, "a 416's range is no range");
+        assert_eq!(unsatisfied_length(&headers), Some(200));
         headers.insert(CONTENT_RANGE, HeaderValue::from_static("bytes 5-9/*"));
         assert_eq!(
             content_range(&headers),

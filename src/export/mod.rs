@@ -519,6 +519,7 @@ async fn download_all(
         permits: tokio::sync::Semaphore::new(usize::from(args.parallel)),
         parallel: usize::from(args.parallel).into(),
         saved_at: Mutex::new(Instant::now()),
+        unsaved: false.into(),
     };
     let to_disk = |task: FileTask| file.to_disk(task);
 
@@ -569,6 +570,7 @@ async fn download_all(
         results[i] = Some(result);
     }
     progress.finish();
+    drop(file);
     *job = shared_job.into_inner().unwrap_or_else(|e| e.into_inner());
     dir.save(job)?;
     Ok(Downloads {
@@ -593,22 +595,42 @@ struct FileContext<'a> {
     /// answers 429, down to one.
     permits: tokio::sync::Semaphore,
     parallel: std::sync::atomic::AtomicUsize,
-    /// When the job file was last written (see [`FileContext::save`]).
+    /// When the job file was last written, and whether a write was skipped since (see
+    /// [`FileContext::save`]).
     saved_at: Mutex<Instant>,
+    unsaved: std::sync::atomic::AtomicBool,
+}
+
+/// The downloads end, or are dropped at Ctrl-C/SIGTERM: a skipped write of the job file
+/// is made now, so the job records every file that was finished.
+impl Drop for FileContext<'_> {
+    fn drop(&mut self) {
+        if self.unsaved.load(std::sync::atomic::Ordering::Relaxed)
+            && let Ok(job) = lock(self.job)
+            && let Err(error) = self.dir.save(&job)
+        {
+            tracing::warn!("could not save the job: {error}");
+        }
+    }
 }
 
 impl FileContext<'_> {
     /// Records the job's progress: at once for small jobs, at most once a second for
     /// exports of thousands of files, whose job file is large (rewriting it for every file
-    /// would cost more than the downloads). A run killed in between fetches the files of
-    /// that last second again; the job is written whole when the downloads end.
+    /// would cost more than the downloads). A skipped write is made when the downloads end
+    /// or are interrupted (see the `Drop` of `FileContext`); only a `kill -9` loses up to
+    /// a second of records, whose files are then fetched again.
     fn save(&self, job: &Job) -> Result<()> {
         const SMALL_JOB: usize = 500;
         let mut saved_at = lock_instant(&self.saved_at);
-        if job.files.len() <= SMALL_JOB || saved_at.elapsed() >= std::time::Duration::from_secs(1) {
+        let due =
+            job.files.len() <= SMALL_JOB || saved_at.elapsed() >= std::time::Duration::from_secs(1);
+        if due {
             self.dir.save(job)?;
             *saved_at = Instant::now();
         }
+        self.unsaved
+            .store(!due, std::sync::atomic::Ordering::Relaxed);
         Ok(())
     }
 
@@ -965,6 +987,10 @@ async fn conclude(
     // A job finished by an earlier run: its record and clean-up are done already (and a
     // second record would take --since auto back to this older export).
     if job.completed_at.is_some() {
+        // (A DELETE that failed then is tried again.)
+        if !keep_server_job {
+            clean_up_server_job(ctx, dir, job).await?;
+        }
         return outcome();
     }
     // With --types, other files of the manifest may not be downloaded yet: then the server
@@ -993,17 +1019,8 @@ async fn conclude(
         return outcome();
     }
 
-    if !keep_server_job
-        && !job.server_job_ended
-        && let Some(url) = job.status_url.as_deref().and_then(|u| Url::parse(u).ok())
-    {
-        match delete_server_job(&ctx.client, &url, "export clean-up").await {
-            Ok(()) => {
-                job.server_job_ended = true;
-                dir.save(job)?;
-            }
-            Err(error) => tracing::warn!("could not delete the export on the server: {error}"),
-        }
+    if !keep_server_job {
+        clean_up_server_job(ctx, dir, job).await?;
     }
     if issues.errors == 0 {
         record_complete_export(ctx, dir, job);
@@ -1011,6 +1028,28 @@ async fn conclude(
     job.completed_at = Some(jiff::Timestamp::now().to_string());
     dir.save(job)?;
     outcome()
+}
+
+/// DELETEs the server job of a complete, verified export (it frees the server's storage,
+/// and some servers allow one export per client until then). A failure is a warning: the
+/// data is safe, and a later run of the job tries again.
+async fn clean_up_server_job(ctx: &Context, dir: &JobDir, job: &mut Job) -> Result<()> {
+    let Some(url) = job.status_url.as_deref().and_then(|u| Url::parse(u).ok()) else {
+        return Ok(());
+    };
+    if job.server_job_ended {
+        return Ok(());
+    }
+    match delete_server_job(&ctx.client, &url, "export clean-up").await {
+        Ok(()) => {
+            job.server_job_ended = true;
+            dir.save(job)
+        }
+        Err(error) => {
+            tracing::warn!("could not delete the export on the server: {error}");
+            Ok(())
+        }
+    }
 }
 
 /// Remembers a complete, verified export for a later `--since auto`. The data is complete

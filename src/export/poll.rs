@@ -17,7 +17,7 @@ use crate::report::PollProgress;
 
 /// The first wait when the server gives no `Retry-After`.
 const FIRST_WAIT: Duration = Duration::from_secs(1);
-/// The shortest wait between two status requests of a running export.
+/// The shortest wait between two status requests (in progress, or failing).
 const MIN_WAIT: Duration = Duration::from_secs(1);
 /// Consecutive transient failures tolerated while polling, at least: an export runs for
 /// hours, and a server blip of a minute should not end it (`--retries` can allow more).
@@ -82,7 +82,7 @@ pub async fn poll(
         let (wait, failed) = match status {
             Status::Complete { manifest, expires } => {
                 progress.finish();
-                let deadline = started + options.timeout;
+                let deadline = started.checked_add(options.timeout);
                 let manifest =
                     follow_manifest_pages(client, status_url, *manifest, deadline).await?;
                 events.status_complete(&manifest);
@@ -108,7 +108,7 @@ pub async fn poll(
                     events.status_error(&error);
                     return Err(error);
                 }
-                (backoff.wait(retry_after), Some(error))
+                (backoff.wait(retry_after).max(MIN_WAIT), Some(error))
             }
         };
         // The last wait is cut short to ask once more at the deadline.
@@ -184,11 +184,12 @@ async fn follow_manifest_pages(
     client: &Client,
     status_url: &Url,
     mut manifest: Manifest,
-    deadline: Instant,
+    deadline: Option<Instant>,
 ) -> Result<Manifest> {
     let mut seen = std::collections::HashSet::new();
+    let mut page_url = status_url.clone();
     while let Some(next) = manifest.next_link().map(str::to_string) {
-        if Instant::now() > deadline {
+        if deadline.is_some_and(|deadline| Instant::now() > deadline) {
             return Err(Error::TimedOut(format!(
                 "the manifest still had more pages at --timeout ({} pages read)",
                 seen.len() + 1
@@ -200,7 +201,7 @@ async fn follow_manifest_pages(
                 reason: format!("the next link repeats a page ({next})"),
             });
         }
-        let url = http::server_link(status_url, &next).map_err(|why| Error::InvalidResponse {
+        let url = http::server_link(&page_url, &next).map_err(|why| Error::InvalidResponse {
             what: "manifest paging".into(),
             reason: format!("bad next link: {why}"),
         })?;
@@ -212,6 +213,7 @@ async fn follow_manifest_pages(
         manifest.outcome.extend(page.outcome);
         manifest.deleted.extend(page.deleted);
         manifest.link = page.link;
+        page_url = url;
     }
     Ok(manifest)
 }

@@ -68,6 +68,9 @@ pub struct Request {
     /// Retry every 5xx, whatever its OperationOutcome says (export files: a file does not
     /// fail the way a job does).
     pub retry_server_errors: bool,
+    /// A status besides 2xx that the caller reads itself (416 to a resume: its
+    /// `Content-Range` says how long the file is).
+    pub also_ok: Option<StatusCode>,
 }
 
 impl Request {
@@ -82,6 +85,7 @@ impl Request {
             body: Body::Empty,
             send_token: true,
             retry_server_errors: false,
+            also_ok: None,
         }
     }
 
@@ -353,7 +357,12 @@ impl Client {
         let mut attempt = 1;
         loop {
             let failure = match self.send_once(request).await {
-                Ok(response) if response.status().is_success() => return Ok(response),
+                Ok(response)
+                    if response.status().is_success()
+                        || request.also_ok == Some(response.status()) =>
+                {
+                    return Ok(response);
+                }
                 Ok(response) => {
                     if response.status() == StatusCode::TOO_MANY_REQUESTS {
                         self.throttled.fetch_add(1, Ordering::Relaxed);
