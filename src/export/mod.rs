@@ -290,10 +290,16 @@ fn ended_job(target: &JobTarget) -> Result<Option<String>> {
     if let Some(given) = target.status_url.as_deref() {
         job_status_url(&job, out, Some(parse_status_url(given)?))?;
     }
+    // A --stdout run records no output files in the job.
+    let saved = job.files.values().any(|r| r.done);
     Ok(Some(match (&job.completed_at, &job.manifest) {
         (Some(_), Some(manifest)) => format!(
-            "complete: downloaded to {} and deleted on the server, transactionTime {}",
-            out.display(),
+            "complete: {} and deleted on the server, transactionTime {}",
+            if saved {
+                format!("downloaded to {}", out.display())
+            } else {
+                "streamed to stdout".to_string()
+            },
             manifest.transaction_time
         ),
         _ => "cancelled: the server job was deleted".to_string(),
