@@ -167,17 +167,8 @@ pub fn parse_base_url(text: &str) -> Result<Url> {
     let url = Url::parse(text.trim())
         .map_err(|e| Error::usage(format!("invalid base URL '{text}': {e}")))?;
     // A password in the URL would show in every message that names it.
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::usage(
-            "the base URL holds credentials (user:password@): give them with --token-file, \
-             --client-id or --header 'Authorization: …' instead",
-        ));
-    }
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(Error::usage(format!(
-            "invalid base URL '{text}': the scheme must be http or https"
-        )));
-    }
+    let url = crate::http::fetchable(url)
+        .map_err(|why| Error::usage(format!("invalid base URL: {why}")))?;
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::usage(format!(
             "invalid base URL '{text}': a base URL has no query or fragment"

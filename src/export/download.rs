@@ -18,7 +18,7 @@ use crate::http::retry::Backoff;
 use crate::error::{Error, Result};
 use crate::fhir::ManifestFile;
 use crate::http::{Client, Request};
-use crate::ndjson::LineChecker;
+use crate::ndjson::{LineChecker, LineError};
 use crate::report::{DownloadProgress, FileProgress};
 use crate::sink::Sink;
 
@@ -117,20 +117,17 @@ pub fn plan(manifest: &crate::fhir::Manifest) -> Result<Vec<FileTask>> {
     Ok(tasks)
 }
 
-/// Files are fetched over HTTP(S) only: a `file:` URL in a manifest would read the local
-/// disk.
+/// Files are fetched over HTTP(S) only (a `file:` URL in a manifest would read the local
+/// disk), from the absolute URLs the manifest gives.
 fn check_file_url(url: &str) -> Result<()> {
-    let bad = |reason: String| Error::InvalidResponse {
-        what: "export manifest".into(),
-        reason: format!("file url {}: {reason}", crate::text::escape_control(url)),
-    };
-    let parsed = Url::parse(url).map_err(|e| bad(e.to_string()))?;
-    match parsed.scheme() {
-        "http" | "https" => Ok(()),
-        other => Err(bad(format!(
-            "'{other}' URLs are not fetched, only http and https"
-        ))),
-    }
+    Url::parse(url)
+        .map_err(|e| e.to_string())
+        .and_then(crate::http::fetchable)
+        .map(drop)
+        .map_err(|reason| Error::InvalidResponse {
+            what: "export manifest".into(),
+            reason: format!("file url {}: {reason}", crate::text::escape_control(url)),
+        })
 }
 
 fn check_resource_type(name: &str) -> Result<()> {
@@ -159,23 +156,34 @@ pub struct Resume {
     pub validator: Option<String>,
 }
 
+/// Feeds a file on disk through `checker` up to its end or its first refused line;
+/// returns the bytes read and the checker's verdict.
+async fn feed_file(
+    path: &Path,
+    checker: &mut LineChecker,
+) -> std::io::Result<(u64, std::result::Result<(), LineError>)> {
+    let mut file = tokio::fs::File::open(path).await?;
+    let mut buffer = vec![0; 256 * 1024];
+    let mut bytes = 0u64;
+    loop {
+        let n = file.read(&mut buffer).await?;
+        if n == 0 {
+            return Ok((bytes, Ok(())));
+        }
+        bytes += n as u64;
+        if let Err(refused) = checker.feed(&buffer[..n]) {
+            return Ok((bytes, Err(refused)));
+        }
+    }
+}
+
 /// Re-reads a `.part` left by an earlier run through the line checker; returns how many
 /// bytes of it are complete, valid lines (a torn or damaged tail is not kept).
 pub async fn rescan(part: &Path, checker: &mut LineChecker) -> Result<u64> {
-    let mut file = match tokio::fs::File::open(part).await {
-        Ok(file) => file,
+    match feed_file(part, checker).await {
+        Ok(_) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
         Err(e) => return Err(io_error(part, e)),
-    };
-    let mut buffer = vec![0; 256 * 1024];
-    loop {
-        let n = file
-            .read(&mut buffer)
-            .await
-            .map_err(|e| io_error(part, e))?;
-        if n == 0 || checker.feed(&buffer[..n]).is_err() {
-            break;
-        }
     }
     checker.rewind_to_checked();
     Ok(checker.checked_bytes())
@@ -184,36 +192,24 @@ pub async fn rescan(part: &Path, checker: &mut LineChecker) -> Result<u64> {
 /// Checks a file saved earlier without verification, as a download would have: every
 /// line, and the manifest's `count`.
 pub async fn verify_saved(path: &Path, task: &FileTask) -> Result<Downloaded> {
-    let mut file = tokio::fs::File::open(path)
+    let refused = |reason: String| verification(task, format!("saved with --no-verify: {reason}"));
+    let mut checker = LineChecker::new(&task.expected_type, true);
+    let (bytes, verdict) = feed_file(path, &mut checker)
         .await
         .map_err(|e| io_error(path, e))?;
-    let mut checker = LineChecker::new(&task.expected_type, true);
-    let mut buffer = vec![0; 256 * 1024];
-    let mut bytes = 0u64;
-    loop {
-        let n = file
-            .read(&mut buffer)
-            .await
-            .map_err(|e| io_error(path, e))?;
-        if n == 0 {
-            break;
-        }
-        bytes += n as u64;
-        checker
-            .feed(&buffer[..n])
-            .map_err(|e| verification(task, format!("saved with --no-verify: {e}")))?;
-    }
-    let resources = checker
-        .finish()
-        .map_err(|e| verification(task, format!("saved with --no-verify: {e}")))?;
+    verdict.map_err(|e| refused(e.to_string()))?;
+    let resources = checker.finish().map_err(|e| refused(e.to_string()))?;
+    check_count(task, resources).map_err(refused)?;
+    Ok(Downloaded { resources, bytes })
+}
+
+/// The manifest's `count` against the resources received, when it gives one.
+fn check_count(task: &FileTask, resources: u64) -> std::result::Result<(), String> {
     match task.file.count {
-        Some(count) if count != resources => Err(verification(
-            task,
-            format!(
-                "saved with --no-verify: {resources} resources, the manifest's count says {count}"
-            ),
+        Some(count) if count != resources => Err(format!(
+            "received {resources} resources, the manifest's count says {count}"
         )),
-        _ => Ok(Downloaded { resources, bytes }),
+        _ => Ok(()),
     }
 }
 
@@ -311,13 +307,8 @@ pub async fn download(
             let resources = checker
                 .finish()
                 .map_err(|e| verification(task, e.to_string()))?;
-            match task.file.count {
-                Some(count) if count != resources => Err(verification(
-                    task,
-                    format!("received {resources} resources, the manifest's count says {count}"),
-                )),
-                _ => Ok((held, Downloaded { resources, bytes })),
-            }
+            check_count(task, resources).map_err(|reason| verification(task, reason))?;
+            Ok((held, Downloaded { resources, bytes }))
         });
     let result = match verified {
         Ok((held, done)) => commit(sink, held).await.map(|()| done),

@@ -156,10 +156,10 @@ pub async fn run_command(ctx: &Context, command: RunCommand) -> Result<()> {
 
 /// `status`: one status request, printed on stdout.
 pub async fn status_command(ctx: &Context, target: JobTarget) -> Result<()> {
-    if let Some(line) = ended_job(&target)? {
-        return crate::output::stdout_line(&line);
-    }
-    let url = target_status_url(&target)?;
+    let url = match resolve_target(&target)? {
+        Target::Ended(line) => return crate::output::stdout_line(&line),
+        Target::StatusUrl(url) => url,
+    };
     let (line, failed) = match poll::status_once(&ctx.client, &url).await? {
         Status::InProgress { progress, .. } => (
             format!(
@@ -188,11 +188,13 @@ pub async fn status_command(ctx: &Context, target: JobTarget) -> Result<()> {
 
 /// `cancel`: DELETE the status URL (202 expected) and remember it in the job.
 pub async fn cancel_command(ctx: &Context, target: JobTarget) -> Result<()> {
-    if let Some(line) = ended_job(&target)? {
-        tracing::info!("nothing to cancel: {line}");
-        return Ok(());
-    }
-    let url = target_status_url(&target)?;
+    let url = match resolve_target(&target)? {
+        Target::Ended(line) => {
+            tracing::info!("nothing to cancel: {line}");
+            return Ok(());
+        }
+        Target::StatusUrl(url) => url,
+    };
     // The job's directory is locked for the DELETE, so that no run works on it meanwhile.
     let dir = match &target.out {
         Some(out) => Some(JobDir::open_existing(out)?.ok_or_else(|| no_job(out))?),
@@ -267,32 +269,43 @@ fn no_job(out: &Path) -> Error {
 }
 
 fn parse_status_url(text: &str) -> Result<Url> {
-    let url =
-        Url::parse(text).map_err(|e| Error::usage(format!("invalid status URL '{text}': {e}")))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(Error::usage(format!(
-            "invalid status URL '{text}': the scheme must be http or https"
-        )));
-    }
-    Ok(url)
+    Url::parse(text)
+        .map_err(|e| e.to_string())
+        .and_then(crate::http::fetchable)
+        .map_err(|why| Error::usage(format!("invalid status URL: {why}")))
 }
 
-/// For a job directory whose server job already ended (deleted after the download, or
-/// cancelled): what there is to say about it, without asking the server, which no longer
-/// knows it.
-fn ended_job(target: &JobTarget) -> Result<Option<String>> {
+/// What a `status` or `cancel` works on.
+enum Target {
+    /// The job of `--out` whose server job already ended (deleted after the download, or
+    /// cancelled): what there is to say of it, without asking the server, which no longer
+    /// knows it.
+    Ended(String),
+    /// `--status-url`, or the one recorded in the job of `--out`.
+    StatusUrl(Url),
+}
+
+/// Reads the job of `--out` (once, without waiting for a run that works there) and
+/// `--status-url`; both must agree when both are given.
+fn resolve_target(target: &JobTarget) -> Result<Target> {
+    let given = target
+        .status_url
+        .as_deref()
+        .map(parse_status_url)
+        .transpose()?;
     let Some(out) = &target.out else {
-        return Ok(None);
+        return given
+            .map(Target::StatusUrl)
+            .ok_or_else(|| Error::usage("give --out DIR or --status-url URL"));
     };
-    let Some(job) = job::read_job(out)?.filter(|job| job.server_job_ended) else {
-        return Ok(None);
-    };
-    if let Some(given) = target.status_url.as_deref() {
-        job_status_url(&job, out, Some(parse_status_url(given)?))?;
+    let job = job::read_job(out)?.ok_or_else(|| no_job(out))?;
+    let url = job_status_url(&job, out, given)?;
+    if !job.server_job_ended {
+        return Ok(Target::StatusUrl(url));
     }
     // A --stdout run records no output files in the job.
     let saved = job.files.values().any(|r| r.done);
-    Ok(Some(match (&job.completed_at, &job.manifest) {
+    Ok(Target::Ended(match (&job.completed_at, &job.manifest) {
         (Some(_), Some(manifest)) => format!(
             "complete: {} and deleted on the server, transactionTime {}",
             if saved {
@@ -304,22 +317,6 @@ fn ended_job(target: &JobTarget) -> Result<Option<String>> {
         ),
         _ => "cancelled: the server job was deleted".to_string(),
     }))
-}
-
-/// The status URL a `status` or `cancel` works on: `--status-url`, or the one recorded in
-/// the job of `--out` (read without waiting for a run that works there); both must agree
-/// when both are given.
-fn target_status_url(target: &JobTarget) -> Result<Url> {
-    let given = target
-        .status_url
-        .as_deref()
-        .map(parse_status_url)
-        .transpose()?;
-    let Some(out) = &target.out else {
-        return given.ok_or_else(|| Error::usage("give --out DIR or --status-url URL"));
-    };
-    let job = job::read_job(out)?.ok_or_else(|| no_job(out))?;
-    job_status_url(&job, out, given)
 }
 
 /// The status URL of `job` (in `out`), checked against a `--status-url` also given.
@@ -628,7 +625,7 @@ impl FileContext<'_> {
     /// a second of records, whose files are then fetched again.
     fn save(&self, job: &Job) -> Result<()> {
         const SMALL_JOB: usize = 500;
-        let mut saved_at = lock_instant(&self.saved_at);
+        let mut saved_at = lock(&self.saved_at)?;
         let due =
             job.files.len() <= SMALL_JOB || saved_at.elapsed() >= std::time::Duration::from_secs(1);
         if due {
@@ -852,13 +849,10 @@ impl FileContext<'_> {
     }
 }
 
-fn lock_instant(at: &Mutex<Instant>) -> std::sync::MutexGuard<'_, Instant> {
-    at.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// The shared job state; a panic while it was held leaves it as it was, still usable.
-fn lock(job: &Mutex<Job>) -> Result<std::sync::MutexGuard<'_, Job>> {
-    Ok(job
+/// Shared state (the job, the time of its last write); a panic while it was held leaves it
+/// as it was, still usable.
+fn lock<T>(shared: &Mutex<T>) -> Result<std::sync::MutexGuard<'_, T>> {
+    Ok(shared
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner))
 }

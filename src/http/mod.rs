@@ -493,18 +493,26 @@ fn redact(name: &header::HeaderName, value: &HeaderValue, extra_headers: &Header
 /// A URL a server gave (a status URL, a next link): absolute, or relative to `current`;
 /// http or https only, and without credentials in it (they would show in every message).
 pub fn server_link(current: &Url, link: &str) -> std::result::Result<Url, String> {
-    let shown = || text::escape_control(link);
     if link.trim().is_empty() {
         return Err("an empty URL".into());
     }
     let url = Url::parse(link)
         .or_else(|_| current.join(link))
-        .map_err(|e| format!("'{}' is not a URL ({e})", shown()))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("'{}' is not an http(s) URL", shown()));
-    }
+        .map_err(|e| format!("'{}' is not a URL ({e})", text::escape_control(link)))?;
+    fetchable(url)
+}
+
+/// `url` if it is one group-export fetches: http or https, without credentials in it.
+pub fn fetchable(url: Url) -> std::result::Result<Url, String> {
+    // First: the messages below show the URL.
     if !url.username().is_empty() || url.password().is_some() {
-        return Err("a URL with credentials in it".into());
+        return Err("a URL with credentials in it (user:password@)".into());
+    }
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "'{}' is not an http(s) URL",
+            text::escape_control(url.as_str())
+        ));
     }
     Ok(url)
 }
