@@ -206,7 +206,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             break
         }
         'group-export;kickoff' {
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The job directory to create; {group}, {date} and {time} (UTC) are filled in')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The job directory to create; {group}, {date} and {time} (UTC) are filled in (the directory made is printed on stderr)')
             [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Resource types to export (_type), comma-separated or repeated')
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only resources changed after this instant (_since), e.g. 2024-01-01T00:00:00Z')
             [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only resources changed before this instant (_until, IG v3)')
@@ -234,6 +234,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--progress', '--progress', [CompletionResultType]::ParameterName, 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)')
             [CompletionResult]::new('--post', '--post', [CompletionResultType]::ParameterName, 'Kick off with POST and a Parameters body instead of GET')
             [CompletionResult]::new('--lenient', '--lenient', [CompletionResultType]::ParameterName, 'Ask the server to ignore parameters it does not support (Prefer: handling=lenient)')
+            [CompletionResult]::new('--allow-nonempty-out', '--allow-nonempty-out', [CompletionResultType]::ParameterName, 'Write into a directory that is not empty and holds no job of group-export')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v requests, -vv headers with secrets redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v requests, -vv headers with secrets redacted)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
@@ -243,7 +244,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             break
         }
         'group-export;poll' {
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The job directory written by kickoff or run')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The job directory written by kickoff or run; a template with {group}, {date}, {time} takes the newest job that matches')
             [CompletionResult]::new('--status-url', '--status-url', [CompletionResultType]::ParameterName, 'A status URL (Content-Location of a kick-off), when there is no job directory')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up waiting after this long (the job goes on; poll again later)')
             [CompletionResult]::new('--max-wait', '--max-wait', [CompletionResultType]::ParameterName, 'The longest single wait between two status requests, whatever Retry-After says')
@@ -273,10 +274,11 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             break
         }
         'group-export;download' {
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The job directory (with --manifest: where to write)')
-            [CompletionResult]::new('--manifest', '--manifest', [CompletionResultType]::ParameterName, 'A manifest file to download from, for a job not started by group-export')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The job directory (with --manifest: where to write); a template with {group}, {date}, {time} takes the newest job that matches')
+            [CompletionResult]::new('--manifest', '--manifest', [CompletionResultType]::ParameterName, 'A manifest file to download from, for a job not started by group-export (its link[next] pages are read too)')
             [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'Files downloaded at once')
-            [CompletionResult]::new('--types', '--types', [CompletionResultType]::ParameterName, 'Only the output files of these types, comma-separated')
+            [CompletionResult]::new('--only-types', '--only-types', [CompletionResultType]::ParameterName, 'Download only the output files of these types, comma-separated (what the server exports is --type)')
+            [CompletionResult]::new('--types', '--types', [CompletionResultType]::ParameterName, 'The old spelling of --only-types (one letter from --type: easy to mix up)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Print the final summary as text (stderr) or JSON (stdout)')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
@@ -297,6 +299,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--progress', '--progress', [CompletionResultType]::ParameterName, 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)')
             [CompletionResult]::new('--stdout', '--stdout', [CompletionResultType]::ParameterName, 'Write the NDJSON of the output files to stdout, one file after another in manifest order, instead of to files (error and deleted files still go to DIR)')
             [CompletionResult]::new('--no-verify', '--no-verify', [CompletionResultType]::ParameterName, 'Skip the per-line JSON and resourceType check (line counts are still compared)')
+            [CompletionResult]::new('--allow-nonempty-out', '--allow-nonempty-out', [CompletionResultType]::ParameterName, 'Write into a directory that is not empty and holds no job of group-export')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v requests, -vv headers with secrets redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v requests, -vv headers with secrets redacted)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
@@ -318,7 +321,8 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up waiting after this long (the job goes on; poll again later)')
             [CompletionResult]::new('--max-wait', '--max-wait', [CompletionResultType]::ParameterName, 'The longest single wait between two status requests, whatever Retry-After says')
             [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'Files downloaded at once')
-            [CompletionResult]::new('--types', '--types', [CompletionResultType]::ParameterName, 'Only the output files of these types, comma-separated')
+            [CompletionResult]::new('--only-types', '--only-types', [CompletionResultType]::ParameterName, 'Download only the output files of these types, comma-separated (what the server exports is --type)')
+            [CompletionResult]::new('--types', '--types', [CompletionResultType]::ParameterName, 'The old spelling of --only-types (one letter from --type: easy to mix up)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Print the final summary as text (stderr) or JSON (stdout)')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
@@ -342,6 +346,8 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--stdout', '--stdout', [CompletionResultType]::ParameterName, 'Write the NDJSON of the output files to stdout, one file after another in manifest order, instead of to files (error and deleted files still go to DIR)')
             [CompletionResult]::new('--no-verify', '--no-verify', [CompletionResultType]::ParameterName, 'Skip the per-line JSON and resourceType check (line counts are still compared)')
             [CompletionResult]::new('--keep-server-job', '--keep-server-job', [CompletionResultType]::ParameterName, 'Leave the export on the server after a complete, verified download (no DELETE)')
+            [CompletionResult]::new('--restart', '--restart', [CompletionResultType]::ParameterName, 'Start a new export in --out even if it holds one (its files there are removed; a server job still running is cancelled)')
+            [CompletionResult]::new('--allow-nonempty-out', '--allow-nonempty-out', [CompletionResultType]::ParameterName, 'Write into a directory that is not empty and holds no job of group-export')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v requests, -vv headers with secrets redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v requests, -vv headers with secrets redacted)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
@@ -351,8 +357,9 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             break
         }
         'group-export;status' {
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The job directory written by kickoff or run')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The job directory written by kickoff or run; a template with {group}, {date}, {time} takes the newest job that matches')
             [CompletionResult]::new('--status-url', '--status-url', [CompletionResultType]::ParameterName, 'A status URL (Content-Location of a kick-off), when there is no job directory')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'A line for people, or one JSON object (`state`: inProgress, complete, finished, cancelled), on stdout')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
@@ -379,7 +386,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             break
         }
         'group-export;cancel' {
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The job directory written by kickoff or run')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The job directory written by kickoff or run; a template with {group}, {date}, {time} takes the newest job that matches')
             [CompletionResult]::new('--status-url', '--status-url', [CompletionResultType]::ParameterName, 'A status URL (Content-Location of a kick-off), when there is no job directory')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')

@@ -193,7 +193,7 @@ set edit:completion:arg-completer[group-export] = {|@words|
         &'group-export;groups;help;help'= {
         }
         &'group-export;kickoff'= {
-            cand --out 'The job directory to create; {group}, {date} and {time} (UTC) are filled in'
+            cand --out 'The job directory to create; {group}, {date} and {time} (UTC) are filled in (the directory made is printed on stderr)'
             cand --type 'Resource types to export (_type), comma-separated or repeated'
             cand --since 'Only resources changed after this instant (_since), e.g. 2024-01-01T00:00:00Z'
             cand --until 'Only resources changed before this instant (_until, IG v3)'
@@ -221,6 +221,7 @@ set edit:completion:arg-completer[group-export] = {|@words|
             cand --progress 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)'
             cand --post 'Kick off with POST and a Parameters body instead of GET'
             cand --lenient 'Ask the server to ignore parameters it does not support (Prefer: handling=lenient)'
+            cand --allow-nonempty-out 'Write into a directory that is not empty and holds no job of group-export'
             cand -v 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
             cand --verbose 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
             cand -q 'Print only errors on stderr'
@@ -229,7 +230,7 @@ set edit:completion:arg-completer[group-export] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'group-export;poll'= {
-            cand --out 'The job directory written by kickoff or run'
+            cand --out 'The job directory written by kickoff or run; a template with {group}, {date}, {time} takes the newest job that matches'
             cand --status-url 'A status URL (Content-Location of a kick-off), when there is no job directory'
             cand --timeout 'Give up waiting after this long (the job goes on; poll again later)'
             cand --max-wait 'The longest single wait between two status requests, whatever Retry-After says'
@@ -258,10 +259,11 @@ set edit:completion:arg-completer[group-export] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'group-export;download'= {
-            cand --out 'The job directory (with --manifest: where to write)'
-            cand --manifest 'A manifest file to download from, for a job not started by group-export'
+            cand --out 'The job directory (with --manifest: where to write); a template with {group}, {date}, {time} takes the newest job that matches'
+            cand --manifest 'A manifest file to download from, for a job not started by group-export (its link[next] pages are read too)'
             cand --parallel 'Files downloaded at once'
-            cand --types 'Only the output files of these types, comma-separated'
+            cand --only-types 'Download only the output files of these types, comma-separated (what the server exports is --type)'
+            cand --types 'The old spelling of --only-types (one letter from --type: easy to mix up)'
             cand --format 'Print the final summary as text (stderr) or JSON (stdout)'
             cand --base-url 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT'
             cand --header 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)'
@@ -282,6 +284,7 @@ set edit:completion:arg-completer[group-export] = {|@words|
             cand --progress 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)'
             cand --stdout 'Write the NDJSON of the output files to stdout, one file after another in manifest order, instead of to files (error and deleted files still go to DIR)'
             cand --no-verify 'Skip the per-line JSON and resourceType check (line counts are still compared)'
+            cand --allow-nonempty-out 'Write into a directory that is not empty and holds no job of group-export'
             cand -v 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
             cand --verbose 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
             cand -q 'Print only errors on stderr'
@@ -302,7 +305,8 @@ set edit:completion:arg-completer[group-export] = {|@words|
             cand --timeout 'Give up waiting after this long (the job goes on; poll again later)'
             cand --max-wait 'The longest single wait between two status requests, whatever Retry-After says'
             cand --parallel 'Files downloaded at once'
-            cand --types 'Only the output files of these types, comma-separated'
+            cand --only-types 'Download only the output files of these types, comma-separated (what the server exports is --type)'
+            cand --types 'The old spelling of --only-types (one letter from --type: easy to mix up)'
             cand --format 'Print the final summary as text (stderr) or JSON (stdout)'
             cand --base-url 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT'
             cand --header 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)'
@@ -326,6 +330,8 @@ set edit:completion:arg-completer[group-export] = {|@words|
             cand --stdout 'Write the NDJSON of the output files to stdout, one file after another in manifest order, instead of to files (error and deleted files still go to DIR)'
             cand --no-verify 'Skip the per-line JSON and resourceType check (line counts are still compared)'
             cand --keep-server-job 'Leave the export on the server after a complete, verified download (no DELETE)'
+            cand --restart 'Start a new export in --out even if it holds one (its files there are removed; a server job still running is cancelled)'
+            cand --allow-nonempty-out 'Write into a directory that is not empty and holds no job of group-export'
             cand -v 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
             cand --verbose 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
             cand -q 'Print only errors on stderr'
@@ -334,8 +340,9 @@ set edit:completion:arg-completer[group-export] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'group-export;status'= {
-            cand --out 'The job directory written by kickoff or run'
+            cand --out 'The job directory written by kickoff or run; a template with {group}, {date}, {time} takes the newest job that matches'
             cand --status-url 'A status URL (Content-Location of a kick-off), when there is no job directory'
+            cand --format 'A line for people, or one JSON object (`state`: inProgress, complete, finished, cancelled), on stdout'
             cand --base-url 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT'
             cand --header 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)'
             cand --request-timeout 'Timeout for connecting and for each response to start, e.g. 30s, 2m'
@@ -361,7 +368,7 @@ set edit:completion:arg-completer[group-export] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'group-export;cancel'= {
-            cand --out 'The job directory written by kickoff or run'
+            cand --out 'The job directory written by kickoff or run; a template with {group}, {date}, {time} takes the newest job that matches'
             cand --status-url 'A status URL (Content-Location of a kick-off), when there is no job directory'
             cand --base-url 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT'
             cand --header 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)'

@@ -201,7 +201,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand groups; and __
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from help" -f -a "read" -d 'Read one Group by id'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from help" -f -a "members" -d 'List the members of one Group with their period and inactive flag'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l out -d 'The job directory to create; {group}, {date} and {time} (UTC) are filled in' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l out -d 'The job directory to create; {group}, {date} and {time} (UTC) are filled in (the directory made is printed on stderr)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l type -d 'Resource types to export (_type), comma-separated or repeated' -r
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l since -d 'Only resources changed after this instant (_since), e.g. 2024-01-01T00:00:00Z' -r
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l until -d 'Only resources changed before this instant (_until, IG v3)' -r
@@ -235,10 +235,11 @@ json\t'only JSON objects, one per line: progress events, log lines, summaries, t
 none\t'no progress display (log lines and the summary stay; -q hides them)'"
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l post -d 'Kick off with POST and a Parameters body instead of GET'
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l lenient -d 'Ask the server to ignore parameters it does not support (Prefer: handling=lenient)'
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l allow-nonempty-out -d 'Write into a directory that is not empty and holds no job of group-export'
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c group-export -n "__fish_group_export_using_subcommand poll" -l out -d 'The job directory written by kickoff or run' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -l out -d 'The job directory written by kickoff or run; a template with {group}, {date}, {time} takes the newest job that matches' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l status-url -d 'A status URL (Content-Location of a kick-off), when there is no job directory' -r
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l timeout -d 'Give up waiting after this long (the job goes on; poll again later)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l max-wait -d 'The longest single wait between two status requests, whatever Retry-After says' -r
@@ -268,10 +269,11 @@ none\t'no progress display (log lines and the summary stay; -q hides them)'"
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c group-export -n "__fish_group_export_using_subcommand download" -l out -d 'The job directory (with --manifest: where to write)' -r -F
-complete -c group-export -n "__fish_group_export_using_subcommand download" -l manifest -d 'A manifest file to download from, for a job not started by group-export' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l out -d 'The job directory (with --manifest: where to write); a template with {group}, {date}, {time} takes the newest job that matches' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l manifest -d 'A manifest file to download from, for a job not started by group-export (its link[next] pages are read too)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l parallel -d 'Files downloaded at once' -r
-complete -c group-export -n "__fish_group_export_using_subcommand download" -l types -d 'Only the output files of these types, comma-separated' -r
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l only-types -d 'Download only the output files of these types, comma-separated (what the server exports is --type)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l types -d 'The old spelling of --only-types (one letter from --type: easy to mix up)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l format -d 'Print the final summary as text (stderr) or JSON (stdout)' -r -f -a "text\t'readable lines for people'
 json\t'one JSON document on stdout, for scripts'"
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
@@ -299,6 +301,7 @@ json\t'only JSON objects, one per line: progress events, log lines, summaries, t
 none\t'no progress display (log lines and the summary stay; -q hides them)'"
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l stdout -d 'Write the NDJSON of the output files to stdout, one file after another in manifest order, instead of to files (error and deleted files still go to DIR)'
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l no-verify -d 'Skip the per-line JSON and resourceType check (line counts are still compared)'
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l allow-nonempty-out -d 'Write into a directory that is not empty and holds no job of group-export'
 complete -c group-export -n "__fish_group_export_using_subcommand download" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand download" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand download" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -314,7 +317,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand run" -l includ
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l timeout -d 'Give up waiting after this long (the job goes on; poll again later)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l max-wait -d 'The longest single wait between two status requests, whatever Retry-After says' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l parallel -d 'Files downloaded at once' -r
-complete -c group-export -n "__fish_group_export_using_subcommand run" -l types -d 'Only the output files of these types, comma-separated' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l only-types -d 'Download only the output files of these types, comma-separated (what the server exports is --type)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l types -d 'The old spelling of --only-types (one letter from --type: easy to mix up)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l format -d 'Print the final summary as text (stderr) or JSON (stdout)' -r -f -a "text\t'readable lines for people'
 json\t'one JSON document on stdout, for scripts'"
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
@@ -345,11 +349,15 @@ complete -c group-export -n "__fish_group_export_using_subcommand run" -l lenien
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l stdout -d 'Write the NDJSON of the output files to stdout, one file after another in manifest order, instead of to files (error and deleted files still go to DIR)'
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l no-verify -d 'Skip the per-line JSON and resourceType check (line counts are still compared)'
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l keep-server-job -d 'Leave the export on the server after a complete, verified download (no DELETE)'
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l restart -d 'Start a new export in --out even if it holds one (its files there are removed; a server job still running is cancelled)'
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l allow-nonempty-out -d 'Write into a directory that is not empty and holds no job of group-export'
 complete -c group-export -n "__fish_group_export_using_subcommand run" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand run" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c group-export -n "__fish_group_export_using_subcommand status" -l out -d 'The job directory written by kickoff or run' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand status" -l out -d 'The job directory written by kickoff or run; a template with {group}, {date}, {time} takes the newest job that matches' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l status-url -d 'A status URL (Content-Location of a kick-off), when there is no job directory' -r
+complete -c group-export -n "__fish_group_export_using_subcommand status" -l format -d 'A line for people, or one JSON object (`state`: inProgress, complete, finished, cancelled), on stdout' -r -f -a "text\t'readable lines for people'
+json\t'one JSON document on stdout, for scripts'"
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
@@ -376,7 +384,7 @@ none\t'no progress display (log lines and the summary stay; -q hides them)'"
 complete -c group-export -n "__fish_group_export_using_subcommand status" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand status" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l out -d 'The job directory written by kickoff or run' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l out -d 'The job directory written by kickoff or run; a template with {group}, {date}, {time} takes the newest job that matches' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l status-url -d 'A status URL (Content-Location of a kick-off), when there is no job directory' -r
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r

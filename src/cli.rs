@@ -1,7 +1,7 @@
 //! The command-line interface: clap declarations only (commands, flags, help, env names).
 //!
-//! Nothing here decides anything; `config` turns these values into validated settings and
-//! the command modules act on them.
+//! Nothing here decides anything: `config` resolves these values against the environment
+//! and the configuration file, and `commands` turns them into the domain's requests.
 
 use std::path::PathBuf;
 
@@ -228,8 +228,9 @@ pub enum Command {
     /// Ask the status URL once (no waiting)
     #[command(after_help = "Examples:\n  \
         group-export status --out exports/g1\n  \
-        group-export status --status-url \"$STATUS_URL\"   # the URL kickoff printed")]
-    Status(JobTarget),
+        group-export status --status-url \"$STATUS_URL\"   # the URL kickoff printed\n  \
+        group-export status --out 'exports/{group}/{date}' --format json | jq -r .state")]
+    Status(StatusCommand),
 
     /// Cancel the export on the server (DELETE on the status URL)
     #[command(after_help = "Examples:\n  \
@@ -360,7 +361,8 @@ pub struct SearchArgs {
 #[derive(Debug, Args)]
 #[group(required = true, multiple = true)]
 pub struct JobTarget {
-    /// The job directory written by kickoff or run
+    /// The job directory written by kickoff or run; a template with {group}, {date},
+    /// {time} takes the newest job that matches
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// A status URL (Content-Location of a kick-off), when there is no job directory
@@ -440,9 +442,13 @@ pub struct DownloadArgs {
     /// order, instead of to files (error and deleted files still go to DIR)
     #[arg(long)]
     pub stdout: bool,
-    /// Only the output files of these types, comma-separated
-    #[arg(long = "types", value_name = "T[,T]", value_delimiter = ',', value_parser = list_item)]
+    /// Download only the output files of these types, comma-separated (what the server
+    /// exports is --type)
+    #[arg(long = "only-types", value_name = "T[,T]", value_delimiter = ',', value_parser = list_item)]
     pub output_types: Vec<String>,
+    /// The old spelling of --only-types (one letter from --type: easy to mix up)
+    #[arg(long = "types", hide = true, value_delimiter = ',', value_parser = list_item, conflicts_with = "output_types")]
+    pub old_output_types: Vec<String>,
     /// Skip the per-line JSON and resourceType check (line counts are still compared)
     #[arg(long)]
     pub no_verify: bool,
@@ -460,15 +466,36 @@ pub enum SummaryFormat {
     Json,
 }
 
+/// Where a new job goes.
+#[derive(Debug, Clone, Args)]
+pub struct NewJobArgs {
+    /// Write into a directory that is not empty and holds no job of group-export
+    #[arg(long)]
+    pub allow_nonempty_out: bool,
+}
+
 #[derive(Debug, Args)]
 pub struct KickoffCommand {
     /// The Group's logical id
     pub group_id: String,
-    /// The job directory to create; {group}, {date} and {time} (UTC) are filled in
+    /// The job directory to create; {group}, {date} and {time} (UTC) are filled in (the
+    /// directory made is printed on stderr)
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     #[command(flatten)]
     pub kickoff: KickoffArgs,
+    #[command(flatten)]
+    pub new_job: NewJobArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusCommand {
+    #[command(flatten)]
+    pub target: JobTarget,
+    /// A line for people, or one JSON object (`state`: inProgress, complete, finished,
+    /// cancelled), on stdout
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
 }
 
 #[derive(Debug, Args)]
@@ -481,14 +508,18 @@ pub struct PollCommand {
 
 #[derive(Debug, Args)]
 pub struct DownloadCommand {
-    /// The job directory (with --manifest: where to write)
+    /// The job directory (with --manifest: where to write); a template with {group},
+    /// {date}, {time} takes the newest job that matches
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// A manifest file to download from, for a job not started by group-export
+    /// A manifest file to download from, for a job not started by group-export (its
+    /// link[next] pages are read too)
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
     #[command(flatten)]
     pub download: DownloadArgs,
+    #[command(flatten)]
+    pub new_job: NewJobArgs,
 }
 
 #[derive(Debug, Args)]
@@ -508,6 +539,12 @@ pub struct RunCommand {
     /// Leave the export on the server after a complete, verified download (no DELETE)
     #[arg(long)]
     pub keep_server_job: bool,
+    /// Start a new export in --out even if it holds one (its files there are removed;
+    /// a server job still running is cancelled)
+    #[arg(long)]
+    pub restart: bool,
+    #[command(flatten)]
+    pub new_job: NewJobArgs,
 }
 
 /// Output formats of commands that list things.

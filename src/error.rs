@@ -1,11 +1,82 @@
-//! The library's error type: every failure a command can end with, typed so that `exit`
-//! can map it to one documented exit code and a hint.
+//! The library's error type: every failure a command can end with, typed so that the retry
+//! policy can tell what may be tried again and `exit` can map it to one documented exit
+//! code and a hint, without ever reading a message's text.
+//!
+//! The operation that failed ([`Op`]) and the kind of network failure ([`NetworkKind`])
+//! are data; the reqwest error is kept as the source.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::fhir::OperationOutcome;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What was being done when a request failed; names it in messages and picks hints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    GroupSearch,
+    GroupRead,
+    /// The kick-off of an export of this target (`Group/g1`, `Patient`, the system).
+    Kickoff(String),
+    Status,
+    ManifestPage,
+    /// The download of one file of the manifest (its name in the output directory).
+    Download(String),
+    Cancel,
+    CleanUp,
+    /// A token request to this endpoint.
+    Token(String),
+    /// The server's CapabilityStatement.
+    Metadata,
+}
+
+impl std::fmt::Display for Op {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Op::GroupSearch => f.write_str("Group search"),
+            Op::GroupRead => f.write_str("Group read"),
+            Op::Kickoff(target) => write!(f, "export kick-off for {target}"),
+            Op::Status => f.write_str("export status request"),
+            Op::ManifestPage => f.write_str("manifest paging"),
+            Op::Download(file) => write!(f, "download of {file}"),
+            Op::Cancel => f.write_str("export cancel"),
+            Op::CleanUp => f.write_str("export clean-up"),
+            Op::Token(url) => write!(f, "token request to {url}"),
+            Op::Metadata => f.write_str("capability statement request"),
+        }
+    }
+}
+
+/// How a request failed without an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkKind {
+    /// The host name does not exist: asking again will not help.
+    UnknownHost,
+    /// No connection was made (refused, unreachable, a resolver that is down, a connect
+    /// timeout): the request never reached the server.
+    Connect,
+    /// The request was sent and no answer came in time.
+    Timeout,
+    /// The answer broke off while it was read.
+    Broken,
+    /// The answer came slower than the low-speed limit.
+    TooSlow,
+    /// Anything else (TLS, a malformed answer).
+    Other,
+}
+
+/// Whether sending the same request again may succeed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transience {
+    /// It will fail the same way.
+    Fatal,
+    /// It may succeed; the request may have reached the server (a read timeout, a 502).
+    MaySucceed,
+    /// It may succeed, and the request provably did not take effect (no connection was
+    /// made, or the server answered 429/503): even a kick-off may be sent again.
+    NotTaken,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -13,21 +84,35 @@ pub enum Error {
     #[error("{0}")]
     Clap(clap::Error),
 
-    /// Arguments that clap accepted but that make no sense (bad URL, bad `--param`, …).
+    /// Arguments or settings that make no sense (bad URL, bad `--param`, a config file
+    /// with a bad value, …).
     #[error("{0}")]
     Usage(String),
 
-    /// The server could not be reached (DNS, refused connection, TLS, timeout, reset).
-    #[error("cannot reach {url}: {reason}")]
-    Network { url: String, reason: String },
+    /// The configured host name (of `--base-url`, `--token-url`) does not exist.
+    #[error("the host name '{host}' of {setting} does not resolve")]
+    UnknownHost { host: String, setting: &'static str },
+
+    /// The server could not be reached or its answer broke off.
+    #[error("{op}: {}", network_message(*kind, url, detail))]
+    Network {
+        op: Op,
+        url: String,
+        kind: NetworkKind,
+        detail: String,
+        #[source]
+        source: Option<reqwest::Error>,
+    },
 
     /// The server answered with an error status.
-    #[error("{what} failed: HTTP {status}: {detail}")]
+    #[error("{op} failed: HTTP {status}: {detail}")]
     Server {
-        what: String,
+        op: Op,
         status: u16,
         detail: String,
         outcome: Option<Box<OperationOutcome>>,
+        /// The answer's `Retry-After`, as a wait from when it came.
+        retry_after: Option<Duration>,
     },
 
     /// Getting an access token failed, or the server refused it.
@@ -35,8 +120,8 @@ pub enum Error {
     Auth(String),
 
     /// The server answered, but not with what the protocol says it must.
-    #[error("invalid response to {what}: {reason}")]
-    InvalidResponse { what: String, reason: String },
+    #[error("invalid response to {op}: {reason}")]
+    InvalidResponse { op: Op, reason: String },
 
     /// Writing or reading a local file failed.
     #[error("{}: {source}", path.display())]
@@ -45,6 +130,10 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+
+    /// Writing to stdout failed (other than a closed pipe).
+    #[error("cannot write to stdout: {0}")]
+    Stdout(#[source] std::io::Error),
 
     /// The export did not complete within `--timeout`.
     #[error("{0}")]
@@ -58,6 +147,10 @@ pub enum Error {
     #[error("{0}")]
     ServerReportedErrors(String),
 
+    /// The job in a directory has no server job any more (cancelled): nothing to continue.
+    #[error("{0}")]
+    ServerJobGone(String),
+
     /// Another process holds the job directory's lock.
     #[error("another group-export process is working in {}", .0.display())]
     JobLocked(PathBuf),
@@ -69,39 +162,105 @@ pub enum Error {
     /// stdout was closed by the reader (`| head`): not an error for the user.
     #[error("broken pipe")]
     BrokenPipe,
+
+    /// A bug of group-export.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
+/// The words for a network failure of each kind.
+fn network_message(kind: NetworkKind, url: &str, detail: &str) -> String {
+    match kind {
+        NetworkKind::UnknownHost => format!("the host name of {url} does not resolve"),
+        NetworkKind::Connect => format!("cannot connect to {url}: {detail}"),
+        NetworkKind::Timeout => format!("no answer from {url} in time: {detail}"),
+        NetworkKind::Broken => format!("the answer from {url} broke off: {detail}"),
+        NetworkKind::TooSlow => format!("{detail} ({url})"),
+        NetworkKind::Other => format!("cannot reach {url}: {detail}"),
+    }
+}
+
+/// What the resolver answers for a host name that does not exist (see `http::dns`): a
+/// type of its own, so that an unknown host is told apart from a network that is down.
+#[derive(Debug, thiserror::Error)]
+#[error("no such host: {0}")]
+pub struct NoSuchHost(pub String);
+
 impl Error {
+    /// A failed exchange with a server, sorted by what went wrong.
+    pub fn network(op: Op, url: &str, error: reqwest::Error) -> Self {
+        Error::Network {
+            op,
+            url: url.to_string(),
+            kind: network_kind(&error),
+            detail: error_chain(&error),
+            source: Some(error),
+        }
+    }
+
+    /// A host name that does not resolve, when it is one the user configured (`setting`
+    /// names where): a configuration error, not a network failure.
+    pub fn of_configured_host(self, setting: &'static str) -> Self {
+        match self {
+            Error::Network {
+                kind: NetworkKind::UnknownHost,
+                url,
+                ..
+            } => Error::UnknownHost {
+                host: url::Url::parse(&url)
+                    .ok()
+                    .and_then(|u| u.host_str().map(String::from))
+                    .unwrap_or(url),
+                setting,
+            },
+            other => other,
+        }
+    }
+
     /// A usage error with the given message.
     pub fn usage(message: impl Into<String>) -> Self {
         Error::Usage(message.into())
     }
 
-    /// Maps a write error on stdout: a closed pipe is a quiet end, anything else an I/O error.
+    /// An I/O error about a local file.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Maps a write error on stdout: a closed pipe is a quiet end, anything else a local
+    /// I/O error.
     pub fn stdout(source: std::io::Error) -> Self {
         if source.kind() == std::io::ErrorKind::BrokenPipe {
             Error::BrokenPipe
         } else {
-            Error::Io {
-                path: PathBuf::from("<stdout>"),
-                source,
-            }
+            Error::Stdout(source)
         }
     }
 
-    /// Whether sending the same request again may succeed (see
-    /// [`crate::http::retry::is_transient_failure`]); network failures are transient.
-    pub fn is_transient(&self) -> bool {
+    /// Whether (and how safely) sending the same request again may succeed.
+    pub fn transience(&self) -> Transience {
         match self {
-            Error::Network { .. } => true,
+            Error::Network { kind, .. } => match kind {
+                NetworkKind::UnknownHost => Transience::Fatal,
+                NetworkKind::Connect => Transience::NotTaken,
+                NetworkKind::Timeout
+                | NetworkKind::Broken
+                | NetworkKind::TooSlow
+                | NetworkKind::Other => Transience::MaySucceed,
+            },
             Error::Server {
                 status, outcome, ..
-            } => crate::http::retry::is_transient_failure(
-                reqwest::StatusCode::from_u16(*status).unwrap_or_default(),
-                outcome.as_deref(),
-            ),
-            _ => false,
+            } => server_transience(*status, outcome.as_deref()),
+            _ => Transience::Fatal,
         }
+    }
+
+    /// Whether sending the same (idempotent) request again may succeed.
+    pub fn is_transient(&self) -> bool {
+        self.transience() != Transience::Fatal
     }
 
     /// The HTTP status, when the server answered with one.
@@ -110,5 +269,124 @@ impl Error {
             Error::Server { status, .. } => Some(*status),
             _ => None,
         }
+    }
+
+    /// The server's `Retry-After`, when it gave one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Server { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+/// What kind of failure a reqwest error is: an unknown host (our resolver's
+/// [`NoSuchHost`]), no connection (refused, unreachable, connect timeout, a resolver that
+/// is down), no answer in time, or an answer that broke off.
+fn network_kind(error: &reqwest::Error) -> NetworkKind {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if cause.is::<NoSuchHost>() {
+            return NetworkKind::UnknownHost;
+        }
+        source = cause.source();
+    }
+    if error.is_connect() {
+        NetworkKind::Connect
+    } else if error.is_timeout() {
+        NetworkKind::Timeout
+    } else if error.is_body() || error.is_decode() || error.is_request() {
+        NetworkKind::Broken
+    } else {
+        NetworkKind::Other
+    }
+}
+
+/// What went wrong in a reqwest error, in the words of its deepest cause ("Connection
+/// refused (os error 111)", "unexpected EOF during chunk size line"): the layers above it
+/// ("error sending request for url", "client error (Connect)") say nothing the message
+/// around it does not.
+pub fn error_chain(error: &reqwest::Error) -> String {
+    let mut deepest: &dyn std::error::Error = error;
+    while let Some(cause) = deepest.source() {
+        deepest = cause;
+    }
+    let text = if std::ptr::addr_eq(deepest, error as &dyn std::error::Error) {
+        match error.url() {
+            Some(url) => error.to_string().replace(&format!(" ({url})"), ""),
+            None => error.to_string(),
+        }
+    } else {
+        deepest.to_string()
+    };
+    crate::text::escape_control(&text)
+}
+
+/// Whether an error answer may go away if the same request is sent again: 429 and 503
+/// say the request was not taken; 408, 502, 504, a server error whose body is not FHIR (a
+/// proxy's page), or any 4xx/5xx whose OperationOutcome has only transient issues (Bulk
+/// Data IG, status request) may succeed later.
+pub fn server_transience(status: u16, outcome: Option<&OperationOutcome>) -> Transience {
+    let server_error = (500..600).contains(&status);
+    let client_error = (400..500).contains(&status);
+    match status {
+        429 | 503 => Transience::NotTaken,
+        408 | 502 | 504 => Transience::MaySucceed,
+        _ if server_error && outcome.is_none_or(OperationOutcome::is_transient) => {
+            Transience::MaySucceed
+        }
+        _ if client_error && outcome.is_some_and(OperationOutcome::is_transient) => {
+            Transience::MaySucceed
+        }
+        _ => Transience::Fatal,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_answers_are_sorted_by_what_sending_again_may_do() {
+        let transient = OperationOutcome::single("error", "transient", "busy");
+        let fatal = OperationOutcome::single("error", "processing", "bad group");
+        assert_eq!(server_transience(503, Some(&fatal)), Transience::NotTaken);
+        assert_eq!(server_transience(429, None), Transience::NotTaken);
+        assert_eq!(
+            server_transience(500, Some(&transient)),
+            Transience::MaySucceed
+        );
+        assert_eq!(server_transience(500, None), Transience::MaySucceed);
+        assert_eq!(server_transience(502, Some(&fatal)), Transience::MaySucceed);
+        assert_eq!(server_transience(500, Some(&fatal)), Transience::Fatal);
+        assert_eq!(server_transience(404, None), Transience::Fatal);
+        assert_eq!(
+            server_transience(400, Some(&transient)),
+            Transience::MaySucceed
+        );
+        assert_eq!(server_transience(400, Some(&fatal)), Transience::Fatal);
+    }
+
+    #[test]
+    fn network_failures_say_whether_the_request_left() {
+        let network = |kind| Error::Network {
+            op: Op::Status,
+            url: "http://h/s".into(),
+            kind,
+            detail: "x".into(),
+            source: None,
+        };
+        assert_eq!(
+            network(NetworkKind::Connect).transience(),
+            Transience::NotTaken
+        );
+        assert_eq!(
+            network(NetworkKind::Timeout).transience(),
+            Transience::MaySucceed
+        );
+        assert_eq!(
+            network(NetworkKind::UnknownHost).transience(),
+            Transience::Fatal
+        );
     }
 }

@@ -1,9 +1,7 @@
-//! The exit-code table and the one `match` from error to code, plus the error report that
-//! `main` prints (`group-export: error: …` and an optional `hint: …`).
+//! The exit-code table and the one `match` from a typed error to its code and hint. Nothing
+//! here reads an error's message: the operation, the status and the kind decide.
 
-use std::process::ExitCode;
-
-use crate::error::Error;
+use crate::error::{Error, NetworkKind, Op};
 
 /// Every exit code group-export uses. README.md and `--help` list the same table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +29,7 @@ pub const SUMMARY: &str = "Exit codes: 0 ok, 1 internal, 2 usage, 3 auth, 4 serv
 /// The exit code for an error.
 pub fn code(error: &Error) -> Code {
     match error {
-        Error::Usage(_) => Code::Usage,
+        Error::Usage(_) | Error::UnknownHost { .. } => Code::Usage,
         Error::Clap(e) if e.exit_code() == 0 => Code::Success,
         Error::Clap(_) => Code::Usage,
         Error::Network { .. } => Code::TryAgainLater,
@@ -40,117 +38,176 @@ pub fn code(error: &Error) -> Code {
             status: 401 | 403, ..
         } => Code::Auth,
         Error::Server { .. } if error.is_transient() => Code::TryAgainLater,
-        Error::Server { .. } => Code::ServerRejected,
-        Error::InvalidResponse { .. } => Code::ServerRejected,
-        Error::Io { .. } => Code::LocalIo,
+        Error::Server { .. } | Error::InvalidResponse { .. } | Error::ServerJobGone(_) => {
+            Code::ServerRejected
+        }
+        Error::Io { .. } | Error::Stdout(_) => Code::LocalIo,
         Error::TimedOut(_) => Code::TimedOut,
         Error::Verification(_) => Code::Verification,
         Error::ServerReportedErrors(_) => Code::ServerReportedErrors,
         Error::JobLocked(_) => Code::JobLocked,
         Error::Interrupted => Code::Interrupted,
         Error::BrokenPipe => Code::Success,
+        Error::Internal(_) => Code::Internal,
     }
 }
 
 /// A hint line for errors where the next step is not obvious.
-fn hint(error: &Error) -> Option<&'static str> {
-    match error {
-        Error::Server {
-            status: 404 | 410,
-            what,
-            ..
-        } if matches!(
-            what.as_str(),
-            "export status request" | "export cancel" | "export clean-up"
-        ) =>
-        {
-            Some(
-                "the server no longer knows this export (cancelled, deleted after download, \
-                 or expired): start a new one with `run` or `kickoff` and another --out",
-            )
+pub fn hint(error: &Error) -> Option<String> {
+    let hint = match error {
+        Error::UnknownHost { setting, .. } => {
+            format!("check {setting} for a typo; the name is not known to DNS")
         }
         Error::Server {
             status: 404 | 410,
-            what,
+            op: Op::Status | Op::Cancel | Op::CleanUp,
             ..
-        } if what.starts_with("download of") => Some(
-            "the server no longer has this file; if the export expired, start a new one with \
-             `run` or `kickoff` and another --out",
-        ),
-        Error::Server { status: 404, .. } => {
-            Some("check the id and the --base-url (a Group that is inactive may also answer 404)")
+        } => "the server no longer knows this export (cancelled, deleted after download, or \
+              expired): start a new one with `run --restart`, or `run`/`kickoff` with another \
+              --out"
+            .into(),
+        Error::ServerJobGone(_) => {
+            "`run --restart` starts a new export in the same directory (or use another --out)"
+                .into()
+        }
+        Error::Server {
+            status: 404 | 410,
+            op: Op::Download(_),
+            ..
+        } => "the server no longer has this file; if the export expired, start a new one with \
+              `run --restart` (or another --out)"
+            .into(),
+        Error::Server {
+            status: 404 | 405,
+            op: Op::GroupSearch,
+            ..
+        } => "the server may not support this search (with --post: try without it, as not \
+              every server takes POST Group/_search)"
+            .into(),
+        Error::Server {
+            status: 404,
+            op: Op::GroupRead | Op::Kickoff(_),
+            ..
+        } => {
+            "check the id and the --base-url (a Group that is inactive may also answer 404)".into()
         }
         Error::Server {
             status: 401 | 403, ..
-        } => Some("the server wants credentials or refused them (see --token-file, --client-id)"),
-        Error::Auth(_) => Some("check --client-id, the key or secret file, and --token-url"),
+        } => "the server wants credentials or refused them (see --token-file, --client-id)".into(),
+        Error::Auth(_) => "check --client-id, the key or secret file, and --token-url".into(),
+        Error::Network {
+            kind: NetworkKind::UnknownHost,
+            url,
+            ..
+        } => format!("the server gave a URL whose host name does not resolve ({url})"),
+        Error::Network {
+            kind: NetworkKind::Timeout | NetworkKind::Broken,
+            op: Op::Kickoff(_),
+            ..
+        } => "the kick-off was sent but its answer did not come: the server may have started \
+              an export that group-export never heard of, so it was not sent again; check \
+              the server before running again (a re-run kicks off anew)"
+            .into(),
+        Error::Network {
+            kind: NetworkKind::Connect,
+            op: Op::Token(_),
+            ..
+        } => "nothing answered at the token endpoint: check --token-url (or the server's \
+              SMART configuration); try again later"
+            .into(),
+        Error::Network {
+            kind: NetworkKind::Connect,
+            ..
+        } => "nothing answered: check that the server is up and that --base-url names the \
+              right host and port (a proxy or firewall may be in the way); try again later"
+            .into(),
         Error::Server { .. } | Error::Network { .. } if error.is_transient() => {
-            Some("the server is busy or unreachable: try again later")
+            "the server is busy or unreachable: try again later (re-running the same command \
+             continues where this one stopped)"
+                .into()
         }
-        Error::TimedOut(_) => {
-            Some("the export goes on on the server: run `group-export poll --out DIR` to wait more")
+        Error::TimedOut(_) => "the export goes on on the server: run the same command again \
+                               (or `group-export poll` with the same --out) to wait more"
+            .into(),
+        Error::JobLocked(_) => "wait for it to finish, or use another --out directory".into(),
+        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::StorageFull => {
+            "free some space, then run the same command again: it continues where it stopped".into()
         }
-        Error::JobLocked(_) => Some("wait for it to finish, or use another --out directory"),
-        _ => None,
-    }
-}
-
-/// Prints the error on stderr (unless it is a quiet one) and returns its exit code.
-pub fn report(error: &Error) -> ExitCode {
-    let code = code(error);
-    if let Error::Clap(clap_error) = error {
-        // clap formats its own messages (and --help, --version) on the right stream.
-        let _ = clap_error.print();
-        return ExitCode::from(code as u8);
-    }
-    if code != Code::Success && crate::report::json_mode() {
-        let event = serde_json::json!({
-            "event": "error",
-            "message": error.to_string(),
-            "hint": hint(error),
-            "exitCode": code as u8,
-            "time": jiff::Timestamp::now().to_string(),
-        });
-        crate::report::stderr_line(&event.to_string());
-    } else if code != Code::Success {
-        crate::report::stderr_line(&format!("group-export: error: {error}"));
-        if let Some(hint) = hint(error) {
-            crate::report::stderr_line(&format!("hint: {hint}"));
+        Error::Io { source, .. } if source.kind() == std::io::ErrorKind::PermissionDenied => {
+            "check the permissions of that path (or use another --out)".into()
         }
-    }
-    ExitCode::from(code as u8)
+        Error::Internal(_) => {
+            "this is a bug of group-export: please report it with the command line (without \
+             secrets) and the output of -v"
+                .into()
+        }
+        _ => return None,
+    };
+    Some(hint)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const CODES: [Code; 12] = [
+        Code::Success,
+        Code::Internal,
+        Code::Usage,
+        Code::Auth,
+        Code::ServerRejected,
+        Code::TimedOut,
+        Code::Verification,
+        Code::ServerReportedErrors,
+        Code::JobLocked,
+        Code::LocalIo,
+        Code::TryAgainLater,
+        Code::Interrupted,
+    ];
+
     #[test]
-    fn the_help_summary_lists_every_code() {
-        let codes = [
-            Code::Success,
-            Code::Internal,
-            Code::Usage,
-            Code::Auth,
-            Code::ServerRejected,
-            Code::TimedOut,
-            Code::Verification,
-            Code::ServerReportedErrors,
-            Code::JobLocked,
-            Code::LocalIo,
-            Code::TryAgainLater,
-            Code::Interrupted,
-        ];
-        for code in codes {
+    fn the_help_summary_and_the_readme_list_every_code() {
+        for code in CODES {
             let number = format!(" {} ", code as u8);
             assert!(SUMMARY.contains(&number), "{code:?} missing from the help");
         }
         let readme = include_str!("../README.md");
-        for code in codes {
+        for code in CODES {
             assert!(
                 readme.contains(&format!("| {} |", code as u8)),
                 "{code:?} missing from README"
             );
         }
+    }
+
+    #[test]
+    fn codes_come_from_the_types() {
+        let server = |op, status| Error::Server {
+            op,
+            status,
+            detail: String::new(),
+            outcome: None,
+            retry_after: None,
+        };
+        assert_eq!(code(&server(Op::Status, 503)), Code::TryAgainLater);
+        assert_eq!(code(&server(Op::GroupRead, 404)), Code::ServerRejected);
+        assert_eq!(code(&server(Op::Status, 401)), Code::Auth);
+        assert_eq!(
+            code(&Error::UnknownHost {
+                host: "ehr.exmaple.org".into(),
+                setting: "--base-url"
+            }),
+            Code::Usage
+        );
+        assert_eq!(
+            code(&Error::Stdout(std::io::Error::other("x"))),
+            Code::LocalIo
+        );
+        assert_eq!(code(&Error::Internal("bug".into())), Code::Internal);
+        assert!(
+            hint(&server(Op::GroupSearch, 404))
+                .unwrap()
+                .contains("--post")
+        );
     }
 }

@@ -9,7 +9,7 @@ use reqwest::Method;
 use serde_json::Value;
 use url::Url;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Op, Result};
 use crate::fhir::{Bundle, BundleLink};
 use crate::http::{Body, Client, Request};
 
@@ -94,7 +94,7 @@ pub async fn search(
         Request::fhir(
             Method::POST,
             client.endpoint(&["Group", "_search"])?,
-            "Group search",
+            Op::GroupSearch,
         )
         .with_body(Body::Form(query.params.clone()))
     } else {
@@ -102,7 +102,7 @@ pub async fn search(
         if !query.params.is_empty() {
             url.query_pairs_mut().extend_pairs(&query.params);
         }
-        Request::fhir(Method::GET, url, "Group search")
+        Request::fhir(Method::GET, url, Op::GroupSearch)
     };
 
     let mut result = SearchResult {
@@ -117,7 +117,7 @@ pub async fn search(
         let bundle: Bundle = client.json(&request).await?;
         if bundle.resource_type != "Bundle" {
             return Err(Error::InvalidResponse {
-                what: "Group search".into(),
+                op: Op::GroupSearch,
                 reason: format!(
                     "expected a Bundle, got a {}",
                     crate::text::escape_control(&bundle.resource_type)
@@ -159,7 +159,7 @@ pub async fn search(
         let next_url = resolve_link(&request.url, &next)?;
         if seen_pages.contains(next_url.as_str()) {
             return Err(Error::InvalidResponse {
-                what: "Group search".into(),
+                op: Op::GroupSearch,
                 reason: format!("the next link points to a page already read ({next_url})"),
             });
         }
@@ -170,7 +170,7 @@ pub async fn search(
                 "the next page is on another server ({next_url}): asked without the token"
             );
         }
-        request = Request::fhir(Method::GET, next_url, "Group search (next page)");
+        request = Request::fhir(Method::GET, next_url, Op::GroupSearch);
         request.send_token = same_origin;
     }
     if let Pages::UntilGroups(limit) = query.pages
@@ -186,14 +186,14 @@ pub async fn search(
 pub async fn read(client: &Client, id: &str) -> Result<Value> {
     check_id("Group", id)?;
     let url = client.endpoint(&["Group", id])?;
-    let what = format!("read of Group/{id}");
+
     let group: Value = client
-        .json(&Request::fhir(Method::GET, url, what.clone()))
+        .json(&Request::fhir(Method::GET, url, Op::GroupRead))
         .await?;
     match group.get("resourceType").and_then(Value::as_str) {
         Some("Group") => Ok(group),
         other => Err(Error::InvalidResponse {
-            what,
+            op: Op::GroupRead,
             reason: format!(
                 "expected a Group, got {}",
                 crate::text::escape_control(other.unwrap_or("no resourceType"))
@@ -222,7 +222,7 @@ fn collect_entries(result: &mut SearchResult, bundle: Bundle) {
 /// came from.
 fn resolve_link(current: &Url, link: &str) -> Result<Url> {
     crate::http::server_link(current, link).map_err(|why| Error::InvalidResponse {
-        what: "Group search".into(),
+        op: Op::GroupSearch,
         reason: format!("bad next link: {why}"),
     })
 }

@@ -155,7 +155,7 @@ pub fn members(out: &mut impl Write, resource: &Value, format: ListFormat) -> io
 /// Prints the settings in effect (`config show`).
 pub fn config(
     out: &mut impl Write,
-    resolved: &[crate::profile::Resolved],
+    resolved: &[crate::config::Setting],
     format: crate::cli::SummaryFormat,
 ) -> io::Result<()> {
     if format == crate::cli::SummaryFormat::Json {
@@ -286,15 +286,6 @@ impl Table {
         }
         Ok(())
     }
-}
-
-/// Prints one line on stdout: a closed pipe ends the program quietly (exit 0), any other
-/// write failure is an error, never a panic as with `println!`.
-pub fn stdout_line(line: &str) -> crate::error::Result<()> {
-    let mut out = io::stdout().lock();
-    writeln!(out, "{line}")
-        .and_then(|()| out.flush())
-        .map_err(crate::error::Error::stdout)
 }
 
 #[cfg(test)]

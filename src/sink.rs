@@ -1,5 +1,6 @@
 //! Where NDJSON bytes go: a file in the output directory (written as `*.part`, renamed only
-//! when complete and verified) or stdout (for pipelines).
+//! when complete and verified, never through a symbolic link; see `fsutil`) or stdout (for
+//! pipelines).
 //!
 //! Sinks are plain blocking writers: a download hands them to its writer thread (see
 //! `export::download`), so disk writes and line checks run beside the network reads, on
@@ -11,7 +12,7 @@ use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::export::job::io_error;
+use crate::fsutil::{self, io_error, part_path};
 
 /// Size of the write buffer: large writes, few system calls.
 const BUFFER: usize = 256 * 1024;
@@ -46,17 +47,11 @@ impl Sink {
     }
 
     /// Throws away what was written, to start the file again (the server ignored a resume).
-    /// Stdout cannot take bytes back: that is an error once anything was written.
-    pub fn restart(&mut self, written: u64) -> Result<()> {
+    /// Stdout cannot take bytes back: `Ok(false)` once anything was written there.
+    pub fn restart(&mut self, written: u64) -> Result<bool> {
         match self {
-            Sink::File(file) => file.truncate(0),
-            Sink::Stdout(_) if written == 0 => Ok(()),
-            Sink::Stdout(_) => Err(Error::Network {
-                url: "<stdout>".into(),
-                reason: format!(
-                    "the server cannot resume the file and {written} bytes of it are already on stdout"
-                ),
-            }),
+            Sink::File(file) => file.truncate(0).map(|()| true),
+            Sink::Stdout(_) => Ok(written == 0),
         }
     }
 
@@ -81,21 +76,22 @@ pub struct FileSink {
 }
 
 impl FileSink {
-    /// Opens `<path>.part` (creating it and its directory if needed) to go on writing
-    /// after its first `keep` bytes; anything after them is cut off.
-    pub fn open(final_path: &Path, keep: u64) -> Result<FileSink> {
-        if let Some(parent) = final_path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| io_error(parent, e))?;
+    /// Opens `root/<name>.part` (creating its directory below `root` if needed) to go on
+    /// writing after its first `keep` bytes; anything after them is cut off. With `keep`
+    /// 0 the `.part` is made anew. Never through a symbolic link.
+    pub fn open(root: &Path, name: &str, keep: u64) -> Result<FileSink> {
+        let final_path = root.join(name);
+        if let Some(parent) = Path::new(name).parent() {
+            fsutil::create_dir_below(root, parent)?;
         }
-        let part_path = part_path(final_path);
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&part_path)
-            .map_err(|e| io_error(&part_path, e))?;
+        let part_path = part_path(&final_path);
+        let file = if keep == 0 {
+            fsutil::create_fresh(&part_path)?
+        } else {
+            fsutil::open_existing_for_write(&part_path)?
+        };
         let mut sink = FileSink {
-            final_path: final_path.to_path_buf(),
+            final_path,
             part_path,
             writer: BufWriter::with_capacity(BUFFER, file),
             written: 0,
@@ -139,10 +135,8 @@ impl FileSink {
             .map_err(|e| io_error(&part, e.into_error()))?;
         file.sync_all().map_err(|e| io_error(&part, e))?;
         drop(file);
-        std::fs::rename(&part, &self.final_path).map_err(|e| io_error(&self.final_path, e))?;
-        // The job records the file as done next: the rename must be on disk before that.
-        crate::export::job::sync_parent(&self.final_path);
-        Ok(())
+        // The job records the file as done next: the rename is made durable before that.
+        fsutil::rename_into_place(&part, &self.final_path)
     }
 }
 
@@ -169,13 +163,6 @@ fn start_writeback(file: &File, from: u64, to: u64) {
 #[cfg(not(target_os = "linux"))]
 fn start_writeback(_file: &File, _from: u64, _to: u64) {}
 
-/// `Patient.001.ndjson` → `Patient.001.ndjson.part`.
-pub fn part_path(final_path: &Path) -> PathBuf {
-    let mut name = final_path.as_os_str().to_owned();
-    name.push(".part");
-    PathBuf::from(name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,10 +177,11 @@ mod tests {
     #[test]
     fn a_file_written_past_several_writeback_steps_and_resumed_keeps_every_byte() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sub/Observation.001.ndjson");
+        let name = "sub/Observation.001.ndjson";
+        let path = dir.path().join(name);
         let step = WRITEBACK_STEP as usize;
         let first = pattern(step * 2 + 12_345, 1);
-        let mut file = FileSink::open(&path, 0).unwrap();
+        let mut file = FileSink::open(dir.path(), name, 0).unwrap();
         for piece in first.chunks(100_003) {
             file.write(piece).unwrap();
         }
@@ -202,7 +190,7 @@ mod tests {
         // A later run keeps a prefix that is not a multiple of anything and goes on.
         let keep = step + 777;
         let second = pattern(step + 999, 2);
-        let mut file = FileSink::open(&path, keep as u64).unwrap();
+        let mut file = FileSink::open(dir.path(), name, keep as u64).unwrap();
         for piece in second.chunks(65_536) {
             file.write(piece).unwrap();
         }

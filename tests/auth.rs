@@ -210,7 +210,13 @@ fn tokens_are_renewed_before_they_expire() {
     let keys = tempfile::tempdir().unwrap();
     let rs = key(keys.path(), "rs384-private.pem");
     let out = tempfile::tempdir().unwrap();
-    let (code, _, stderr) = export(&mock, out.path(), &private_key_args(&rs));
+    // Token lifetimes are the server's real seconds: this export takes real ones too.
+    let mut cmd = group_export(&mock.base_url());
+    cmd.env_remove("GROUP_EXPORT_TEST_TIME_SCALE")
+        .args(private_key_args(&rs))
+        .args(["run", "cohort-001", "--type", "Patient,Condition", "--out"])
+        .arg(out.path());
+    let (code, _, stderr) = run(cmd);
     assert_eq!(code, 0, "{stderr}");
     assert!(
         token_requests(&mock) >= 2,
@@ -366,7 +372,7 @@ fn auth_setup_mistakes_are_exit_3_and_an_unreachable_token_endpoint_exit_75() {
                 rs.to_str().unwrap(),
             ],
             75,
-            "cannot reach http://127.0.0.1:1/token",
+            "cannot connect to http://127.0.0.1:1/token",
         ),
         (
             vec![

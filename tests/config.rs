@@ -120,7 +120,7 @@ fn config_mistakes_are_usage_errors() {
         (
             "[profiles.p]\nbase_urll = \"x\"\n",
             &["--profile", "p"][..],
-            "unknown key 'base_urll'",
+            "key 'base_urll': unknown key",
         ),
         ("[profiles.p]\n", &["--profile", "q"][..], "no profile 'q'"),
         ("not toml", &[][..], "config.toml"),
@@ -134,4 +134,131 @@ fn config_mistakes_are_usage_errors() {
         assert_eq!(code, 2, "{body}: {stderr}");
         assert!(stderr.contains(expected), "{stderr}");
     }
+}
+
+#[test]
+fn per_command_keys_from_the_environment_show_as_such() {
+    let home = config_home("[profiles.p]\ntimeout = \"2h\"\n");
+    let settings = show(
+        &home,
+        &[("GROUP_EXPORT_PARALLEL", "16")],
+        &["--profile", "p"],
+    );
+    assert_eq!(
+        setting(&settings, "parallel"),
+        (&Value::from("16"), "env GROUP_EXPORT_PARALLEL")
+    );
+    let (timeout, from) = setting(&settings, "timeout");
+    assert_eq!(timeout, "2h");
+    assert!(from.starts_with("profile p"), "{from}");
+}
+
+#[test]
+fn the_token_config_show_names_is_the_token_sent() {
+    let mock = mock(MockConfig::default());
+    let secrets = tempfile::tempdir().unwrap();
+    let token_file = secrets.path().join("token");
+    std::fs::write(&token_file, "from-profile-file\n").unwrap();
+    let home = config_home(&format!(
+        "[profiles.p]\ntoken_file = \"{}\"\n",
+        token_file.display()
+    ));
+    let sent = |env: &[(&str, &str)]| {
+        let mut cmd = group_export(&mock.base_url());
+        cmd.env("XDG_CONFIG_HOME", home.path());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.args(["--profile", "p", "groups", "read", "hypertension-cohort"]);
+        let (code, _, stderr) = run(cmd);
+        assert_eq!(code, 0, "{stderr}");
+        let requests = mock.requests();
+        requests
+            .last()
+            .unwrap()
+            .header("authorization")
+            .unwrap()
+            .to_string()
+    };
+    // The environment's token outranks the profile's token file, in use and in config show.
+    assert_eq!(
+        sent(&[("GROUP_EXPORT_TOKEN", "from-env")]),
+        "Bearer from-env"
+    );
+    let settings = show(
+        &home,
+        &[("GROUP_EXPORT_TOKEN", "from-env")],
+        &["--profile", "p"],
+    );
+    assert_eq!(setting(&settings, "token").1, "env GROUP_EXPORT_TOKEN");
+    assert!(setting(&settings, "token_file").1.contains("not used"));
+    // Without it, the profile's file is used, and config show says the file is in use.
+    assert_eq!(sent(&[]), "Bearer from-profile-file");
+    let settings = show(&home, &[], &["--profile", "p"]);
+    assert!(settings.iter().all(|s| s["key"] != "token"));
+    assert!(setting(&settings, "token_file").1.starts_with("profile p"));
+}
+
+#[test]
+fn secrets_are_read_only_by_commands_that_go_to_the_network() {
+    let home = config_home("[profiles.p]\ntoken_file = \"/nonexistent/token\"\n");
+    for args in [
+        &["config", "show"][..],
+        &["completions", "bash"][..],
+        &["man"][..],
+    ] {
+        let mut cmd = group_export("");
+        cmd.env("XDG_CONFIG_HOME", home.path())
+            .args(["--profile", "p"])
+            .args(args);
+        let (code, _, stderr) = run(cmd);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+    }
+    let mut cmd = group_export("http://127.0.0.1:1/fhir");
+    cmd.env("XDG_CONFIG_HOME", home.path())
+        .args(["--profile", "p", "groups", "read", "g1"]);
+    let (code, _, stderr) = run(cmd);
+    assert_eq!(code, 3, "the network command reads it: {stderr}");
+    assert!(stderr.contains("/nonexistent/token"), "{stderr}");
+}
+
+#[test]
+fn a_bad_profile_value_names_the_file_the_profile_and_the_key() {
+    let home = config_home("[profiles.p]\nparallel = \"eight\"\n");
+    let mut cmd = group_export("");
+    cmd.env("XDG_CONFIG_HOME", home.path())
+        .args(["--profile", "p", "download", "--out", "x"]);
+    let (code, _, stderr) = run(cmd);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("config.toml"), "{stderr}");
+    assert!(stderr.contains("profile 'p'"), "{stderr}");
+    assert!(stderr.contains("key 'parallel'"), "{stderr}");
+    assert!(stderr.contains("eight"), "{stderr}");
+    assert!(
+        !stderr.contains("--parallel"),
+        "not a flag's mistake: {stderr}"
+    );
+}
+
+#[test]
+fn an_unreadable_default_config_is_skipped_with_a_warning() {
+    // A directory where the file should be cannot be read, even by root.
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join("group-export/config.toml")).unwrap();
+    let mut cmd = group_export("");
+    cmd.env("XDG_CONFIG_HOME", home.path())
+        .args(["config", "show"]);
+    let (code, _, stderr) = run(cmd);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("warning") && stderr.contains("cannot be read"),
+        "{stderr}"
+    );
+    // Named explicitly, it must be readable.
+    let mut cmd = group_export("");
+    cmd.args(["--config"])
+        .arg(home.path().join("group-export/config.toml"))
+        .args(["config", "show"]);
+    let (code, _, stderr) = run(cmd);
+    assert_eq!(code, 74, "{stderr}");
 }

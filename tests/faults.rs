@@ -111,7 +111,7 @@ fn a_status_url_that_stays_unreachable_is_exit_75_at_the_deadline_not_a_timeout(
     let (code, _, stderr) = run(cmd);
     assert_eq!(code, 75, "{stderr}");
     assert!(
-        stderr.contains("cannot reach http://127.0.0.1:1/"),
+        stderr.contains("cannot connect to http://127.0.0.1:1/"),
         "{stderr}"
     );
 }

@@ -436,7 +436,7 @@ fn an_unreachable_server_is_exit_75() {
     cmd.timeout(std::time::Duration::from_secs(60));
     cmd.assert()
         .code(75)
-        .stderr(predicate::str::contains("cannot reach"));
+        .stderr(predicate::str::contains("cannot connect to"));
 }
 
 #[test]

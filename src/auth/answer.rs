@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use serde::{Deserialize, Deserializer, Serialize};
 use url::Url;
 
-use crate::error::Error;
+use crate::error::{Error, Op, Transience, server_transience};
 
 /// Token lifetimes beyond this are treated as this long: the token is renewed earlier
 /// than needed rather than trusting a lifetime of centuries (which would overflow a clock).
@@ -96,37 +96,70 @@ fn lenient_seconds<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<
     }
 }
 
-/// What our HTTP layer saw of the token endpoint's answer, beside what `oauth2` reports.
-#[derive(Debug, Default)]
-pub struct HttpAnswer {
-    pub status: Option<StatusCode>,
-    /// `Location` of a redirect, which is not followed.
-    pub location: Option<String>,
+/// What the HTTP side of a token request hands `oauth2` when there is no answer it can
+/// read: the failures whose status matters, kept as data (no side channel).
+#[derive(Debug, thiserror::Error)]
+pub enum Exchange {
+    #[error("{0}")]
+    Network(reqwest::Error),
+    /// A redirect, which token requests never follow.
+    #[error("HTTP {status}")]
+    Redirect {
+        status: StatusCode,
+        location: Option<String>,
+    },
+    /// An error status whose body is not an OAuth error answer (a gateway's page).
+    #[error("HTTP {status}")]
+    Refused {
+        status: StatusCode,
+        retry_after: Option<std::time::Duration>,
+        body: Vec<u8>,
+    },
 }
 
 /// A failed token request as an error: a network failure or a busy server (429, 5xx) can
 /// be tried again; anything else is a refusal (exit code 3) in the server's words. The
-/// body of a successful answer is never shown: it may hold a token.
+/// body of a successful answer is never shown: it may hold a token. `configured`: the
+/// endpoint is `--token-url` (an unknown host there is a configuration error).
 pub fn token_error(
     url: &Url,
-    answer: &HttpAnswer,
-    error: RequestTokenError<reqwest::Error, BasicErrorResponse>,
+    configured: bool,
+    error: RequestTokenError<Exchange, BasicErrorResponse>,
 ) -> Error {
-    let status = answer.status.unwrap_or_default();
-    if status.is_redirection() {
-        return Error::Auth(format!(
-            "the token endpoint {url} answered HTTP {status} with a redirect to {}; token \
-             requests do not follow redirects (the client's credentials would go along): \
-             pass the final address as --token-url",
-            crate::text::escape_control(answer.location.as_deref().unwrap_or("nowhere"))
-        ));
-    }
+    let op = Op::Token(url.to_string());
     let detail = match error {
-        RequestTokenError::Request(e) => {
-            return Error::Network {
-                url: url.to_string(),
-                reason: format!("token request: {}", crate::http::error_chain(e)),
+        RequestTokenError::Request(Exchange::Network(e)) => {
+            let error = Error::network(op, url.as_str(), e);
+            return if configured {
+                error.of_configured_host("--token-url")
+            } else {
+                error
             };
+        }
+        RequestTokenError::Request(Exchange::Redirect { status, location }) => {
+            return Error::Auth(format!(
+                "the token endpoint {url} answered HTTP {status} with a redirect to {}; token \
+                 requests do not follow redirects (the client's credentials would go along): \
+                 pass the final address as --token-url",
+                crate::text::escape_control(location.as_deref().unwrap_or("nowhere"))
+            ));
+        }
+        RequestTokenError::Request(Exchange::Refused {
+            status,
+            retry_after,
+            body,
+        }) => {
+            let detail = crate::text::summarize_body(&body);
+            if server_transience(status.as_u16(), None) != Transience::Fatal {
+                return Error::Server {
+                    op,
+                    status: status.as_u16(),
+                    detail,
+                    outcome: None,
+                    retry_after,
+                };
+            }
+            format!("HTTP {status}: {detail}")
         }
         RequestTokenError::ServerResponse(response) => {
             let mut text = response.error().to_string();
@@ -136,26 +169,17 @@ pub fn token_error(
             }
             text
         }
-        RequestTokenError::Parse(e, _) if status.is_success() => {
+        // Only answers with a success status get here (see `Exchange::Refused`).
+        RequestTokenError::Parse(e, _) => {
             let problem = match e.path().to_string() {
                 root if root == "." => "is not a JSON token response".to_string(),
                 field => format!("has an unusable `{field}`"),
             };
             format!("the answer {problem} (not shown: it may hold a token)")
         }
-        RequestTokenError::Parse(_, body) => crate::text::summarize_body(&body),
         RequestTokenError::Other(text) => crate::text::escape_control(&text),
     };
-    if crate::http::retry::is_transient_failure(status, None) {
-        Error::Server {
-            what: format!("token request to {url}"),
-            status: status.as_u16(),
-            detail,
-            outcome: None,
-        }
-    } else {
-        Error::Auth(format!("token request to {url} failed: {detail}"))
-    }
+    Error::Auth(format!("token request to {url} failed: {detail}"))
 }
 
 #[cfg(test)]
@@ -218,11 +242,7 @@ mod tests {
             &mut serde_json::Deserializer::from_slice(&body),
         )
         .unwrap_err();
-        let ok = HttpAnswer {
-            status: Some(StatusCode::OK),
-            location: None,
-        };
-        let error = token_error(&url, &ok, RequestTokenError::Parse(parse, body));
+        let error = token_error(&url, false, RequestTokenError::Parse(parse, body));
         let text = error.to_string();
         assert!(!text.contains("12345678901234"), "{text}");
         assert!(text.contains("access_token"), "names the field: {text}");
@@ -232,39 +252,30 @@ mod tests {
     #[test]
     fn busy_token_endpoints_are_tried_again_and_refusals_are_not() {
         let url = Url::parse("https://auth.example/token").unwrap();
-        let with_status = |code: u16| HttpAnswer {
-            status: Some(StatusCode::from_u16(code).unwrap()),
-            location: None,
-        };
         let refusal: BasicErrorResponse =
             serde_json::from_str(r#"{"error":"invalid_client","error_description":"unknown"}"#)
                 .unwrap();
-        let refused = token_error(
-            &url,
-            &with_status(401),
-            RequestTokenError::ServerResponse(refusal.clone()),
-        );
+        let refused = token_error(&url, false, RequestTokenError::ServerResponse(refusal));
         assert!(matches!(refused, Error::Auth(_)), "{refused:?}");
         assert!(refused.to_string().contains("invalid_client: unknown"));
-        let busy = token_error(
-            &url,
-            &with_status(503),
-            RequestTokenError::Parse(
-                serde_path_to_error::deserialize::<_, BasicErrorResponse>(
-                    &mut serde_json::Deserializer::from_slice(b"<html>busy</html>"),
-                )
-                .unwrap_err(),
-                b"<html>busy</html>".to_vec(),
-            ),
-        );
+        let answer = |code: u16| {
+            RequestTokenError::Request(Exchange::Refused {
+                status: StatusCode::from_u16(code).unwrap(),
+                retry_after: None,
+                body: b"<html>busy</html>".to_vec(),
+            })
+        };
+        let busy = token_error(&url, false, answer(503));
         assert!(busy.is_transient(), "{busy:?}");
+        let page = token_error(&url, false, answer(400));
+        assert!(matches!(page, Error::Auth(_)), "{page:?}");
         let moved = token_error(
             &url,
-            &HttpAnswer {
-                status: Some(StatusCode::TEMPORARY_REDIRECT),
+            false,
+            RequestTokenError::Request(Exchange::Redirect {
+                status: StatusCode::TEMPORARY_REDIRECT,
                 location: Some("https://elsewhere.example/token".into()),
-            },
-            RequestTokenError::ServerResponse(refusal),
+            }),
         );
         assert!(matches!(moved, Error::Auth(_)));
         assert!(

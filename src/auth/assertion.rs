@@ -45,7 +45,7 @@ impl SigningKey {
     pub fn load(path: &Path, alg: Option<Algorithm>, kid: Option<String>) -> Result<SigningKey> {
         let bad = |why: String| Error::Auth(format!("private key {}: {why}", path.display()));
         let text = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
-        crate::config::warn_if_readable_by_others(path);
+        crate::secret::warn_if_readable_by_others(path);
         let trimmed = text.trim_ascii_start();
         let (key, family, jwk_kid) = if trimmed.starts_with(b"{") {
             let key = jwk::private_key(trimmed, kid.as_deref(), alg).map_err(bad)?;

@@ -4,9 +4,14 @@
 //! outlives many tokens.
 //!
 //! The token endpoint comes from `--token-url` or from `[base]/.well-known/smart-configuration`.
-//! The token request goes through the `oauth2` crate over reqwest clients made by
-//! [`crate::http`]; the assertion travels as extra parameters. Token requests never follow
-//! a redirect (the client's secret or assertion would go along to the new address).
+//! The token request is built and read by the `oauth2` crate and sent over a reqwest client
+//! that the `http` module makes, handed to `oauth2` through its own client trait (see
+//! `answer::Exchange`: answers it cannot read keep their status as data). The assertion
+//! travels as extra parameters. Token requests never follow a redirect (the client's secret
+//! or assertion would go along to the new address).
+//!
+//! No secret is read until [`AuthOptions::credentials`] is called, which only commands that
+//! go to the network do.
 
 mod answer;
 mod assertion;
@@ -25,11 +30,11 @@ use serde::Deserialize;
 use tokio::sync::Mutex;
 use url::Url;
 
-use answer::{HttpAnswer, TokenAnswer, token_error};
+use answer::{Exchange, TokenAnswer, token_error};
 pub use assertion::SigningKey;
 
-use crate::error::{Error, Result};
-use crate::http::Secret;
+use crate::error::{Error, Op, Result};
+use crate::secret::{Secret, read_secret_file};
 
 /// `oauth2`'s client with our reading of the token answer ([`TokenAnswer`]).
 type TokenClient = oauth2::Client<
@@ -59,9 +64,19 @@ pub enum Credentials {
     PrivateKey { client_id: String, key: SigningKey },
 }
 
-/// What `--client-*` flags say, before files are read.
+/// Where a bearer token issued elsewhere comes from.
+#[derive(Debug, Clone)]
+pub enum StaticToken {
+    /// `--token-file`: its first line, read when the client is made.
+    File(PathBuf),
+    /// `GROUP_EXPORT_TOKEN`, or `token` written inline in a profile.
+    Value(Secret),
+}
+
+/// What the authentication settings say, before any file is read.
 #[derive(Debug, Clone, Default)]
 pub struct AuthOptions {
+    pub token: Option<StaticToken>,
     pub client_id: Option<String>,
     pub client_secret_file: Option<PathBuf>,
     /// A client secret written inline in the profile (discouraged; files are better).
@@ -86,6 +101,9 @@ pub struct TokenSource {
     /// The token endpoint, once known.
     endpoint: Mutex<Option<TokenEndpoint>>,
     scope: Option<String>,
+    /// The endpoint is `--token-url` (not discovered): an unknown host there is a
+    /// configuration error.
+    configured_endpoint: bool,
     cached: Mutex<Option<CachedToken>>,
 }
 
@@ -121,10 +139,16 @@ impl TokenSource {
         credentials: Credentials,
         (http, discovery_http): (reqwest::Client, reqwest::Client),
         base: Option<Url>,
-        token_url: Option<(Url, String)>,
-        scope: Option<String>,
-    ) -> TokenSource {
-        TokenSource {
+        options: &AuthOptions,
+    ) -> Result<TokenSource> {
+        let token_url = options
+            .token_url
+            .as_deref()
+            .map(|given| Url::parse(given).map(|url| (url, given.to_string())))
+            .transpose()
+            .map_err(|e| Error::usage(format!("invalid --token-url: {e}")))?;
+        let scope = options.scope.clone();
+        Ok(TokenSource {
             credentials,
             http,
             discovery_http,
@@ -136,8 +160,9 @@ impl TokenSource {
                 v2_scopes: false,
             })),
             scope,
+            configured_endpoint: options.token_url.is_some(),
             cached: Mutex::new(None),
-        }
+        })
     }
 
     /// A valid token: the cached one, or a new one when it is missing or about to expire.
@@ -223,14 +248,12 @@ impl TokenSource {
                 .add_extra_param("client_assertion_type", JWT_BEARER)
                 .add_extra_param("client_assertion", jwt);
         }
-        let answer = std::sync::Mutex::new(HttpAnswer::default());
-        let http = |request: oauth2::HttpRequest| self.execute(request, &answer);
+        let http = |request: oauth2::HttpRequest| self.execute(request);
         let started = Instant::now();
-        let result = request.request_async(&http).await;
-        let answer = answer
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let response = result.map_err(|e| token_error(&token_url, &answer, e))?;
+        let response = request
+            .request_async(&http)
+            .await
+            .map_err(|e| token_error(&token_url, self.configured_endpoint, e))?;
         response.check_bearer(&token_url)?;
         let lifetime = response.expires_in();
         tracing::debug!(
@@ -272,7 +295,10 @@ impl TokenSource {
             .header(reqwest::header::ACCEPT, "application/json")
             .send()
             .await
-            .map_err(|e| failed(crate::http::error_chain(e)))?;
+            // A server that is down is tried again like any request.
+            .map_err(|e| {
+                Error::network(Op::Metadata, discovery.as_str(), e).of_configured_host("--base-url")
+            })?;
         if !response.status().is_success() {
             return Err(failed(format!("HTTP {}", response.status())));
         }
@@ -294,13 +320,14 @@ impl TokenSource {
         Ok(found)
     }
 
-    /// Sends the token request built by `oauth2` with our reqwest client, noting the
-    /// status (and where a redirect pointed) for [`token_error`].
+    /// Sends the token request built by `oauth2` with our reqwest client (no redirects).
+    /// Answers that `oauth2` cannot read as a token or an OAuth error are returned as an
+    /// [`Exchange`] error carrying their status: a busy server (429, 5xx) is then tried
+    /// again like any request, a redirect or a page that is not OAuth is a refusal.
     async fn execute(
         &self,
         request: oauth2::HttpRequest,
-        answer: &std::sync::Mutex<HttpAnswer>,
-    ) -> std::result::Result<oauth2::HttpResponse, reqwest::Error> {
+    ) -> std::result::Result<oauth2::HttpResponse, Exchange> {
         let (parts, body) = request.into_parts();
         let response = self
             .http
@@ -308,35 +335,51 @@ impl TokenSource {
             .headers(parts.headers)
             .body(body)
             .send()
-            .await?;
-        if let Ok(mut answer) = answer.lock() {
-            answer.status = Some(response.status());
-            answer.location = response
-                .headers()
-                .get(reqwest::header::LOCATION)
-                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-        }
-        let mut builder = oauth2::http::Response::builder().status(response.status());
+            .await
+            .map_err(Exchange::Network)?;
+        let status = response.status();
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let retry_after = crate::clock::retry_after(response.headers());
+        let mut builder = oauth2::http::Response::builder().status(status);
         for (name, value) in response.headers() {
             builder = builder.header(name, value);
         }
-        let bytes = response.bytes().await?;
+        let bytes = response.bytes().await.map_err(Exchange::Network)?.to_vec();
+        if status.is_redirection() {
+            return Err(Exchange::Redirect { status, location });
+        }
+        if !status.is_success() && serde_json::from_slice::<BasicErrorResponse>(&bytes).is_err() {
+            return Err(Exchange::Refused {
+                status,
+                retry_after,
+                body: bytes,
+            });
+        }
         Ok(builder
-            .body(bytes.to_vec())
+            .body(bytes)
             .unwrap_or_else(|_| oauth2::http::Response::new(Vec::new())))
     }
 }
 
 impl AuthOptions {
-    /// The credentials these options and the static token describe; `None` without any.
-    pub fn credentials(&self, static_token: Option<Secret>) -> Result<Option<Credentials>> {
+    /// The credentials these options describe, with their files read now; `None` without
+    /// any.
+    pub fn credentials(&self) -> Result<Option<Credentials>> {
+        let static_token = match &self.token {
+            Some(StaticToken::File(path)) => Some(read_secret_file(path, "token")?),
+            Some(StaticToken::Value(token)) => Some(token.clone()),
+            None => None,
+        };
         let conflict = |what: &str| {
             Err(Error::usage(format!(
                 "{what}: choose one way to authenticate"
             )))
         };
         let secret = match (&self.client_secret_file, &self.client_secret) {
-            (Some(file), _) => Some(crate::config::read_secret_file(file, "client secret")?),
+            (Some(file), _) => Some(read_secret_file(file, "client secret")?),
             (None, inline) => inline.clone(),
         };
         match (static_token, &self.client_id, secret, &self.private_key) {
@@ -372,17 +415,22 @@ mod tests {
     #[test]
     fn one_way_to_authenticate_at_a_time() {
         let none = AuthOptions::default();
-        assert!(none.credentials(None).unwrap().is_none());
-        let token = Some(Secret::new("t".into()));
+        assert!(none.credentials().unwrap().is_none());
+        let token = Some(StaticToken::Value(Secret::new("t".into())));
+        let with_token = AuthOptions {
+            token: token.clone(),
+            ..AuthOptions::default()
+        };
         assert!(matches!(
-            none.credentials(token.clone()),
+            with_token.credentials(),
             Ok(Some(Credentials::Static(_)))
         ));
         let id_only = AuthOptions {
             client_id: Some("c".into()),
             ..AuthOptions::default()
         };
-        assert!(matches!(id_only.credentials(None), Err(Error::Usage(_))));
-        assert!(matches!(id_only.credentials(token), Err(Error::Usage(_))));
+        assert!(matches!(id_only.credentials(), Err(Error::Usage(_))));
+        let both = AuthOptions { token, ..id_only };
+        assert!(matches!(both.credentials(), Err(Error::Usage(_))));
     }
 }

@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::download::{Downloaded, FileKind, FileTask};
+use super::download::Downloaded;
+use super::plan::{FileKind, FileTask};
 use crate::error::Error;
 use crate::fhir::Manifest;
 
@@ -37,14 +38,12 @@ impl EventLog {
         }
     }
 
-    /// Opens `DIR/log.ndjson` for appending; a re-run adds to the same log.
+    /// Opens `DIR/log.ndjson` for appending (never through a symbolic link); a re-run adds
+    /// to the same log.
     pub fn open(dir: &Path, export_id: &str) -> Self {
         let path = dir.join(LOG_FILE);
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .inspect_err(|e| tracing::warn!("cannot write {}: {e}", path.display()))
+        let file = crate::fsutil::open_append(&path)
+            .inspect_err(|e| tracing::warn!("cannot write the event log: {e}"))
             .ok();
         EventLog {
             file: file.map(Mutex::new),

@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::job::{io_error, write_atomic};
 use super::request::ExportRequest;
 use crate::error::{Error, Result};
+use crate::fsutil::{io_error, write_atomic};
 
 /// What identifies "the same export" for `--since auto`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,6 +72,36 @@ impl RequestKey {
     }
 }
 
+/// Checks a request before anything is created or sent (a mistake leaves no job directory
+/// behind) and, for `--since auto`, takes `_since` from the last complete export of the
+/// same request.
+pub fn resolve_since_auto(
+    ctx: &super::Context,
+    mut request: ExportRequest,
+) -> Result<ExportRequest> {
+    request.validate()?;
+    let base = ctx.client.base()?;
+    if !request.since_auto {
+        return Ok(request);
+    }
+    let store = StateStore::new(ctx.state_dir.as_deref())?;
+    let key = RequestKey::new(base.as_str(), &request);
+    match store.last(&key)? {
+        Some(last) => {
+            tracing::info!(
+                "--since auto: changes since {} (the last complete export of this request)",
+                last.transaction_time
+            );
+            request.since = Some(last.transaction_time);
+        }
+        None => tracing::info!(
+            "--since auto: no complete export of this request is recorded in {}: exporting everything",
+            store.dir().display()
+        ),
+    }
+    Ok(request)
+}
+
 /// The `_since` of the next export after a complete one: its `transactionTime`, or its
 /// `_until` when that is earlier (changes after `_until` were not exported).
 pub fn next_since(request: &ExportRequest, transaction_time: &str) -> String {
@@ -81,6 +111,18 @@ pub fn next_since(request: &ExportRequest, transaction_time: &str) -> String {
             until.to_string()
         }
         _ => transaction_time.to_string(),
+    }
+}
+
+/// The `_since` of the next export after `job`, once it is complete.
+pub fn next_since_of(job: &super::job::Job) -> String {
+    let time = job
+        .manifest
+        .as_ref()
+        .map_or("", |m| m.transaction_time.as_str());
+    match &job.request {
+        Some(request) => next_since(request, time),
+        None => time.to_string(),
     }
 }
 
@@ -98,15 +140,14 @@ pub struct StateStore {
 }
 
 impl StateStore {
-    /// `explicit`, else the XDG state directory.
-    pub fn new(explicit: Option<&Path>) -> Result<StateStore> {
-        let dir = match explicit {
-            Some(dir) => dir.to_path_buf(),
-            None => default_dir().ok_or_else(|| {
-                Error::usage("no state directory: set --state-dir, XDG_STATE_HOME or HOME")
-            })?,
-        };
-        Ok(StateStore { dir })
+    /// The state directory in effect (`--state-dir` or its default, see `config`).
+    pub fn new(dir: Option<&Path>) -> Result<StateStore> {
+        let dir = dir.ok_or_else(|| {
+            Error::usage("no state directory: set --state-dir, XDG_STATE_HOME or HOME")
+        })?;
+        Ok(StateStore {
+            dir: dir.to_path_buf(),
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -135,39 +176,6 @@ impl StateStore {
         let json = serde_json::to_vec_pretty(last).unwrap_or_default();
         write_atomic(&path, &json)
     }
-}
-
-/// `$XDG_STATE_HOME/group-export`, else `~/.local/state/group-export`.
-pub fn default_dir() -> Option<PathBuf> {
-    let non_empty = |name| std::env::var_os(name).filter(|v| !v.is_empty());
-    non_empty("XDG_STATE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| non_empty("HOME").map(|home| PathBuf::from(home).join(".local/state")))
-        .map(|dir| dir.join("group-export"))
-}
-
-/// Expands `{group}`, `{date}` (UTC, YYYY-MM-DD) and `{time}` (UTC, HHMMSS) in `--out`.
-pub fn expand_out(template: &Path, group_id: &str, now: jiff::Timestamp) -> Result<PathBuf> {
-    let text = template
-        .to_str()
-        .ok_or_else(|| Error::usage(format!("--out {} is not valid UTF-8", template.display())))?;
-    if !text.contains('{') {
-        return Ok(template.to_path_buf());
-    }
-    let utc = now.to_zoned(jiff::tz::TimeZone::UTC);
-    let expanded = text
-        .replace("{group}", group_id)
-        .replace("{date}", &utc.strftime("%Y-%m-%d").to_string())
-        .replace("{time}", &utc.strftime("%H%M%S").to_string());
-    if let Some(start) = expanded.find('{') {
-        let rest = &expanded[start..];
-        let end = rest.find('}').map_or(rest.len(), |i| i + 1);
-        return Err(Error::usage(format!(
-            "--out: unknown placeholder {} (known: {{group}}, {{date}}, {{time}})",
-            &rest[..end]
-        )));
-    }
-    Ok(PathBuf::from(expanded))
 }
 
 #[cfg(test)]
@@ -215,19 +223,6 @@ mod tests {
         assert_eq!(next_since(&r, time), "2021-01-01T00:00:00Z");
         r.until = Some("2030-01-01T00:00:00Z".into());
         assert_eq!(next_since(&r, time), time);
-    }
-
-    #[test]
-    fn out_templates_expand_known_placeholders_only() {
-        let now: jiff::Timestamp = "2026-11-27T02:03:04Z".parse().unwrap();
-        let out = expand_out(Path::new("exports/{group}/{date}-{time}"), "g1", now).unwrap();
-        assert_eq!(out, PathBuf::from("exports/g1/2026-11-27-020304"));
-        assert_eq!(
-            expand_out(Path::new("plain"), "g1", now).unwrap(),
-            PathBuf::from("plain")
-        );
-        let err = expand_out(Path::new("x/{month}"), "g1", now).unwrap_err();
-        assert!(err.to_string().contains("{month}"), "{err}");
     }
 
     #[test]

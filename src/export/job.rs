@@ -1,19 +1,21 @@
-//! The persisted job: what was asked, where to poll, the manifest and which files are done.
+//! The persisted job: what was asked, where to poll, the manifest and which files are done,
+//! and the job directory that holds it.
 //!
 //! Layout of an output directory:
 //! ```text
-//! DIR/.group-export/job.json   the job state (this module is the only writer)
+//! DIR/.group-export/job.json   the job state (written only by `JobFile`, see jobfile.rs)
 //! DIR/.group-export/lock       held (OS file lock) while a process works on the job
 //! DIR/manifest.json            the server's manifest, for people and other tools
 //! DIR/<Type>.<NNN>.ndjson      output files; *.part while downloading
 //! DIR/error/…, DIR/deleted/…   error[] (OperationOutcome) and deleted[] files
+//! DIR/log.ndjson               the event log (eventlog.rs)
 //! ```
-//! Every state file is written atomically (temporary file, fsync, rename), so a killed
-//! process leaves either the old or the new state, never a torn one.
+//! Every state file is written atomically through `fsutil` (temporary file, fsync, rename),
+//! so a killed process leaves either the old or the new state, never a torn one; nothing
+//! in the directory is written through a symbolic link.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, TryLockError};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -21,8 +23,9 @@ use serde::{Deserialize, Serialize};
 use super::request::ExportRequest;
 use crate::error::{Error, Result};
 use crate::fhir::Manifest;
+use crate::fsutil::{self, io_error};
 
-const STATE_DIR: &str = ".group-export";
+pub const STATE_DIR: &str = ".group-export";
 const JOB_FILE: &str = "job.json";
 const LOCK_FILE: &str = "lock";
 const JOB_VERSION: u32 = 1;
@@ -81,6 +84,26 @@ pub struct FileRecord {
     /// A resume of this file was refused by the checks: the next run starts it over.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub start_over: bool,
+    /// The file's length as the answer being written announced it: a later answer that
+    /// says otherwise is of another version of the file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length: Option<u64>,
+}
+
+impl FileRecord {
+    /// A file whose download has started (or restarted) with this validator.
+    pub fn started(url: &str, validator: Option<String>) -> Self {
+        FileRecord {
+            url: url.to_string(),
+            done: false,
+            bytes: 0,
+            resources: 0,
+            validator,
+            unverified: false,
+            start_over: false,
+            length: None,
+        }
+    }
 }
 
 impl Job {
@@ -99,11 +122,24 @@ impl Job {
             completed_at: None,
         }
     }
+
+    /// The record of `name` when it is for `url` (a record of another URL is of no use).
+    pub fn record(&self, name: &str, url: &str) -> Option<&FileRecord> {
+        self.files.get(name).filter(|r| r.url == url)
+    }
 }
 
 /// 20 random hex digits, like bulk-data-client's export ids.
 fn new_export_id() -> String {
     format!("{:016x}{:04x}", fastrand::u64(..), fastrand::u16(..))
+}
+
+/// Whether a directory may be used for a new job when it is not empty and holds no job of
+/// ours (`--out` naming the wrong directory must not mix patient data into it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Foreign {
+    Refuse,
+    Allow,
 }
 
 /// An output directory, locked for this process while the value lives.
@@ -114,17 +150,41 @@ pub struct JobDir {
 }
 
 impl JobDir {
-    /// Creates the directory if needed and takes its lock.
-    pub fn open(root: &Path) -> Result<JobDir> {
-        let state = root.join(STATE_DIR);
-        fs::create_dir_all(&state).map_err(|e| io_error(&state, e))?;
+    /// Creates the directory if needed and takes its lock. A directory that is not empty
+    /// and holds no job of ours is refused unless `foreign` allows it.
+    pub fn create(root: &Path, foreign: Foreign) -> Result<JobDir> {
+        if foreign == Foreign::Refuse && !root.join(STATE_DIR).exists() {
+            let occupied = match fs::read_dir(root) {
+                Ok(mut entries) => entries.next().is_some(),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+                Err(e) => return Err(io_error(root, e)),
+            };
+            if occupied {
+                return Err(Error::usage(format!(
+                    "{} is not empty and holds no group-export job: give an empty or new \
+                     directory as --out (or add --allow-nonempty-out to write there anyway)",
+                    root.display()
+                )));
+            }
+        }
+        fsutil::create_root(root)?;
+        Self::lock(root)
+    }
+
+    /// Takes the lock of a directory that already holds job state; `None` (and nothing
+    /// created) when it does not, so a mistyped `--out` leaves no trace.
+    pub fn open_existing(root: &Path) -> Result<Option<JobDir>> {
+        if root.join(STATE_DIR).is_dir() {
+            Self::lock(root).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn lock(root: &Path) -> Result<JobDir> {
+        let state = fsutil::create_dir_below(root, Path::new(STATE_DIR))?;
         let lock_path = state.join(LOCK_FILE);
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| io_error(&lock_path, e))?;
+        let lock = fsutil::open_lock_file(&lock_path)?;
         match lock.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => return Err(Error::JobLocked(root.to_path_buf())),
@@ -136,16 +196,6 @@ impl JobDir {
         })
     }
 
-    /// Takes the lock of a directory that already holds job state; `None` (and nothing
-    /// created) when it does not, so a mistyped `--out` leaves no trace.
-    pub fn open_existing(root: &Path) -> Result<Option<JobDir>> {
-        if root.join(STATE_DIR).is_dir() {
-            JobDir::open(root).map(Some)
-        } else {
-            Ok(None)
-        }
-    }
-
     pub fn root(&self) -> &Path {
         &self.root
     }
@@ -155,29 +205,22 @@ impl JobDir {
         read_job(&self.root)
     }
 
-    /// Saves the job state atomically.
-    pub fn save(&self, job: &Job) -> Result<()> {
-        let path = self.root.join(STATE_DIR).join(JOB_FILE);
-        let json = serde_json::to_vec_pretty(job).map_err(|e| Error::Io {
-            path: path.clone(),
-            source: e.into(),
-        })?;
-        write_atomic(&path, &json)
+    /// Where the job file is.
+    pub fn job_path(&self) -> PathBuf {
+        self.root.join(STATE_DIR).join(JOB_FILE)
     }
 
     /// Saves `DIR/manifest.json` atomically.
     pub fn save_manifest(&self, manifest: &Manifest) -> Result<()> {
         let path = self.root.join("manifest.json");
-        let json = serde_json::to_vec_pretty(manifest).map_err(|e| Error::Io {
-            path: path.clone(),
-            source: e.into(),
-        })?;
-        write_atomic(&path, &json)
+        let json = serde_json::to_vec_pretty(manifest)
+            .map_err(|e| Error::Internal(format!("manifest not serialisable: {e}")))?;
+        fsutil::write_atomic(&path, &json)
     }
 }
 
 /// The job recorded in `root`, if any, read without the lock: job files are replaced
-/// atomically, so a reader never sees half of one (`status` reads a job a run is working on).
+/// atomically, so a reader never sees half of one (`status` reads a job a run works on).
 pub fn read_job(root: &Path) -> Result<Option<Job>> {
     let path = root.join(STATE_DIR).join(JOB_FILE);
     let bytes = match fs::read(&path) {
@@ -202,40 +245,6 @@ pub fn read_job(root: &Path) -> Result<Option<Job>> {
     Ok(Some(job))
 }
 
-/// Writes a file so that readers see the old content or the new, never a mix.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    // A name of this process's own: two processes writing the same file (two jobs of one
-    // request recording their --since auto state) never share a temporary file.
-    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        let mut file = File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)?;
-        sync_parent(path);
-        Ok(())
-    };
-    write().map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        io_error(path, e)
-    })
-}
-
-/// Makes a rename into `path`'s directory durable (the directory entry is on disk too);
-/// not possible on every platform, so failures are ignored.
-pub fn sync_parent(path: &Path) {
-    if let Some(parent) = path.parent() {
-        let _ = File::open(parent).and_then(|d| d.sync_all());
-    }
-}
-
-pub fn io_error(path: &Path, source: std::io::Error) -> Error {
-    Error::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,21 +252,22 @@ mod tests {
     #[test]
     fn a_second_open_of_the_same_dir_is_refused_until_the_first_is_dropped() {
         let dir = tempfile::tempdir().unwrap();
-        let first = JobDir::open(dir.path()).unwrap();
-        assert!(matches!(JobDir::open(dir.path()), Err(Error::JobLocked(_))));
+        let first = JobDir::create(dir.path(), Foreign::Refuse).unwrap();
+        assert!(matches!(
+            JobDir::create(dir.path(), Foreign::Refuse),
+            Err(Error::JobLocked(_))
+        ));
         drop(first);
-        assert!(JobDir::open(dir.path()).is_ok());
+        assert!(JobDir::open_existing(dir.path()).unwrap().is_some());
     }
 
     #[test]
-    fn job_state_round_trips() {
+    fn a_directory_of_other_files_is_not_taken_for_a_job() {
         let dir = tempfile::tempdir().unwrap();
-        let job_dir = JobDir::open(dir.path()).unwrap();
-        assert!(job_dir.load().unwrap().is_none());
-        let mut job = Job::new(Some("http://h/fhir".into()), None);
-        job.status_url = Some("http://h/status/1".into());
-        job_dir.save(&job).unwrap();
-        let loaded = job_dir.load().unwrap().unwrap();
-        assert_eq!(loaded.status_url, job.status_url);
+        fs::write(dir.path().join("main.rs"), "fn main() {}").unwrap();
+        let refused = JobDir::create(dir.path(), Foreign::Refuse).unwrap_err();
+        assert!(refused.to_string().contains("not empty"), "{refused}");
+        assert!(!dir.path().join(STATE_DIR).exists(), "nothing created");
+        assert!(JobDir::create(dir.path(), Foreign::Allow).is_ok());
     }
 }

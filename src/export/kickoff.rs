@@ -5,7 +5,8 @@ use reqwest::header::{CONTENT_LOCATION, HeaderValue};
 use url::Url;
 
 use super::request::ExportRequest;
-use crate::error::{Error, Result};
+use crate::error::{Error, Op, Result};
+use crate::http::retry::Resend;
 use crate::http::{Body, Client, Request};
 
 /// `[base]/Group/{id}/$export`, with the parameters in the query for a GET kick-off.
@@ -19,28 +20,31 @@ pub fn kickoff_url(client: &Client, request: &ExportRequest) -> Result<Url> {
 }
 
 /// Starts the export; returns the status URL from `Content-Location`, kept verbatim (it
-/// may live under another path or host than the base).
+/// may live under another path or host than the base). The kick-off creates a job on the
+/// server, so it is sent again only when it provably did not take effect (see
+/// [`Resend::OnlyIfNotTaken`]): never after a timeout, which could start two exports.
 pub async fn kickoff(client: &Client, request: &ExportRequest) -> Result<Url> {
     request.validate()?;
     let url = kickoff_url(client, request)?;
-    let what = format!("export kick-off for Group/{}", request.group_id);
+    let op = Op::Kickoff(format!("Group/{}", request.group_id));
     let prefer = if request.lenient {
         "respond-async, handling=lenient"
     } else {
         "respond-async"
     };
-    let http_request = if request.uses_post() {
+    let mut http_request = if request.uses_post() {
         let body =
             serde_json::to_vec(&request.parameters()).map_err(|e| Error::usage(e.to_string()))?;
-        Request::fhir(Method::POST, url, what.clone()).with_body(Body::FhirJson(body))
+        Request::fhir(Method::POST, url, op.clone()).with_body(Body::FhirJson(body))
     } else {
-        Request::fhir(Method::GET, url, what.clone())
+        Request::fhir(Method::GET, url, op.clone())
     }
     .with_header(
         reqwest::header::HeaderName::from_static("prefer"),
         HeaderValue::from_static(prefer),
     );
 
+    http_request.resend = Resend::OnlyIfNotTaken;
     let response = client.send(&http_request).await?;
     if response.status() != reqwest::StatusCode::ACCEPTED {
         let status = response.status();
@@ -49,9 +53,7 @@ pub async fn kickoff(client: &Client, request: &ExportRequest) -> Result<Url> {
             .get(reqwest::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|t| t.contains("json"));
-        let body = crate::http::read_body(&what, response)
-            .await
-            .unwrap_or_default();
+        let body = client.read_body(&op, response).await.unwrap_or_default();
         let answer = if is_fhir {
             "a synchronous answer; group-export only runs asynchronous exports".to_string()
         } else {
@@ -61,7 +63,7 @@ pub async fn kickoff(client: &Client, request: &ExportRequest) -> Result<Url> {
             )
         };
         return Err(Error::InvalidResponse {
-            what,
+            op,
             reason: format!("expected 202 Accepted, got {status}: {answer}"),
         });
     }
@@ -70,7 +72,7 @@ pub async fn kickoff(client: &Client, request: &ExportRequest) -> Result<Url> {
         .get(CONTENT_LOCATION)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| Error::InvalidResponse {
-            what: what.clone(),
+            op: op.clone(),
             reason: "202 without a Content-Location header".into(),
         })?;
     // The IG says absolute; a relative one is resolved against the kick-off URL (but the
@@ -78,11 +80,11 @@ pub async fn kickoff(client: &Client, request: &ExportRequest) -> Result<Url> {
     match crate::http::server_link(&http_request.url, location) {
         Ok(url) if url != http_request.url => Ok(url),
         Ok(_) => Err(Error::InvalidResponse {
-            what,
+            op,
             reason: "the Content-Location is the kick-off URL itself".into(),
         }),
         Err(why) => Err(Error::InvalidResponse {
-            what,
+            op,
             reason: format!("bad Content-Location: {why}"),
         }),
     }

@@ -1,15 +1,20 @@
-//! The single HTTP client of group-export: every request to the FHIR server goes through
-//! here, so headers, timeouts, logging, retries and error classification are the same
-//! everywhere.
+//! The single HTTP client of group-export: every request to a server goes through here, so
+//! headers, timeouts, logging, retries and error classification are the same everywhere.
 //!
 //! Redirects are followed here, not by reqwest (up to 10), so the rule the Bulk Data IG
 //! asks for is in one visible place: the access token and the user's `--header` values go
 //! only to the origin (scheme, host, port) the request was made for, never to the storage
 //! service or anywhere else a redirect points.
 
+pub mod body;
+mod dns;
+pub mod limiter;
+mod request;
 pub mod retry;
+mod urls;
 
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use reqwest::header::{self, HeaderMap, HeaderValue};
@@ -17,97 +22,32 @@ use reqwest::{Method, Response, StatusCode};
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+pub use body::LowSpeed;
+pub use request::{Body, Request};
+pub use urls::{fetchable, server_link};
 
-use crate::auth::TokenSource;
-use crate::config::Settings;
-use crate::error::{Error, Result};
+use crate::auth::{AuthOptions, TokenSource};
+use crate::error::{Error, Op, Result};
 use crate::fhir::OperationOutcome;
+use crate::secret::Secret;
 use crate::text;
-use retry::{Backoff, parse_retry_after};
-
-/// Error bodies are read up to this size (an OperationOutcome with long diagnostics must
-/// still parse); the rest is never shown anyway.
-const MAX_ERROR_BODY: usize = 1024 * 1024;
-
-/// JSON answers (Bundles, Groups, manifests) are read up to this size: a server that
-/// sends without end is an error, not a way to fill the memory.
-const MAX_JSON_BODY: u64 = 256 * 1024 * 1024;
-
-/// The longest wait between two attempts of one request that a server's `Retry-After`
-/// gets (a kick-off answered 429 because another export runs may ask for minutes).
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(5 * 60);
+use retry::RetryPolicy;
 
 /// Most redirects followed for one request.
 const MAX_REDIRECTS: usize = 10;
 
-/// What a request carries besides its URL.
+/// What the client is made from (resolved by `config`; secrets are read by
+/// [`Client::new`], so only commands that go to the network read them).
 #[derive(Debug, Clone)]
-pub enum Body {
-    Empty,
-    /// `application/x-www-form-urlencoded` pairs (FHIR `_search`).
-    Form(Vec<(String, String)>),
-    /// A FHIR JSON document (`application/fhir+json`).
-    FhirJson(Vec<u8>),
-}
-
-/// One request: method, URL, what to call it in messages, and its specific headers.
-#[derive(Debug, Clone)]
-pub struct Request {
-    pub method: Method,
-    pub url: Url,
-    /// Names the request in messages: "Group search", "export kick-off", …
-    pub what: String,
-    pub accept: &'static str,
+pub struct ClientOptions {
+    /// The FHIR base URL (`None`: commands that need one say so).
+    pub base: Option<Url>,
+    /// The user's `--header` values (sent where the token may go).
     pub headers: HeaderMap,
-    pub body: Body,
-    /// Whether the access token may go with this request (FHIR API calls: yes; export
-    /// files: only when the manifest says `requiresAccessToken`).
-    pub send_token: bool,
-    /// Retry every 5xx, whatever its OperationOutcome says (export files: a file does not
-    /// fail the way a job does).
-    pub retry_server_errors: bool,
-    /// A status besides 2xx that the caller reads itself (416 to a resume: its
-    /// `Content-Range` says how long the file is).
-    pub also_ok: Option<StatusCode>,
-}
-
-impl Request {
-    /// A FHIR API request (`Accept: application/fhir+json`).
-    pub fn fhir(method: Method, url: Url, what: impl Into<String>) -> Self {
-        Request {
-            method,
-            url,
-            what: what.into(),
-            accept: crate::fhir::FHIR_JSON,
-            headers: HeaderMap::new(),
-            body: Body::Empty,
-            send_token: true,
-            retry_server_errors: false,
-            also_ok: None,
-        }
-    }
-
-    /// An export file download (`Accept: application/fhir+ndjson`).
-    pub fn file(url: Url, what: impl Into<String>, send_token: bool) -> Self {
-        Request {
-            accept: crate::fhir::FHIR_NDJSON,
-            send_token,
-            retry_server_errors: true,
-            ..Request::fhir(Method::GET, url, what)
-        }
-    }
-
-    pub fn with_body(mut self, body: Body) -> Self {
-        self.body = body;
-        self
-    }
-
-    pub fn with_header(mut self, name: header::HeaderName, value: HeaderValue) -> Self {
-        self.headers.insert(name, value);
-        self
-    }
+    /// Connect timeout, and the longest wait for an answer to start.
+    pub request_timeout: Duration,
+    pub retry: RetryPolicy,
+    pub auth: AuthOptions,
 }
 
 /// The client: a reqwest client plus the base URL, the user's extra headers and the
@@ -118,88 +58,60 @@ pub struct Client {
     base: Option<Url>,
     extra_headers: HeaderMap,
     tokens: Option<Arc<TokenSource>>,
-    retries: u32,
-    /// How many 429 answers the server gave so far (downloads slow down on them).
-    throttled: Arc<AtomicU64>,
-}
-
-/// A secret (access token) that never shows in `Debug` output or logs.
-#[derive(Clone)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: String) -> Self {
-        Secret(value)
-    }
-
-    /// The secret itself, for the one place that sends it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(***)")
-    }
+    retry: RetryPolicy,
+    low_speed: LowSpeed,
 }
 
 impl Client {
-    pub fn new(settings: &Settings) -> Result<Client> {
+    /// Builds the client; reads the credentials (token, secret or key files) now.
+    pub fn new(options: ClientOptions) -> Result<Client> {
         let build = |redirects| {
             reqwest::Client::builder()
                 .user_agent(concat!("group-export/", env!("CARGO_PKG_VERSION")))
-                .connect_timeout(settings.request_timeout)
-                .read_timeout(settings.request_timeout)
+                .connect_timeout(crate::clock::real(options.request_timeout))
+                .read_timeout(crate::clock::real(options.request_timeout))
+                .dns_resolver(dns::Resolver)
                 .redirect(redirects)
                 .build()
-                .map_err(|e| Error::usage(format!("cannot set up the HTTP client: {e}")))
+                .map_err(|e| Error::Internal(format!("cannot set up the HTTP client: {e}")))
         };
         let http = build(reqwest::redirect::Policy::none())?;
-        let base = settings.base_url().ok().cloned();
-        let tokens = match settings.auth.credentials(settings.token.clone())? {
+        let tokens = match options.auth.credentials()? {
             None => None,
             Some(credentials) => {
-                let token_url = settings
-                    .auth
-                    .token_url
-                    .as_deref()
-                    .map(|given| Url::parse(given).map(|url| (url, given.to_string())))
-                    .transpose()
-                    .map_err(|e| Error::usage(format!("invalid --token-url: {e}")))?;
                 let discovery = build(reqwest::redirect::Policy::limited(MAX_REDIRECTS))?;
                 Some(Arc::new(TokenSource::new(
                     credentials,
                     (http.clone(), discovery),
-                    base.clone(),
-                    token_url,
-                    settings.auth.scope.clone(),
-                )))
+                    options.base.clone(),
+                    &options.auth,
+                )?))
             }
         };
         Ok(Client {
             http,
-            base,
-            extra_headers: settings.headers.clone(),
+            base: options.base,
+            extra_headers: options.headers,
             tokens,
-            retries: settings.retries,
-            throttled: Arc::default(),
+            retry: options.retry,
+            low_speed: LowSpeed::over(options.request_timeout),
         })
     }
 
-    /// How many 429 (Too Many Requests) answers this client has had.
-    pub fn throttled(&self) -> u64 {
-        self.throttled.load(Ordering::Relaxed)
+    /// The retry policy (`--retries`), for loops that retry on their own (polling, file
+    /// resumes).
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.retry
     }
 
-    /// How often a transient failure is retried.
-    pub fn retries(&self) -> u32 {
-        self.retries
+    /// The low-speed limit every body is read under.
+    pub fn low_speed(&self) -> LowSpeed {
+        self.low_speed
     }
 
     /// The FHIR base URL, or a usage error saying how to give one.
     pub fn base(&self) -> Result<&Url> {
-        self.base.as_ref().ok_or_else(crate::config::no_base_url)
+        self.base.as_ref().ok_or_else(no_base_url)
     }
 
     /// `[base]/seg1/seg2…`: segments are appended (and percent-encoded), never resolved
@@ -234,6 +146,94 @@ impl Client {
         Ok(response)
     }
 
+    /// Sends once; a successful answer (2xx, or the request's `also_ok`) or the error the
+    /// server gave. A 429 is reported to the request's limiter permit.
+    pub async fn attempt(&self, request: &Request) -> Result<Response> {
+        let response = self.send_once(request).await?;
+        let status = response.status();
+        if status.is_success() || request.also_ok == Some(status) {
+            return Ok(response);
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS
+            && let Some(throttle) = &request.throttle
+        {
+            throttle.throttled();
+        }
+        let error = self.error_from_response(request.op.clone(), response).await;
+        Err(match error {
+            // A file's 5xx is worth another try whatever its body says.
+            Error::Server {
+                op,
+                status,
+                detail,
+                retry_after,
+                ..
+            } if request.retry_server_errors && (500..600).contains(&status) => Error::Server {
+                op,
+                status,
+                detail,
+                outcome: None,
+                retry_after,
+            },
+            other => other,
+        })
+    }
+
+    /// Sends, retrying transient failures as the retry policy says (`--retries` times,
+    /// with backoff and `Retry-After`); returns a successful answer or the last error.
+    pub async fn send(&self, request: &Request) -> Result<Response> {
+        let mut retrier = self.retry.for_request();
+        loop {
+            let error = match self.attempt(request).await {
+                Ok(response) => return Ok(response),
+                Err(error) => error,
+            };
+            let Some(wait) = retrier.next(&error, request.resend) else {
+                return Err(error);
+            };
+            tracing::warn!(
+                "{error}; retrying in {} (attempt {}/{})",
+                humantime::format_duration(round_to_ms(wait)),
+                retrier.failures() + 1,
+                retrier.attempts().unwrap_or_default()
+            );
+            crate::clock::sleep(wait).await;
+        }
+    }
+
+    /// Sends (with retries) and decodes a JSON body.
+    pub async fn json<T: DeserializeOwned>(&self, request: &Request) -> Result<T> {
+        let response = self.send(request).await?;
+        let body = self.read_body(&request.op, response).await?;
+        decode_json(&request.op, &body)
+    }
+
+    /// Reads a whole JSON-sized body (up to 256 MiB) under the low-speed limit.
+    pub async fn read_body(&self, op: &Op, response: Response) -> Result<Bytes> {
+        body::read_all(op, response, body::MAX_JSON_BODY, self.low_speed).await
+    }
+
+    /// Turns an error answer into an `Error::Server`, showing the OperationOutcome when
+    /// the body is one and a short summary of anything else.
+    pub async fn error_from_response(&self, op: Op, response: Response) -> Error {
+        let status = response.status();
+        let retry_after = crate::clock::retry_after(response.headers());
+        let body = body::read_error_body(response, self.low_speed).await;
+        let outcome = OperationOutcome::from_body(&body);
+        let detail = match &outcome {
+            Some(outcome) => text::escape_control(&outcome.summary()),
+            None if body.is_empty() => status.canonical_reason().unwrap_or("no body").into(),
+            None => text::summarize_body(&body),
+        };
+        Error::Server {
+            op,
+            status: status.as_u16(),
+            detail,
+            outcome: outcome.map(Box::new),
+            retry_after,
+        }
+    }
+
     /// Sends `request`, following redirects: the token and the `--header` values go only
     /// to the request's own origin. 307 and 308 repeat the request as it was; 303 (and
     /// 301/302 after a POST) would turn it into a GET without its body, which is followed
@@ -254,26 +254,25 @@ impl Client {
                     credentials.then_some(token).flatten(),
                 )
                 .await?;
-            let Some(next) = redirect_target(&response, &url) else {
+            let Some(next) = urls::redirect_target(response.status(), response.headers(), &url)
+            else {
                 return Ok(response);
             };
-            let next = next.map_err(|reason| Error::InvalidResponse {
-                what: request.what.clone(),
+            let invalid = |reason| Error::InvalidResponse {
+                op: request.op.clone(),
                 reason,
-            })?;
+            };
+            let next = next.map_err(invalid)?;
             let status = response.status();
             let to_get = status == StatusCode::SEE_OTHER
                 || (method == Method::POST
                     && matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND));
             if to_get && !matches!(body, Body::Empty) {
                 // A GET without the body is another request (an unfiltered export, say).
-                return Err(Error::InvalidResponse {
-                    what: request.what.clone(),
-                    reason: format!(
-                        "HTTP {status} to {next}: not followed, as the request's body would be \
-                         dropped; is --base-url the server's final address?"
-                    ),
-                });
+                return Err(invalid(format!(
+                    "HTTP {status} to {next}: not followed, as the request's body would be \
+                     dropped; is --base-url the server's final address?"
+                )));
             }
             if to_get {
                 method = Method::GET;
@@ -287,7 +286,7 @@ impl Client {
             url = next;
         }
         Err(Error::InvalidResponse {
-            what: request.what.clone(),
+            op: request.op.clone(),
             reason: format!(
                 "more than {MAX_REDIRECTS} redirects, starting at {}",
                 request.url
@@ -304,10 +303,6 @@ impl Client {
         body: &Body,
         token: Option<&Secret>,
     ) -> Result<Response> {
-        let network_error = |e| Error::Network {
-            url: url.to_string(),
-            reason: error_chain(e),
-        };
         let mut builder = self
             .http
             .request(method.clone(), url.clone())
@@ -328,13 +323,19 @@ impl Client {
                 .header(header::CONTENT_TYPE, crate::fhir::FHIR_JSON)
                 .body(json.clone()),
         };
-        let built = builder.build().map_err(network_error)?;
+        let built = builder
+            .build()
+            .map_err(|e| self.network_error(&request.op, url, e))?;
         tracing::debug!("{} {}", built.method(), built.url());
         for (name, value) in built.headers() {
             tracing::trace!("> {name}: {}", redact(name, value, &self.extra_headers));
         }
         let started = Instant::now();
-        let response = self.http.execute(built).await.map_err(network_error)?;
+        let response = self
+            .http
+            .execute(built)
+            .await
+            .map_err(|e| self.network_error(&request.op, url, e))?;
         tracing::debug!(
             "{method} {url} → {} ({} ms)",
             response.status(),
@@ -346,128 +347,30 @@ impl Client {
         Ok(response)
     }
 
-    /// Sends, retrying transient failures (network errors, 408/429/502/503/504, an
-    /// OperationOutcome whose issues are all transient, any 5xx of an export file) with
-    /// backoff and `Retry-After`;
-    /// returns a successful (2xx) response or the error the server gave.
-    pub async fn send(&self, request: &Request) -> Result<Response> {
-        // Backoff steps and a server's Retry-After are both capped at MAX_RETRY_AFTER.
-        let mut backoff = Backoff::new(Duration::from_secs(1), MAX_RETRY_AFTER);
-        let attempts = self.retries + 1;
-        let mut attempt = 1;
-        loop {
-            let failure = match self.send_once(request).await {
-                Ok(response)
-                    if response.status().is_success()
-                        || request.also_ok == Some(response.status()) =>
-                {
-                    return Ok(response);
-                }
-                Ok(response) => {
-                    if response.status() == StatusCode::TOO_MANY_REQUESTS {
-                        self.throttled.fetch_add(1, Ordering::Relaxed);
-                    }
-                    let retry_after = retry_after(response.headers());
-                    let server_error = response.status().is_server_error();
-                    let error = error_from_response(&request.what, response).await;
-                    let transient =
-                        error.is_transient() || (server_error && request.retry_server_errors);
-                    (error, transient, retry_after)
-                }
-                Err(error) => {
-                    let transient = error.is_transient();
-                    (error, transient, None)
-                }
-            };
-            let (error, transient, retry_after) = failure;
-            if !transient || attempt >= attempts {
-                return Err(error);
-            }
-            let wait = backoff.wait(retry_after);
-            tracing::warn!(
-                "{error}; retrying in {} (attempt {}/{attempts})",
-                humantime::format_duration(round_to_ms(wait)),
-                attempt + 1
-            );
-            tokio::time::sleep(wait).await;
-            attempt += 1;
+    /// A failed exchange; a host name of `--base-url` that does not exist is a
+    /// configuration error of its own.
+    fn network_error(&self, op: &Op, url: &Url, error: reqwest::Error) -> Error {
+        let error = Error::network(op.clone(), url.as_str(), error);
+        let configured = self.base.as_ref().and_then(Url::host_str);
+        if configured.is_some() && url.host_str() == configured {
+            error.of_configured_host("--base-url")
+        } else {
+            error
         }
-    }
-
-    /// Sends (with retries) and decodes a JSON body.
-    pub async fn json<T: DeserializeOwned>(&self, request: &Request) -> Result<T> {
-        let response = self.send(request).await?;
-        let body = read_body(&request.what, response).await?;
-        decode_json(&request.what, &body)
     }
 }
 
-/// Reads a whole (small) body, up to MAX_JSON_BODY.
-pub async fn read_body(what: &str, mut response: Response) -> Result<Bytes> {
-    let url = response.url().to_string();
-    let mut body = bytes::BytesMut::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) if (body.len() + chunk.len()) as u64 > MAX_JSON_BODY => {
-                return Err(Error::InvalidResponse {
-                    what: what.into(),
-                    reason: format!(
-                        "the answer is larger than {} MiB",
-                        MAX_JSON_BODY / 1024 / 1024
-                    ),
-                });
-            }
-            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
-            Ok(None) => return Ok(body.freeze()),
-            Err(e) => {
-                return Err(Error::Network {
-                    url,
-                    reason: format!("reading the {what} response: {}", error_chain(e)),
-                });
-            }
-        }
-    }
+/// The usage error for a command that needs a FHIR server but was given none.
+pub fn no_base_url() -> Error {
+    Error::usage("no FHIR base URL: pass --base-url URL or set GROUP_EXPORT_BASE_URL")
 }
 
 /// Decodes JSON, or says clearly where it is broken.
-pub fn decode_json<T: DeserializeOwned>(what: &str, body: &[u8]) -> Result<T> {
+pub fn decode_json<T: DeserializeOwned>(op: &Op, body: &[u8]) -> Result<T> {
     serde_json::from_slice(body).map_err(|e| Error::InvalidResponse {
-        what: what.into(),
+        op: op.clone(),
         reason: format!("the body is not the expected JSON ({e})"),
     })
-}
-
-/// Turns an error response into an `Error::Server`, showing the OperationOutcome when the
-/// body is one and a short summary of anything else.
-pub async fn error_from_response(what: &str, response: Response) -> Error {
-    let status = response.status();
-    let mut body = Vec::new();
-    let mut response = response;
-    while let Ok(Some(chunk)) = response.chunk().await {
-        let room = MAX_ERROR_BODY - body.len();
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= MAX_ERROR_BODY {
-            break;
-        }
-    }
-    let outcome = OperationOutcome::from_body(&body);
-    let detail = match &outcome {
-        Some(outcome) => text::escape_control(&outcome.summary()),
-        None if body.is_empty() => status.canonical_reason().unwrap_or("no body").into(),
-        None => text::summarize_body(&body),
-    };
-    Error::Server {
-        what: what.into(),
-        status: status.as_u16(),
-        detail,
-        outcome: outcome.map(Box::new),
-    }
-}
-
-/// The `Retry-After` of a response as a wait from now.
-pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?;
-    parse_retry_after(value, SystemTime::now())
 }
 
 /// A header value fit for logs: credentials (`Authorization`, cookies, and the user's
@@ -486,135 +389,20 @@ fn redact(name: &header::HeaderName, value: &HeaderValue, extra_headers: &Header
     {
         "***".into()
     } else {
-        text::escape_control(&String::from_utf8_lossy(value.as_bytes()))
+        let mut shown = text::escape_control(&String::from_utf8_lossy(value.as_bytes()));
+        text::clip(&mut shown, 200);
+        shown
     }
-}
-
-/// A URL a server gave (a status URL, a next link): absolute, or relative to `current`;
-/// http or https only, and without credentials in it (they would show in every message).
-pub fn server_link(current: &Url, link: &str) -> std::result::Result<Url, String> {
-    if link.trim().is_empty() {
-        return Err("an empty URL".into());
-    }
-    let url = Url::parse(link)
-        .or_else(|_| current.join(link))
-        .map_err(|e| format!("'{}' is not a URL ({e})", text::escape_control(link)))?;
-    fetchable(url)
-}
-
-/// `url` if it is one group-export fetches: http or https, without credentials in it.
-pub fn fetchable(url: Url) -> std::result::Result<Url, String> {
-    // First: the messages below show the URL.
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err("a URL with credentials in it (user:password@)".into());
-    }
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!(
-            "'{}' is not an http(s) URL",
-            text::escape_control(url.as_str())
-        ));
-    }
-    Ok(url)
-}
-
-/// Where a redirect answer points (resolved against `url`): `None` when the response is
-/// not a redirect to follow, an error when its `Location` is unusable.
-fn redirect_target(response: &Response, url: &Url) -> Option<std::result::Result<Url, String>> {
-    if !matches!(
-        response.status(),
-        StatusCode::MOVED_PERMANENTLY
-            | StatusCode::FOUND
-            | StatusCode::SEE_OTHER
-            | StatusCode::TEMPORARY_REDIRECT
-            | StatusCode::PERMANENT_REDIRECT
-    ) {
-        return None;
-    }
-    let location = response.headers().get(header::LOCATION)?;
-    let shown = text::escape_control(&String::from_utf8_lossy(location.as_bytes()));
-    Some(
-        location
-            .to_str()
-            .map_err(|_| {
-                format!(
-                    "HTTP {} to an unreadable Location ({shown})",
-                    response.status()
-                )
-            })
-            .and_then(|l| {
-                url.join(l).map_err(|e| {
-                    format!(
-                        "HTTP {} to a bad Location '{shown}' ({e})",
-                        response.status()
-                    )
-                })
-            })
-            .and_then(|next| match next.scheme() {
-                "http" | "https" => Ok(next),
-                other => Err(format!(
-                    "HTTP {} to a '{other}' URL, which is not followed",
-                    response.status()
-                )),
-            }),
-    )
-}
-
-/// A reqwest error with its sources ("error sending request: connection refused"), since
-/// the top-level message alone rarely says what went wrong; without the URL, which the
-/// caller's message already names.
-pub fn error_chain(error: reqwest::Error) -> String {
-    let error = error.without_url();
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(&error);
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }
 
 /// Durations in messages are shown to the millisecond at most.
 pub fn round_to_ms(duration: Duration) -> Duration {
-    Duration::from_millis(duration.as_millis() as u64)
+    Duration::from_millis(duration.as_millis().try_into().unwrap_or(u64::MAX))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn redirects_resolve_relative_locations_and_refuse_other_schemes() {
-        let here = Url::parse("https://fhir.example/base/Group/g/$export").unwrap();
-        let answer = |status: u16, location: Option<&str>| {
-            let mut builder = axum::http::Response::builder().status(status);
-            if let Some(location) = location {
-                builder = builder.header(header::LOCATION, location);
-            }
-            Response::from(builder.body(Vec::<u8>::new()).unwrap())
-        };
-        let target = |status, location| redirect_target(&answer(status, location), &here);
-        assert_eq!(
-            target(307, Some("/storage/f1")).unwrap().unwrap().as_str(),
-            "https://fhir.example/storage/f1"
-        );
-        assert_eq!(
-            target(302, Some("https://bucket.example/f1?sig=x"))
-                .unwrap()
-                .unwrap()
-                .as_str(),
-            "https://bucket.example/f1?sig=x"
-        );
-        assert!(target(308, Some("file:///etc/passwd")).unwrap().is_err());
-        assert!(target(200, Some("/elsewhere")).is_none(), "not a redirect");
-        assert!(
-            target(301, None).is_none(),
-            "nowhere to go: the answer stands"
-        );
-    }
 
     #[test]
     fn credentials_are_redacted_in_logs() {

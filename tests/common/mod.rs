@@ -23,8 +23,14 @@ pub fn fast_mock() -> BackgroundMock {
     })
 }
 
+/// Every wait of the binary (backoff, `Retry-After`, polling) runs this much faster in
+/// tests (`GROUP_EXPORT_TEST_TIME_SCALE`, see `src/clock.rs`); messages still show the
+/// unscaled times.
+pub const TIME_SCALE: &str = "0.05";
+
 /// The binary, with an empty environment except the base URL and a throwaway HOME (so
-/// state and config files of the machine are never read or written).
+/// state and config files of the machine are never read or written), and waits scaled by
+/// [`TIME_SCALE`].
 pub fn group_export(base_url: &str) -> Command {
     static HOME: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
     let home = HOME.get_or_init(|| tempfile::tempdir().expect("temp home"));
@@ -32,7 +38,8 @@ pub fn group_export(base_url: &str) -> Command {
     cmd.env_clear()
         .env("GROUP_EXPORT_BASE_URL", base_url)
         .env("HOME", home.path())
-        .env("NO_COLOR", "1");
+        .env("NO_COLOR", "1")
+        .env("GROUP_EXPORT_TEST_TIME_SCALE", TIME_SCALE);
     cmd
 }
 

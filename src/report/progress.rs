@@ -1,115 +1,13 @@
-//! What the user sees on stderr while work goes on: progress bars on a terminal, plain log
-//! lines otherwise (cron mail, CI logs), no progress with `--progress none`, and with
-//! `--progress json` nothing but JSON lines (progress, log lines, summaries, the final error).
-//!
-//! This module observes; it never decides. Logs written through `tracing` while bars are
-//! shown suspend the bars first (see [`LogWriter`]), so a log line never tears a bar.
+//! Progress while work goes on: the poll display (X-Progress, a percentage bar, a
+//! countdown) and the download display (an overall bar and one per file), as bars on a
+//! terminal, timed plain lines or JSON events otherwise.
 
-use std::io::Write;
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use indicatif::{HumanBytes, MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use tracing_subscriber::fmt::FmtContext;
-use tracing_subscriber::fmt::format::{self, FormatEvent, FormatFields};
-use tracing_subscriber::registry::LookupSpan;
 
-use crate::cli::ProgressMode;
+use super::{BARS, ProgressMode, json_event};
 use crate::text::escape_control;
-
-/// The bars on screen, shared with the log writer.
-static BARS: OnceLock<MultiProgress> = OnceLock::new();
-
-/// Set once `--progress json` is chosen: every line on stderr is then a JSON object.
-static JSON: OnceLock<()> = OnceLock::new();
-
-/// One line on stderr. Unlike `eprintln!`, a closed stderr (`2>&1 | head`) is no panic:
-/// the line is lost, as it would be anyway.
-pub fn stderr_line(line: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{line}");
-}
-
-/// From now on, stderr carries JSON lines only (`--progress json`).
-pub fn enable_json_lines() {
-    let _ = JSON.set(());
-}
-
-/// Whether stderr carries JSON lines only (`--progress json`).
-pub fn json_mode() -> bool {
-    JSON.get().is_some()
-}
-
-/// A `tracing` writer for stderr that hides the bars while a line is written.
-pub struct LogWriter;
-
-impl Write for LogWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match BARS.get() {
-            Some(bars) => bars.suspend(|| std::io::stderr().write_all(buf))?,
-            None => std::io::stderr().write_all(buf)?,
-        }
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        std::io::stderr().flush()
-    }
-}
-
-/// Log lines for people and cron mail: `warning: …`, `error: …`, plain text for progress
-/// notes, no colours; with `timestamps` (stderr is not a terminal) each line starts with
-/// the UTC time, so a cron log says when things happened. With `--progress json` each is a
-/// `{"event":"log","level":…,"message":…}` object instead.
-pub struct LogFormat {
-    pub timestamps: bool,
-}
-
-impl<S, N> FormatEvent<S, N> for LogFormat
-where
-    S: tracing::Subscriber + for<'a> LookupSpan<'a>,
-    N: for<'a> FormatFields<'a> + 'static,
-{
-    fn format_event(
-        &self,
-        ctx: &FmtContext<'_, S, N>,
-        mut writer: format::Writer<'_>,
-        event: &tracing::Event<'_>,
-    ) -> std::fmt::Result {
-        if json_mode() {
-            let mut message = String::new();
-            ctx.field_format()
-                .format_fields(format::Writer::new(&mut message), event)?;
-            let level = match *event.metadata().level() {
-                tracing::Level::ERROR => "error",
-                tracing::Level::WARN => "warning",
-                tracing::Level::INFO => "info",
-                tracing::Level::DEBUG => "debug",
-                tracing::Level::TRACE => "trace",
-            };
-            let line = serde_json::json!({
-                "event": "log",
-                "level": level,
-                "message": message,
-                "time": jiff::Timestamp::now().to_string(),
-            });
-            return writeln!(writer, "{line}");
-        }
-        if self.timestamps {
-            let now = jiff::Timestamp::now();
-            write!(writer, "{} ", now.strftime("%Y-%m-%dT%H:%M:%SZ"))?;
-        }
-        let prefix = match *event.metadata().level() {
-            tracing::Level::ERROR => "error: ",
-            tracing::Level::WARN => "warning: ",
-            tracing::Level::INFO => "",
-            tracing::Level::DEBUG => "debug: ",
-            tracing::Level::TRACE => "trace: ",
-        };
-        writer.write_str(prefix)?;
-        ctx.field_format().format_fields(writer.by_ref(), event)?;
-        writeln!(writer)
-    }
-}
 
 /// The progress display of one command.
 #[derive(Clone)]
@@ -174,12 +72,6 @@ fn short_duration(duration: Duration) -> humantime::FormattedDuration {
     }
 }
 
-/// One `--progress json` event: a JSON object on its own line of stderr.
-fn json_event(mut event: serde_json::Value) {
-    event["time"] = jiff::Timestamp::now().to_string().into();
-    stderr_line(&event.to_string());
-}
-
 fn style(template: &str) -> ProgressStyle {
     ProgressStyle::with_template(template)
         .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -226,17 +118,15 @@ impl PollProgress {
     /// Waits, showing the time left on the bar.
     pub async fn countdown(&self, wait: Duration) {
         let Some(bar) = &self.bar else {
-            return tokio::time::sleep(wait).await;
+            return crate::clock::sleep(wait).await;
         };
         let message = bar.message();
-        let end = tokio::time::Instant::now() + wait;
-        loop {
-            let left = end.saturating_duration_since(tokio::time::Instant::now());
-            if left.is_zero() {
-                break;
-            }
+        let mut left = wait;
+        while !left.is_zero() {
             bar.set_message(format!("{message} · next check in {}s", left.as_secs() + 1));
-            tokio::time::sleep(left.min(Duration::from_secs(1))).await;
+            let step = left.min(Duration::from_secs(1));
+            crate::clock::sleep(step).await;
+            left -= step;
         }
         bar.set_message(message);
     }
@@ -435,93 +325,5 @@ impl FileProgress<'_> {
         } else if self.download.reporter.mode == ProgressMode::Json {
             json_event(serde_json::json!({ "event": "file_failed", "file": self.name }));
         }
-    }
-}
-
-/// The final summary of a download, on stderr.
-pub fn print_summary(summary: &crate::export::Summary) {
-    let elapsed =
-        humantime::format_duration(Duration::from_secs(summary.elapsed_seconds.round() as u64));
-    let mut lines = vec![if summary.failed_files > 0 {
-        let rest = if summary.stdout {
-            "went to stdout".to_string()
-        } else {
-            format!("is in {}", summary.output_dir)
-        };
-        format!(
-            "export incomplete after {elapsed}: {} files failed (see below); the rest {rest}",
-            summary.failed_files
-        )
-    } else if summary.stdout {
-        format!(
-            "export written to stdout in {elapsed} (job state in {})",
-            summary.output_dir
-        )
-    } else {
-        format!("export saved to {} in {elapsed}", summary.output_dir)
-    }];
-    if let Some(time) = summary
-        .transaction_time
-        .as_ref()
-        .filter(|_| summary.failed_files == 0)
-    {
-        lines.push(format!(
-            "  transactionTime {time}  (use as --since for the next run)"
-        ));
-    }
-    let row = |name: &str, files: usize, resources: u64, bytes: u64| {
-        format!(
-            "  {name:<24} {files:>4} files {resources:>10} resources {:>12}",
-            HumanBytes(bytes).to_string()
-        )
-    };
-    for t in &summary.types {
-        lines.push(row(&t.resource_type, t.files, t.resources, t.bytes));
-    }
-    if summary.types.len() > 1 {
-        let sum = |f: fn(&crate::export::TypeSummary) -> u64| summary.types.iter().map(f).sum();
-        lines.push(row(
-            "total",
-            summary.types.iter().map(|t| t.files).sum(),
-            sum(|t| t.resources),
-            sum(|t| t.bytes),
-        ));
-    }
-    for (name, totals) in [("deleted", &summary.deleted), ("errors", &summary.errors)] {
-        if totals.files > 0 {
-            lines.push(row(name, totals.files, totals.resources, totals.bytes));
-        }
-    }
-    let event = serde_json::json!({ "event": "summary", "summary": summary });
-    print_block(&lines.join("\n"), event);
-}
-
-/// A block of text for people on stderr (bars suspended), or its JSON event with
-/// `--progress json`.
-pub fn print_block(text: &str, event: serde_json::Value) {
-    if json_mode() {
-        json_event(event);
-        return;
-    }
-    match BARS.get() {
-        Some(bars) => bars.suspend(|| stderr_line(text)),
-        None => stderr_line(text),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percent_is_read_from_common_progress_texts() {
-        assert_eq!(parse_percent("Running (45% complete)"), Some(45));
-        assert_eq!(parse_percent("45%"), Some(45));
-        assert_eq!(parse_percent("12.5 % done"), Some(12));
-        assert_eq!(parse_percent("in progress"), None);
-        assert_eq!(parse_percent("250%"), None);
-        assert_eq!(parse_percent("%"), None);
-        assert_eq!(parse_percent("進捗50%"), Some(50));
-        assert_eq!(parse_percent("é50% done"), Some(50));
     }
 }

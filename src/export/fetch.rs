@@ -1,0 +1,571 @@
+//! The network side of one file download: ask for the file (with `Range` and `If-Range`
+//! when resuming), stream its body into the writer's queue, and decide, for every answer,
+//! whether its bytes may follow the ones already written.
+//!
+//! The rules, each for a way a server has been seen to put wrong data on disk:
+//! - a `206` is used only when it answers a `Range` request, starts where we asked, is of a
+//!   file of the length already announced, and carries the validator (strong ETag or
+//!   Last-Modified) that was sent; anything else starts the file over;
+//! - a `416` finishes the file only when the length it gives is the length already
+//!   received *and* agrees with any length announced before; otherwise the file starts over;
+//! - a body that is content-encoded (gzip) is decoded here; a break is resumed from the
+//!   decoded offset with `Accept-Encoding: identity` (right for compression on the fly),
+//!   and a range answer that is itself content-encoded (a gzip object stored as such, whose
+//!   ranges count bytes of the encoding) starts the file over;
+//! - a body that ends short of its `Content-Length` is a broken transfer, never a file.
+//!
+//! Failures go through the one retry policy: `--retries` failures per file, counted afresh
+//! after every MiB that arrived (a long file on a flaky line gets there; a server that
+//! trickles or repeats does not loop forever).
+
+use std::pin::Pin;
+
+use async_compression::tokio::bufread::GzipDecoder;
+use bytes::Bytes;
+use futures::{Stream, StreamExt, TryStreamExt};
+use reqwest::header::{
+    ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_RANGE, ETAG, HeaderMap, HeaderValue, IF_RANGE,
+    LAST_MODIFIED, RANGE,
+};
+use reqwest::{Response, StatusCode};
+use tokio::io::AsyncReadExt;
+use tokio::sync::mpsc::Sender;
+use url::Url;
+
+use super::plan::FileTask;
+use crate::error::{Error, NetworkKind, Op, Result};
+use crate::http::body::{Broke, SpeedGuard};
+use crate::http::limiter::Throttle;
+use crate::http::retry::{Resend, Retrier};
+use crate::http::{Client, Request};
+use crate::report::{DownloadProgress, FileProgress};
+
+/// Progress that makes a broken transfer count as a fresh start for the retry budget.
+const PROGRESS_RESETS_RETRIES: u64 = 1024 * 1024;
+
+/// Decoded bytes handed to the writer at a time (bounds the memory a gzip bomb can take).
+const DECODED_PIECE: usize = 256 * 1024;
+
+/// Where a download stands before a request: bytes already in the sink (complete, checked
+/// lines, or exactly what the server sent before the connection broke), the validator
+/// that makes a `Range` request safe, and the file's length if an answer announced it.
+#[derive(Debug, Clone, Default)]
+pub struct Resume {
+    pub offset: u64,
+    pub validator: Option<String>,
+    pub length: Option<u64>,
+}
+
+/// What an answer that starts the file from its first byte says of it; recorded in the
+/// job so that a later run resumes only what it safely can.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Answer {
+    pub validator: Option<String>,
+    /// The file's length, when the answer is not content-encoded and gives one.
+    pub length: Option<u64>,
+}
+
+/// What the writer thread is told.
+pub enum Write {
+    Bytes(Bytes),
+    /// The server sends the whole file again: throw away what was written.
+    Restart,
+}
+
+/// One file's transfer.
+pub struct Transfer<'a> {
+    pub client: &'a Client,
+    pub task: &'a FileTask,
+    pub send_token: bool,
+    pub progress: &'a DownloadProgress,
+    /// The limiter permit the transfer runs under (none for stdout, which is sequential).
+    pub throttle: Option<Throttle>,
+}
+
+/// The state of the network side between answers.
+struct Fetch<'a, F> {
+    transfer: &'a Transfer<'a>,
+    url: Url,
+    tx: Sender<Write>,
+    /// Bytes handed to the writer for the current start of the file (decoded).
+    offset: u64,
+    validator: Option<String>,
+    /// The file's length, once announced (by an answer or an earlier run).
+    length: Option<u64>,
+    /// The current answer is content-encoded (its bytes on the wire are not the file's).
+    encoded: bool,
+    retrier: Retrier,
+    on_answer: F,
+    bar: Option<FileProgress<'a>>,
+}
+
+/// What to do after an answer was looked at.
+enum Next {
+    /// The file is whole: its length in bytes.
+    Done(u64),
+    /// Ask again (resume, restart, or retry after a wait already waited).
+    Again,
+}
+
+/// Runs the network side; returns the file's length (bytes handed to the writer) and its
+/// progress display.
+pub async fn fetch<'a>(
+    transfer: &'a Transfer<'a>,
+    tx: Sender<Write>,
+    resume: Resume,
+    on_answer: impl AsyncFnMut(&Answer) -> Result<()>,
+) -> (Result<u64>, Option<FileProgress<'a>>) {
+    let task = transfer.task;
+    let url = match Url::parse(&task.file.url) {
+        Ok(url) => url,
+        Err(e) => {
+            let error = Error::InvalidResponse {
+                op: Op::Status,
+                reason: format!("bad url for {}: {e}", task.name),
+            };
+            return (Err(error), None);
+        }
+    };
+    let mut fetch = Fetch {
+        transfer,
+        url,
+        tx,
+        offset: resume.offset,
+        validator: resume.validator,
+        length: resume.length,
+        encoded: false,
+        retrier: transfer.client.retry_policy().for_request(),
+        on_answer,
+        bar: None,
+    };
+    let result = loop {
+        match fetch.round().await {
+            Ok(Next::Done(length)) => break Ok(length),
+            Ok(Next::Again) => {}
+            Err(error) => break Err(error),
+        }
+    };
+    (result, fetch.bar)
+}
+
+impl<'a, F: AsyncFnMut(&Answer) -> Result<()>> Fetch<'a, F> {
+    fn op(&self) -> Op {
+        Op::Download(self.transfer.task.name.clone())
+    }
+
+    fn name(&self) -> &str {
+        &self.transfer.task.name
+    }
+
+    /// Throws away what was written and asks for the whole file.
+    async fn restart(&mut self, why: &str) -> Result<Next> {
+        if self.offset > 0 {
+            tracing::info!("{}: {why}; starting over", self.name());
+        }
+        self.tx
+            .send(Write::Restart)
+            .await
+            .map_err(|_| writer_gone(self.transfer.task))?;
+        self.offset = 0;
+        self.validator = None;
+        self.length = None;
+        Ok(Next::Again)
+    }
+
+    /// A failure: waits and asks again, or gives up when the retry policy says so.
+    async fn failed(&mut self, error: Error) -> Result<Next> {
+        let Some(wait) = self.retrier.next(&error, Resend::Idempotent) else {
+            return Err(error);
+        };
+        tracing::warn!(
+            "{error}; trying again in {}",
+            humantime::format_duration(crate::http::round_to_ms(wait))
+        );
+        crate::clock::sleep(wait).await;
+        Ok(Next::Again)
+    }
+
+    /// One request and its answer.
+    async fn round(&mut self) -> Result<Next> {
+        let transfer = self.transfer;
+        let ranged = self.offset > 0;
+        let mut request = Request::file(self.url.clone(), self.op(), transfer.send_token);
+        request.throttle = transfer.throttle.clone();
+        if ranged {
+            let range = format!("bytes={}-", self.offset);
+            request.also_ok = Some(StatusCode::RANGE_NOT_SATISFIABLE);
+            request = request
+                .with_header(RANGE, HeaderValue::from_str(&range).expect("ascii range"))
+                .with_header(ACCEPT_ENCODING, HeaderValue::from_static("identity"));
+            if let Some(validator) = self
+                .validator
+                .as_deref()
+                .and_then(|v| HeaderValue::from_str(v).ok())
+            {
+                request = request.with_header(IF_RANGE, validator);
+            }
+        } else {
+            request = request.with_header(ACCEPT_ENCODING, HeaderValue::from_static("gzip"));
+        }
+        let response = match transfer.client.attempt(&request).await {
+            Ok(response) => response,
+            Err(error) => return self.failed(error).await,
+        };
+        match response.status() {
+            StatusCode::RANGE_NOT_SATISFIABLE => self.unsatisfied(response.headers()).await,
+            StatusCode::PARTIAL_CONTENT if !ranged => Err(Error::InvalidResponse {
+                op: self.op(),
+                reason: "206 Partial Content to a request without Range: the server sent a \
+                         part of the file as if it were the whole"
+                    .into(),
+            }),
+            StatusCode::PARTIAL_CONTENT => match self.refuse_partial(response.headers()) {
+                Some(why) => self.restart(&why).await,
+                None => self.stream(response).await,
+            },
+            _ if ranged => {
+                let _ = self.restart("the server sent the whole file again").await?;
+                self.start_answer(response).await
+            }
+            _ => self.start_answer(response).await,
+        }
+    }
+
+    /// A 416: nothing after our offset. Whole only when that is the file's length as far as
+    /// every answer said.
+    async fn unsatisfied(&mut self, headers: &HeaderMap) -> Result<Next> {
+        let said = unsatisfied_length(headers);
+        let agrees = said == Some(self.offset) && self.length.is_none_or(|l| l == self.offset);
+        if agrees {
+            return Ok(Next::Done(self.offset));
+        }
+        let why = match (said, self.length) {
+            (Some(said), Some(known)) if said != known => format!(
+                "the server says the file has {said} bytes (HTTP 416), an earlier answer said {known}"
+            ),
+            _ => format!(
+                "the server has no bytes after {} (HTTP 416) but does not say the file ends there",
+                self.offset
+            ),
+        };
+        self.restart(&why).await
+    }
+
+    /// Why a 206 cannot continue the bytes written so far, if it cannot.
+    fn refuse_partial(&self, headers: &HeaderMap) -> Option<String> {
+        if headers.contains_key(CONTENT_ENCODING) {
+            return Some(
+                "the server answered a range of a content-encoded file (ranges count bytes of \
+                 the encoding)"
+                    .into(),
+            );
+        }
+        let Some(range) = content_range(headers) else {
+            return Some("a 206 without a Content-Range".into());
+        };
+        if range.start != self.offset {
+            return Some(format!(
+                "asked for the bytes from {}, the server sent {}",
+                self.offset,
+                crate::text::escape_control(&shown(headers, CONTENT_RANGE))
+            ));
+        }
+        if let (Some(total), Some(known)) = (range.total, self.length)
+            && total != known
+        {
+            return Some(format!(
+                "the range is of a file of {total} bytes, an earlier answer said {known}: \
+                 another version of the file"
+            ));
+        }
+        if let Some(sent) = &self.validator
+            && validator(headers).as_ref() != Some(sent)
+        {
+            return Some(format!(
+                "the range answer carries validator {} instead of {sent} (the server ignored \
+                 If-Range: another version of the file)",
+                crate::text::escape_control(&shown(headers, ETAG))
+            ));
+        }
+        None
+    }
+
+    /// An answer with the file from its first byte: record what it says of the file, then
+    /// stream it.
+    async fn start_answer(&mut self, response: Response) -> Result<Next> {
+        let headers = response.headers();
+        let encoded = headers.contains_key(CONTENT_ENCODING);
+        let answer = Answer {
+            validator: validator(headers),
+            length: response.content_length().filter(|_| !encoded),
+        };
+        (self.on_answer)(&answer).await?;
+        self.validator = answer.validator;
+        self.length = answer.length;
+        self.stream(response).await
+    }
+
+    /// Streams an answer's body to the writer.
+    async fn stream(&mut self, response: Response) -> Result<Next> {
+        let task = self.transfer.task;
+        let headers = response.headers().clone();
+        self.encoded = match headers.get(CONTENT_ENCODING).map(HeaderValue::as_bytes) {
+            None | Some(b"identity") => false,
+            Some(b"gzip" | b"x-gzip") => true,
+            Some(other) => {
+                return Err(Error::InvalidResponse {
+                    op: self.op(),
+                    reason: format!(
+                        "the file is sent with Content-Encoding {}, which group-export cannot decode",
+                        String::from_utf8_lossy(other)
+                    ),
+                });
+            }
+        };
+        let partial = response.status() == StatusCode::PARTIAL_CONTENT;
+        if partial && self.length.is_none() {
+            self.length = content_range(&headers).and_then(|r| r.total);
+        }
+        // On the wire: the body's own length (of the encoding, when encoded).
+        let wire_length = response.content_length();
+        let started_at = self.offset;
+        let bar_total = if self.encoded {
+            wire_length
+        } else {
+            self.length
+        };
+        let low_speed = self.transfer.client.low_speed();
+        let op = self.op();
+        let url = response.url().to_string();
+        let progress = self.transfer.progress;
+        let bar = self
+            .bar
+            .get_or_insert_with(|| progress.file(&task.name, bar_total));
+        bar.set_position(if self.encoded { 0 } else { self.offset });
+
+        let mut wire = 0u64;
+        let broke = {
+            let wire_bytes = &mut wire;
+            let bar = &*bar;
+            let network = network_stream(response, low_speed).inspect_ok(move |chunk| {
+                *wire_bytes += chunk.len() as u64;
+                bar.advance(chunk.len() as u64);
+            });
+            let mut body = Body::new(network, self.encoded);
+            loop {
+                match body.next().await {
+                    Ok(Some(piece)) => {
+                        let len = piece.len() as u64;
+                        if self.tx.send(Write::Bytes(piece)).await.is_err() {
+                            return Err(writer_gone(task));
+                        }
+                        self.offset += len;
+                    }
+                    Ok(None) => break None,
+                    Err(broke) => break Some(broke.into_error(&op, &url)),
+                }
+            }
+        };
+        if let Some(error) = broke {
+            return self.broken(error, started_at).await;
+        }
+        if let Some(expected) = wire_length.filter(|&expected| expected != wire) {
+            let error = Error::Network {
+                op,
+                url,
+                kind: NetworkKind::Broken,
+                detail: format!("the answer ended after {wire} of its {expected} bytes"),
+                source: None,
+            };
+            return self.broken(error, started_at).await;
+        }
+        match self.length {
+            // A range that stopped short of the end (a server that caps its ranges): ask
+            // for the rest.
+            Some(length) if !self.encoded && self.offset < length && self.offset > started_at => {
+                tracing::debug!(
+                    "{}: {} of {length} bytes so far; asking for the rest",
+                    task.name,
+                    self.offset
+                );
+                Ok(Next::Again)
+            }
+            Some(length) if !self.encoded && self.offset != length => {
+                Err(Error::Verification(format!(
+                    "{}: received {} bytes of a file of {length}",
+                    task.name, self.offset
+                )))
+            }
+            _ => Ok(Next::Done(self.offset)),
+        }
+    }
+
+    /// A body that broke off: resumed from where it stopped (after the retry policy's
+    /// wait), or the error when the policy says so.
+    async fn broken(&mut self, error: Error, started_at: u64) -> Result<Next> {
+        if self.offset - started_at >= PROGRESS_RESETS_RETRIES {
+            self.retrier.progressed();
+        }
+        self.failed(error).await
+    }
+}
+
+/// The writer stopped (a refused line or a failed write): its own error is the one to
+/// show, so this one only says so.
+fn writer_gone(task: &FileTask) -> Error {
+    Error::Verification(format!("{}: stopped", task.name))
+}
+
+type ChunkStream = Pin<Box<dyn Stream<Item = std::result::Result<Bytes, Broke>> + Send>>;
+
+/// The body's chunks as they arrive, under the low-speed limit.
+fn network_stream(response: Response, low_speed: crate::http::LowSpeed) -> ChunkStream {
+    let guard = SpeedGuard::new(low_speed);
+    Box::pin(futures::stream::unfold(
+        Some((response, guard)),
+        |state| async move {
+            let (mut response, mut guard) = state?;
+            match guard.chunk(&mut response).await {
+                Ok(Some(chunk)) => Some((Ok(chunk), Some((response, guard)))),
+                Ok(None) => None,
+                Err(broke) => Some((Err(broke), None)),
+            }
+        },
+    ))
+}
+
+/// An answer's body, decoded when content-encoded, in pieces of bounded size.
+enum Body<S> {
+    Identity(S),
+    Gzip(Box<GzipDecoder<tokio_util::io::StreamReader<ErrorsAsIo<S>, Bytes>>>),
+}
+
+/// Carries a [`Broke`] through the `io::Error` that a `StreamReader` needs.
+struct ErrorsAsIo<S>(S);
+
+impl<S: Stream<Item = std::result::Result<Bytes, Broke>> + Unpin> Stream for ErrorsAsIo<S> {
+    type Item = std::io::Result<Bytes>;
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        Pin::new(&mut self.0)
+            .poll_next(cx)
+            .map(|item| item.map(|r| r.map_err(std::io::Error::other)))
+    }
+}
+
+impl<S: Stream<Item = std::result::Result<Bytes, Broke>> + Unpin> Body<S> {
+    fn new(network: S, encoded: bool) -> Self {
+        if encoded {
+            let reader = tokio_util::io::StreamReader::new(ErrorsAsIo(network));
+            let mut decoder = GzipDecoder::new(reader);
+            decoder.multiple_members(true);
+            Body::Gzip(Box::new(decoder))
+        } else {
+            Body::Identity(network)
+        }
+    }
+
+    async fn next(&mut self) -> std::result::Result<Option<Bytes>, Broke> {
+        match self {
+            Body::Identity(network) => network.next().await.transpose(),
+            Body::Gzip(decoder) => {
+                let mut piece = bytes::BytesMut::with_capacity(DECODED_PIECE);
+                match decoder.read_buf(&mut piece).await {
+                    Ok(0) => Ok(None),
+                    Ok(_) => Ok(Some(piece.freeze())),
+                    Err(e) => Err(match e.downcast::<Broke>() {
+                        Ok(broke) => broke,
+                        Err(e) => Broke::Decode(e.to_string()),
+                    }),
+                }
+            }
+        }
+    }
+}
+
+/// A header's text for a message.
+fn shown(headers: &HeaderMap, name: reqwest::header::HeaderName) -> String {
+    headers.get(&name).map_or_else(
+        || format!("no {name}"),
+        |v| String::from_utf8_lossy(v.as_bytes()).into_owned(),
+    )
+}
+
+/// `Content-Range: bytes START-END/TOTAL` (TOTAL may be `*`: unknown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ContentRange {
+    start: u64,
+    total: Option<u64>,
+}
+
+/// The length in a 416's `Content-Range: bytes */LENGTH`.
+fn unsatisfied_length(headers: &HeaderMap) -> Option<u64> {
+    let value = headers.get(CONTENT_RANGE)?.to_str().ok()?;
+    value.strip_prefix("bytes */")?.trim().parse().ok()
+}
+
+fn content_range(headers: &HeaderMap) -> Option<ContentRange> {
+    let value = headers.get(CONTENT_RANGE)?.to_str().ok()?;
+    let (span, total) = value.strip_prefix("bytes ")?.split_once('/')?;
+    let start = span.split('-').next()?.trim().parse().ok()?;
+    Some(ContentRange {
+        start,
+        total: total.trim().parse().ok(),
+    })
+}
+
+/// A validator for `If-Range`: a strong ETag, else Last-Modified (RFC 9110 §13.1.5).
+fn validator(headers: &HeaderMap) -> Option<String> {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    text(ETAG)
+        .filter(|etag| !etag.starts_with("W/"))
+        .or_else(|| text(LAST_MODIFIED))
+        .map(String::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resume_headers_are_read_strictly() {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_RANGE, HeaderValue::from_static("bytes 100-199/200"));
+        headers.insert(ETAG, HeaderValue::from_static("W/\"weak\""));
+        headers.insert(
+            LAST_MODIFIED,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(
+            content_range(&headers),
+            Some(ContentRange {
+                start: 100,
+                total: Some(200)
+            })
+        );
+        assert_eq!(
+            validator(&headers).as_deref(),
+            Some("Wed, 21 Oct 2015 07:28:00 GMT")
+        );
+        headers.insert(ETAG, HeaderValue::from_static("\"strong\""));
+        assert_eq!(validator(&headers).as_deref(), Some("\"strong\""));
+        headers.insert(CONTENT_RANGE, HeaderValue::from_static("bytes */200"));
+        assert_eq!(content_range(&headers), None, "a 416's range is no range");
+        assert_eq!(unsatisfied_length(&headers), Some(200));
+        headers.insert(CONTENT_RANGE, HeaderValue::from_static("bytes 5-9/*"));
+        assert_eq!(
+            content_range(&headers),
+            Some(ContentRange {
+                start: 5,
+                total: None
+            })
+        );
+    }
+}

@@ -1,0 +1,262 @@
+//! The life of a job in its directory: started (a kick-off, or the job already recorded
+//! there), its manifest known (polled, or adopted from a file), and started over on request.
+//!
+//! The rule for a job whose server job is gone: `run` never starts a second export in a
+//! directory that holds one. When the server no longer knows the job (cancelled, deleted
+//! by another tool, expired) the run stops with exit code 4 and says so, and
+//! `run --restart` starts a new export in the same directory (the old job's files there
+//! are removed first).
+
+use std::path::Path;
+
+use super::Context;
+use super::conclude::delete_server_job;
+use super::eventlog::EventLog;
+use super::job::{Job, JobDir};
+use super::jobfile::JobFile;
+use super::kickoff;
+use super::plan;
+use super::poll::{self, PollOptions};
+use super::request::ExportRequest;
+use super::target::parse_status_url;
+use crate::error::{Error, Op, Result};
+use crate::fhir::Manifest;
+use crate::fsutil::{io_error, part_path};
+
+/// A job directory being worked on: its lock, its job with the job file's writer, and the
+/// event log (one of each per run).
+pub struct Session {
+    pub dir: JobDir,
+    pub job: JobFile,
+    pub events: EventLog,
+}
+
+impl Session {
+    pub fn new(dir: JobDir, job: Job) -> Session {
+        let events = EventLog::open(dir.root(), &job.export_id);
+        let job = JobFile::new(&dir, job);
+        Session { dir, job, events }
+    }
+
+    /// The status URL recorded in the job.
+    pub fn status_url(&self) -> Result<url::Url> {
+        let recorded = self.job.read(|job| job.status_url.clone());
+        recorded
+            .as_deref()
+            .ok_or_else(|| {
+                Error::usage(format!(
+                    "the job in {} has no status URL",
+                    self.dir.root().display()
+                ))
+            })
+            .and_then(parse_status_url)
+    }
+}
+
+/// The job of this directory for this request: the recorded one when it matches (so a
+/// re-run continues it), a new kick-off when there is none (or `restart`), and a refusal
+/// when the directory holds another export or one whose server job ended.
+pub async fn ensure_started(
+    ctx: &Context,
+    dir: JobDir,
+    request: ExportRequest,
+    restart: bool,
+) -> Result<Session> {
+    let base = ctx.client.base()?.to_string();
+    if let Some(job) = dir.load()? {
+        if restart {
+            discard(ctx, &dir, &job).await?;
+        } else {
+            check_same_export(&dir, &job, &request, &base)?;
+            let ended = job.server_job_ended && job.manifest.is_none();
+            if let Some(completed) = &job.completed_at {
+                tracing::info!(
+                    "{} already holds this export, complete since {completed} (transactionTime {}): \
+                     nothing to do; for a new export use another --out (e.g. --out \
+                     'exports/{{group}}/{{date}}') or --restart",
+                    dir.root().display(),
+                    job.manifest
+                        .as_ref()
+                        .map_or("?", |m| m.transaction_time.as_str())
+                );
+                return Ok(Session::new(dir, job));
+            }
+            if ended {
+                return Err(Error::ServerJobGone(format!(
+                    "the export in {} was cancelled: its server job no longer exists",
+                    dir.root().display()
+                )));
+            }
+            if job.status_url.is_some() {
+                tracing::info!("continuing the export recorded in {}", dir.root().display());
+                return Ok(Session::new(dir, job));
+            }
+        }
+    }
+    let session = Session::new(dir, Job::new(Some(base), Some(request.clone())));
+    let result = kickoff::kickoff(&ctx.client, &request).await;
+    let url = kickoff::kickoff_url(&ctx.client, &request)?;
+    session.events.kickoff(
+        url.as_str(),
+        request_parameters(&request),
+        result.as_ref().err(),
+    );
+    let status_url = result?;
+    session
+        .job
+        .commit(|job| {
+            job.status_url = Some(status_url.to_string());
+            job.kicked_off_at = Some(jiff::Timestamp::now().to_string());
+        })
+        .await?;
+    tracing::info!(
+        "export of Group/{} started in {}; status URL {status_url}",
+        request.group_id,
+        session.dir.root().display()
+    );
+    Ok(session)
+}
+
+fn request_parameters(request: &ExportRequest) -> serde_json::Value {
+    request
+        .query_pairs()
+        .into_iter()
+        .map(|(name, value)| (name.to_string(), value.into()))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+/// Refuses a directory that holds another export.
+fn check_same_export(dir: &JobDir, job: &Job, request: &ExportRequest, base: &str) -> Result<()> {
+    let same = job.request.as_ref().is_some_and(|r| r.same_export(request))
+        && job.base_url.as_deref() == Some(base);
+    if same {
+        return Ok(());
+    }
+    let other = job
+        .request
+        .as_ref()
+        .map(|r| format!("an export of Group/{}", r.group_id))
+        .unwrap_or_else(|| "another export".into());
+    let differs = match &job.base_url {
+        Some(other_base) if other_base != base => format!("from {other_base}"),
+        _ => "with other parameters".into(),
+    };
+    Err(Error::usage(format!(
+        "{} holds {other} {differs}; use another --out directory (or --restart to replace it)",
+        dir.root().display()
+    )))
+}
+
+/// `--restart`: the old job's server job is cancelled if it may still run, and its files
+/// in the directory are removed.
+async fn discard(ctx: &Context, dir: &JobDir, job: &Job) -> Result<()> {
+    let running = job.completed_at.is_none() && !job.server_job_ended;
+    if running
+        && let Some(url) = job
+            .status_url
+            .as_deref()
+            .and_then(|u| parse_status_url(u).ok())
+    {
+        match delete_server_job(&ctx.client, &url, Op::Cancel).await {
+            Ok(()) => tracing::info!("--restart: cancelled the previous export on the server"),
+            Err(error) => {
+                tracing::info!("--restart: the previous export was not cancelled: {error}")
+            }
+        }
+    }
+    let names = job
+        .manifest
+        .as_ref()
+        .and_then(|m| plan::plan(m).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| t.name)
+        .chain(job.files.keys().cloned());
+    let mut removed = 0;
+    for name in names {
+        let path = dir.root().join(&name);
+        for path in [part_path(&path), path] {
+            match std::fs::remove_file(&path) {
+                Ok(()) => removed += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_error(&path, e)),
+            }
+        }
+    }
+    match std::fs::remove_file(dir.root().join("manifest.json")) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io_error(&dir.root().join("manifest.json"), e)),
+    }
+    tracing::info!(
+        "--restart: removed the previous export's {removed} files from {}",
+        dir.root().display()
+    );
+    Ok(())
+}
+
+/// Polls until the job's manifest is known, then records it.
+pub async fn ensure_manifest(ctx: &Context, session: &Session, options: PollOptions) -> Result<()> {
+    if session.job.read(|job| job.manifest.is_some()) {
+        return Ok(());
+    }
+    let url = session.status_url()?;
+    let (manifest, expires) = poll::poll(
+        &ctx.client,
+        &url,
+        options,
+        &ctx.reporter.polling(),
+        &session.events,
+    )
+    .await?;
+    record_manifest(session, manifest, expires).await
+}
+
+/// Checks a manifest and records it in the job and as `DIR/manifest.json`.
+pub async fn record_manifest(
+    session: &Session,
+    manifest: Manifest,
+    expires: Option<String>,
+) -> Result<()> {
+    plan::plan(&manifest)?;
+    session.dir.save_manifest(&manifest)?;
+    session
+        .job
+        .commit(|job| {
+            job.manifest = Some(manifest);
+            job.expires = expires;
+        })
+        .await
+}
+
+/// `download --manifest FILE`: the manifest (with its further pages) becomes the job's, or
+/// must equal the one the job has.
+pub async fn adopt_manifest(ctx: &Context, session: &Session, path: &Path) -> Result<()> {
+    let bytes = std::fs::read(path).map_err(|e| io_error(path, e))?;
+    let manifest: Manifest = serde_json::from_slice(&bytes).map_err(|e| {
+        Error::usage(format!(
+            "{} is not a Bulk Data manifest: {e}",
+            path.display()
+        ))
+    })?;
+    let manifest = match manifest.next_link() {
+        None => manifest,
+        Some(_) => {
+            // The pages of a manifest file are the server's: the token goes to them only on
+            // the FHIR server's origin.
+            let base = ctx.client.base()?.clone();
+            tracing::info!("{} has further pages: reading them", path.display());
+            poll::follow_manifest_pages(&ctx.client, &base, manifest).await?
+        }
+    };
+    let known = session.job.read(|job| job.manifest.clone());
+    match known {
+        Some(known) if known.output != manifest.output => Err(Error::usage(format!(
+            "{} holds a job with another manifest; use another --out directory",
+            session.dir.root().display()
+        ))),
+        Some(_) => Ok(()),
+        None => record_manifest(session, manifest, None).await,
+    }
+}

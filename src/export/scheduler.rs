@@ -1,0 +1,397 @@
+//! The download scheduler: every file of the plan that is not done yet, in parallel under
+//! the adaptive limiter (`--parallel` at most, fewer while the server answers 429), each
+//! recorded in the job as it goes; output files go to stdout instead with `--stdout`, one
+//! after another in manifest order. One failure does not stop the others.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use futures::StreamExt;
+
+use super::Context;
+use super::download::{self, Downloaded};
+use super::eventlog::EventLog;
+use super::fetch::{Answer, Resume, Transfer};
+use super::job::{FileRecord, JobDir};
+use super::jobfile::JobFile;
+use super::plan::{self, FileKind, FileTask};
+use crate::error::{Error, Result};
+use crate::fsutil::{io_error, part_path};
+use crate::http::limiter::{Limiter, Permit};
+use crate::ndjson::LineChecker;
+use crate::report::DownloadProgress;
+use crate::sink::{FileSink, Sink};
+
+/// How to download the files of a job.
+#[derive(Debug, Clone)]
+pub struct DownloadOptions {
+    /// Files downloaded at once, at most.
+    pub parallel: u16,
+    /// Output files to stdout instead of to the directory.
+    pub stdout: bool,
+    /// Only output files of these types (empty: all).
+    pub only_types: Vec<String>,
+    /// Check every line (false: `--no-verify`, only counts).
+    pub verify: bool,
+}
+
+/// The outcome of the downloads: each file's result, in plan order.
+pub struct Downloads {
+    pub tasks: Vec<FileTask>,
+    pub results: Vec<Result<Downloaded>>,
+}
+
+/// Downloads every planned file that is not done yet.
+pub async fn download_all(
+    ctx: &Context,
+    dir: &JobDir,
+    job: &JobFile,
+    events: &EventLog,
+    options: &DownloadOptions,
+) -> Result<Downloads> {
+    let (manifest, finished_and_ended) = job.read(|job| {
+        (
+            job.manifest.clone().unwrap_or_default(),
+            job.completed_at.is_some() && job.server_job_ended,
+        )
+    });
+    let mut tasks = plan::plan(&manifest)?;
+    warn_repeated_urls(&tasks);
+    // A finished job whose server job is gone cannot be fetched again: say so at once
+    // instead of one 404 per file.
+    if finished_and_ended {
+        let on_disk = |t: &FileTask| {
+            job.read(|job| job.files.get(&t.name).is_some_and(|r| r.done))
+                && dir.root().join(&t.name).exists()
+        };
+        if options.stdout || !tasks.iter().all(on_disk) {
+            return Err(Error::usage(format!(
+                "the export in {} is finished and deleted on the server, and {}: nothing more \
+                 can be fetched; `run --restart` starts a new export there",
+                dir.root().display(),
+                if options.stdout {
+                    "its files cannot be streamed again"
+                } else {
+                    "not all of its files are in the directory (streamed to stdout, or removed)"
+                }
+            )));
+        }
+    }
+    if !options.only_types.is_empty() {
+        for wanted in &options.only_types {
+            if !tasks
+                .iter()
+                .any(|t| t.kind == FileKind::Output && t.label() == wanted)
+            {
+                tracing::warn!("the manifest has no {wanted} files");
+            }
+        }
+        tasks.retain(|t| {
+            t.kind != FileKind::Output || options.only_types.iter().any(|w| w == t.label())
+        });
+    }
+    let progress = ctx.reporter.downloading(tasks.len());
+    let files = Files {
+        ctx,
+        dir,
+        job,
+        events,
+        progress: &progress,
+        send_token: manifest.requires_access_token,
+        verify: options.verify,
+    };
+    let limiter = Limiter::new(usize::from(options.parallel));
+    let (stdout_tasks, disk_tasks): (Vec<_>, Vec<_>) = tasks
+        .iter()
+        .cloned()
+        .enumerate()
+        .partition(|(_, t)| options.stdout && t.kind == FileKind::Output);
+    let disk_run = futures::stream::iter(disk_tasks)
+        .map(|(i, task)| {
+            let (files, limiter) = (&files, &limiter);
+            async move {
+                let permit = limiter.acquire().await;
+                (
+                    i,
+                    files
+                        .to_disk(&task, &permit)
+                        .await
+                        .map(|done| (done, permit)),
+                )
+            }
+        })
+        .buffer_unordered(usize::from(options.parallel))
+        .map(|(i, result)| {
+            (
+                i,
+                result.map(|(done, permit)| {
+                    permit.succeeded();
+                    done
+                }),
+            )
+        })
+        .collect::<Vec<_>>();
+    let stdout_run = async {
+        let mut out = Vec::new();
+        for (i, task) in stdout_tasks {
+            let result = files.to_stdout(&task).await;
+            let broken_pipe = matches!(result, Err(Error::BrokenPipe));
+            out.push((i, result));
+            if broken_pipe {
+                break;
+            }
+        }
+        out
+    };
+    let (stdout_results, disk_results) = tokio::join!(stdout_run, disk_run);
+    progress.finish();
+    let mut results: Vec<Option<Result<Downloaded>>> = tasks.iter().map(|_| None).collect();
+    for (i, result) in stdout_results.into_iter().chain(disk_results) {
+        results[i] = Some(result);
+    }
+    job.flush().await?;
+    Ok(Downloads {
+        results: results
+            .into_iter()
+            .map(|r| r.unwrap_or(Err(Error::BrokenPipe)))
+            .collect(),
+        tasks,
+    })
+}
+
+fn warn_repeated_urls(tasks: &[FileTask]) {
+    let mut urls = HashSet::new();
+    let repeated: Vec<&str> = tasks
+        .iter()
+        .map(|t| t.file.url.as_str())
+        .filter(|url| !urls.insert(*url))
+        .collect();
+    if let Some(first) = repeated.first() {
+        tracing::warn!(
+            "the manifest lists {} URLs more than once (the first: {}); each is downloaded as its own file",
+            repeated.len(),
+            crate::text::escape_control(first)
+        );
+    }
+}
+
+/// What every file download of one `download_all` shares.
+struct Files<'a> {
+    ctx: &'a Context,
+    dir: &'a JobDir,
+    job: &'a JobFile,
+    events: &'a EventLog,
+    progress: &'a DownloadProgress,
+    send_token: bool,
+    verify: bool,
+}
+
+impl Files<'_> {
+    fn transfer<'t>(&'t self, task: &'t FileTask, permit: Option<&Permit>) -> Transfer<'t> {
+        Transfer {
+            client: &self.ctx.client,
+            task,
+            send_token: self.send_token,
+            progress: self.progress,
+            throttle: permit.map(Permit::throttle),
+        }
+    }
+
+    /// One output file to stdout, whole (a stream cannot be resumed from a `.part`).
+    async fn to_stdout(&self, task: &FileTask) -> Result<Downloaded> {
+        let checker = LineChecker::new(&task.expected_type, self.verify);
+        let transfer = self.transfer(task, None);
+        download::download(
+            &transfer,
+            Sink::stdout(),
+            checker,
+            Resume::default(),
+            async |_| Ok(()),
+        )
+        .await
+        .map_err(|error| self.explain_expiry(task, error))
+    }
+
+    /// One file into the output directory: skipped when a run before finished it, resumed
+    /// from its `.part` when one was interrupted, recorded in the job when done.
+    async fn to_disk(&self, task: &FileTask, permit: &Permit) -> Result<Downloaded> {
+        let result = self.to_disk_unexplained(task, permit).await;
+        result.map_err(|error| self.explain_expiry(task, error))
+    }
+
+    async fn to_disk_unexplained(&self, task: &FileTask, permit: &Permit) -> Result<Downloaded> {
+        let (job, dir) = (self.job, self.dir);
+        let path = dir.root().join(&task.name);
+        let record = job.read(|job| job.record(&task.name, &task.file.url).cloned());
+        if let Some(record) = record.as_ref().filter(|r| r.done) {
+            match self.check_finished(task, &path, record).await? {
+                Some(done) => return Ok(done),
+                // Damaged since: back to a .part, to be continued from its last good line.
+                None => {
+                    if path.exists() {
+                        crate::fsutil::rename_into_place(&path, &part_path(&path))?;
+                    }
+                    job.update(|job| {
+                        if let Some(record) = job.files.get_mut(&task.name) {
+                            record.done = false;
+                        }
+                    });
+                }
+            }
+        }
+        // A .part from an earlier run of this job: keep its complete, valid lines and go
+        // on. One that the job knows nothing of (or whose resume failed before) is started
+        // over: its bytes may not be this file's.
+        let mut checker = LineChecker::new(&task.expected_type, self.verify);
+        let resumable = record.as_ref().filter(|r| !r.start_over);
+        let offset = match resumable {
+            Some(_) => download::rescan(&part_path(&path), &mut checker).await?,
+            None => 0,
+        };
+        if offset > 0 {
+            tracing::info!("{}: resuming after {offset} bytes", task.name);
+        }
+        let resume = Resume {
+            offset,
+            validator: resumable
+                .and_then(|r| r.validator.clone())
+                .filter(|_| offset > 0),
+            length: resumable.and_then(|r| r.length).filter(|_| offset > 0),
+        };
+        let sink = Sink::File(FileSink::open(dir.root(), &task.name, offset)?);
+        // Written before the body's first byte reaches the .part (for small jobs; see
+        // `JobFile::record`), so a later run knows what the .part holds.
+        let record_answer = async |answer: &Answer| {
+            job.record(|job| {
+                let mut record = FileRecord::started(&task.file.url, answer.validator.clone());
+                record.length = answer.length;
+                job.files.insert(task.name.clone(), record);
+            })
+            .await
+        };
+        self.events.download_request(task);
+        let transfer = self.transfer(task, Some(permit));
+        let done = download::download(&transfer, sink, checker, resume, record_answer).await;
+        match &done {
+            Ok(done) => self.events.download_complete(task, done),
+            Err(e) => self.events.download_error(task, e),
+        }
+        let done = match done {
+            Ok(done) => done,
+            // Refused bytes after a resume may come from the seam with bytes of another
+            // version of the file: the next run downloads the file whole.
+            Err(error @ Error::Verification(_)) if offset > 0 => {
+                job.update(|job| {
+                    if let Some(record) = job.files.get_mut(&task.name) {
+                        record.start_over = true;
+                    }
+                });
+                return Err(error);
+            }
+            Err(error) => return Err(error),
+        };
+        job.update(|job| {
+            job.files.insert(
+                task.name.clone(),
+                FileRecord {
+                    done: true,
+                    bytes: done.bytes,
+                    resources: done.resources,
+                    unverified: !self.verify,
+                    ..FileRecord::started(&task.file.url, None)
+                },
+            );
+        });
+        Ok(done)
+    }
+
+    /// A file an earlier run finished: still what was saved (same size), and checked now
+    /// if it was saved with `--no-verify` and this run verifies. `None` when it is not
+    /// (truncated, changed, or refused by the check): it is to be downloaded again.
+    async fn check_finished(
+        &self,
+        task: &FileTask,
+        path: &Path,
+        record: &FileRecord,
+    ) -> Result<Option<Downloaded>> {
+        let size = match std::fs::symlink_metadata(path) {
+            Ok(meta) if meta.is_file() => meta.len(),
+            Ok(_) => {
+                tracing::warn!(
+                    "{}: not a regular file any more; downloading it again",
+                    task.name
+                );
+                return Ok(None);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                tracing::warn!(
+                    "{}: finished before but gone; downloading it again",
+                    task.name
+                );
+                return Ok(None);
+            }
+            Err(e) => return Err(io_error(path, e)),
+        };
+        if size != record.bytes {
+            tracing::warn!(
+                "{}: {size} bytes, {} when it was saved; downloading it again from its last good line",
+                task.name,
+                record.bytes
+            );
+            return Ok(None);
+        }
+        if self.verify && record.unverified {
+            tracing::info!("{}: saved with --no-verify; checking it now", task.name);
+            match download::verify_saved(path, task).await {
+                Ok(checked) => {
+                    self.job.update(|job| {
+                        if let Some(saved) = job.files.get_mut(&task.name) {
+                            saved.unverified = false;
+                        }
+                    });
+                    return Ok(Some(checked));
+                }
+                Err(Error::Verification(reason)) => {
+                    tracing::warn!("{reason}; downloading it again from its last good line");
+                    return Ok(None);
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        self.progress.skipped(&task.name);
+        Ok(Some(Downloaded {
+            resources: record.resources,
+            bytes: record.bytes,
+        }))
+    }
+
+    /// A 404 or 410 on a file after the manifest's `Expires`: the export expired.
+    fn explain_expiry(&self, task: &FileTask, error: Error) -> Error {
+        let expired_at = self.job.read(|job| job.expires.clone()).filter(|at| {
+            httpdate::parse_http_date(at).is_ok_and(|at| at < std::time::SystemTime::now())
+        });
+        match (error, expired_at) {
+            (
+                Error::Server {
+                    op,
+                    status: status @ (404 | 410),
+                    detail,
+                    outcome,
+                    retry_after,
+                },
+                Some(at),
+            ) => Error::Server {
+                op,
+                status,
+                detail: format!(
+                    "{detail} — the export expired at {}: start a new one (`run --restart`) for {}",
+                    crate::text::escape_control(&at),
+                    task.name
+                ),
+                outcome,
+                retry_after,
+            },
+            (error, _) => error,
+        }
+    }
+}

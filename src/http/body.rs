@@ -1,0 +1,171 @@
+//! Reading answer bodies without trusting the server: JSON answers are capped in size, and
+//! every body (JSON or a file) is read under a low-speed limit, curl's `--speed-limit`
+//! idea: a body that brings fewer than [`LowSpeed::bytes_per_second`] over a window of
+//! `--request-timeout` is broken off (a `TooSlow` network failure, which the retry policy
+//! then handles like any broken transfer). Reqwest's read timeout alone is defeated by a
+//! server that trickles one byte at a time.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use reqwest::Response;
+
+use crate::error::{Error, NetworkKind, Op};
+
+/// JSON answers (Bundles, Groups, manifests) are read up to this size: a server that
+/// sends without end is an error, not a way to fill the memory.
+pub const MAX_JSON_BODY: u64 = 256 * 1024 * 1024;
+
+/// Error bodies are read up to this size (an OperationOutcome with long diagnostics must
+/// still parse); the rest is never shown anyway.
+pub const MAX_ERROR_BODY: usize = 1024 * 1024;
+
+/// The slowest a body may arrive.
+#[derive(Debug, Clone, Copy)]
+pub struct LowSpeed {
+    pub bytes_per_second: u64,
+    /// Over how long the speed is measured.
+    pub window: Duration,
+}
+
+impl LowSpeed {
+    /// 1 KiB/s over `window`.
+    pub fn over(window: Duration) -> Self {
+        LowSpeed {
+            bytes_per_second: 1024,
+            window,
+        }
+    }
+}
+
+/// Reads a body chunk by chunk under a [`LowSpeed`] limit.
+pub struct SpeedGuard {
+    limit: LowSpeed,
+    window_start: Instant,
+    bytes: u64,
+}
+
+impl SpeedGuard {
+    pub fn new(limit: LowSpeed) -> Self {
+        SpeedGuard {
+            limit,
+            window_start: Instant::now(),
+            bytes: 0,
+        }
+    }
+
+    /// The next chunk, `None` at the end; [`Broke`] when the body broke off or came too
+    /// slowly.
+    pub async fn chunk(&mut self, response: &mut Response) -> Result<Option<Bytes>, Broke> {
+        let needed = self
+            .limit
+            .bytes_per_second
+            .saturating_mul(self.limit.window.as_secs().max(1));
+        loop {
+            let window_end = self.window_start + crate::clock::real(self.limit.window);
+            let next = tokio::time::timeout_at(window_end.into(), response.chunk()).await;
+            let window_over = Instant::now() >= window_end;
+            match next {
+                Ok(Ok(Some(chunk))) => {
+                    self.bytes += chunk.len() as u64;
+                    if window_over {
+                        if self.bytes < needed {
+                            return Err(Broke::TooSlow(self.limit));
+                        }
+                        self.window_start = Instant::now();
+                        self.bytes = 0;
+                    }
+                    return Ok(Some(chunk));
+                }
+                Ok(Ok(None)) => return Ok(None),
+                Ok(Err(e)) => return Err(Broke::Network(e)),
+                Err(_elapsed) if self.bytes < needed => return Err(Broke::TooSlow(self.limit)),
+                Err(_elapsed) => {
+                    self.window_start = Instant::now();
+                    self.bytes = 0;
+                }
+            }
+        }
+    }
+}
+
+/// Why a body ended before its end.
+#[derive(Debug, thiserror::Error)]
+pub enum Broke {
+    #[error("too slow")]
+    TooSlow(LowSpeed),
+    #[error("{0}")]
+    Network(reqwest::Error),
+    /// The body's content encoding (gzip) is broken or cut short.
+    #[error("{0}")]
+    Decode(String),
+}
+
+impl Broke {
+    /// The network failure of `op` on `url`.
+    pub fn into_error(self, op: &Op, url: &str) -> Error {
+        match self {
+            Broke::Network(e) => Error::network(op.clone(), url, e),
+            Broke::Decode(why) => Error::Network {
+                op: op.clone(),
+                url: url.to_string(),
+                kind: NetworkKind::Broken,
+                detail: format!("the gzip-encoded answer is broken or cut short ({why})"),
+                source: None,
+            },
+            Broke::TooSlow(limit) => Error::Network {
+                op: op.clone(),
+                url: url.to_string(),
+                kind: NetworkKind::TooSlow,
+                detail: format!(
+                    "the answer came slower than {} bytes/s over {} (a server that trickles is \
+                     broken off and asked again)",
+                    limit.bytes_per_second,
+                    humantime::format_duration(limit.window)
+                ),
+                source: None,
+            },
+        }
+    }
+}
+
+/// Reads a whole (small) body, up to `max` bytes, under the low-speed limit.
+pub async fn read_all(
+    op: &Op,
+    mut response: Response,
+    max: u64,
+    low_speed: LowSpeed,
+) -> Result<Bytes, Error> {
+    let mut guard = SpeedGuard::new(low_speed);
+    let mut body = bytes::BytesMut::new();
+    let url = response.url().to_string();
+    while let Some(chunk) = guard
+        .chunk(&mut response)
+        .await
+        .map_err(|broke| broke.into_error(op, &url))?
+    {
+        if (body.len() + chunk.len()) as u64 > max {
+            return Err(Error::InvalidResponse {
+                op: op.clone(),
+                reason: format!("the answer is larger than {} MiB", max / 1024 / 1024),
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// The start of an error answer's body (up to [`MAX_ERROR_BODY`]); what cannot be read
+/// in time is left out, since the status already says what happened.
+pub async fn read_error_body(mut response: Response, low_speed: LowSpeed) -> Vec<u8> {
+    let mut guard = SpeedGuard::new(low_speed);
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = guard.chunk(&mut response).await {
+        let room = MAX_ERROR_BODY - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= MAX_ERROR_BODY {
+            break;
+        }
+    }
+    body
+}
