@@ -36,13 +36,13 @@ impl std::fmt::Display for Op {
         match self {
             Op::GroupSearch => f.write_str("Group search"),
             Op::GroupRead => f.write_str("Group read"),
-            Op::Kickoff(target) => write!(f, "export kick-off for {target}"),
+            Op::Kickoff(target) => write!(f, "export kick-off for {}", shown(target)),
             Op::Status => f.write_str("export status request"),
             Op::ManifestPage => f.write_str("manifest paging"),
-            Op::Download(file) => write!(f, "download of {file}"),
+            Op::Download(file) => write!(f, "download of {}", shown(file)),
             Op::Cancel => f.write_str("export cancel"),
             Op::CleanUp => f.write_str("export clean-up"),
-            Op::Token(url) => write!(f, "token request to {url}"),
+            Op::Token(url) => write!(f, "token request to {}", shown(url)),
             Op::Metadata => f.write_str("capability statement request"),
         }
     }
@@ -86,11 +86,11 @@ pub enum Error {
 
     /// Arguments or settings that make no sense (bad URL, bad `--param`, a config file
     /// with a bad value, …).
-    #[error("{0}")]
+    #[error("{}", shown(.0))]
     Usage(String),
 
     /// The configured host name (of `--base-url`, `--token-url`) does not exist.
-    #[error("the host name '{host}' of {setting} does not resolve")]
+    #[error("the host name '{}' of {setting} does not resolve", shown(host))]
     UnknownHost { host: String, setting: &'static str },
 
     /// The server could not be reached or its answer broke off.
@@ -105,7 +105,7 @@ pub enum Error {
     },
 
     /// The server answered with an error status.
-    #[error("{op} failed: HTTP {status}: {detail}")]
+    #[error("{op} failed: HTTP {status}: {}", shown(detail))]
     Server {
         op: Op,
         status: u16,
@@ -116,11 +116,11 @@ pub enum Error {
     },
 
     /// Getting an access token failed, or the server refused it.
-    #[error("{0}")]
+    #[error("{}", shown(.0))]
     Auth(String),
 
     /// The server answered, but not with what the protocol says it must.
-    #[error("invalid response to {op}: {reason}")]
+    #[error("invalid response to {op}: {}", shown(reason))]
     InvalidResponse { op: Op, reason: String },
 
     /// Writing or reading a local file failed.
@@ -136,19 +136,19 @@ pub enum Error {
     Stdout(#[source] std::io::Error),
 
     /// The export did not complete within `--timeout`.
-    #[error("{0}")]
+    #[error("{}", shown(.0))]
     TimedOut(String),
 
     /// Downloaded data is not what the manifest promised.
-    #[error("{0}")]
+    #[error("{}", shown(.0))]
     Verification(String),
 
     /// The export completed, but the server listed errors (`error[]`/`outcome[]` files).
-    #[error("{0}")]
+    #[error("{}", shown(.0))]
     ServerReportedErrors(String),
 
     /// The job in a directory has no server job any more (cancelled): nothing to continue.
-    #[error("{0}")]
+    #[error("{}", shown(.0))]
     ServerJobGone(String),
 
     /// Another process holds the job directory's lock.
@@ -168,8 +168,19 @@ pub enum Error {
     Internal(String),
 }
 
+/// Text in a message, with control characters escaped: much of what errors carry came from
+/// a server (a URL of its manifest, its diagnostics), and no server drives the terminal.
+fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(char::is_control) {
+        crate::text::escape_control(text).into()
+    } else {
+        text.into()
+    }
+}
+
 /// The words for a network failure of each kind.
 fn network_message(kind: NetworkKind, url: &str, detail: &str) -> String {
+    let (url, detail) = (shown(url), shown(detail));
     match kind {
         NetworkKind::UnknownHost => format!("the host name of {url} does not resolve"),
         NetworkKind::Connect => format!("cannot connect to {url}: {detail}"),

@@ -139,9 +139,10 @@ pub fn create_fresh(path: &Path) -> Result<File> {
         .map_err(|e| io_error(path, e))
 }
 
-/// Opens a file for appending (created if missing), without following a link.
+/// Opens a file for appending (created if missing; readable, to check its end), without
+/// following a link.
 pub fn open_append(path: &Path) -> Result<File> {
-    nofollow(OpenOptions::new().append(true).create(true))
+    nofollow(OpenOptions::new().read(true).append(true).create(true))
         .open(path)
         .map_err(|e| io_error(path, e))
 }

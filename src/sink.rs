@@ -66,9 +66,13 @@ impl Sink {
 
 /// A file being written as `<final>.part`.
 pub struct FileSink {
+    root: PathBuf,
+    name: String,
     final_path: PathBuf,
     part_path: PathBuf,
-    writer: BufWriter<File>,
+    /// The open `.part`; made at the first byte (or at the commit of an empty file), so a
+    /// file that never got a byte (a 404, a full disk) leaves no empty `.part` behind.
+    writer: Option<BufWriter<File>>,
     /// Bytes handed to the writer (the file's length once the buffer is flushed).
     written: u64,
     /// Bytes already handed to the kernel's writeback.
@@ -76,61 +80,82 @@ pub struct FileSink {
 }
 
 impl FileSink {
-    /// Opens `root/<name>.part` (creating its directory below `root` if needed) to go on
-    /// writing after its first `keep` bytes; anything after them is cut off. With `keep`
-    /// 0 the `.part` is made anew. Never through a symbolic link.
+    /// `root/<name>.part`, to go on writing after its first `keep` bytes (anything after
+    /// them is cut off now); with `keep` 0 the `.part` is made anew at the first byte.
+    /// Never through a symbolic link.
     pub fn open(root: &Path, name: &str, keep: u64) -> Result<FileSink> {
         let final_path = root.join(name);
-        if let Some(parent) = Path::new(name).parent() {
-            fsutil::create_dir_below(root, parent)?;
-        }
         let part_path = part_path(&final_path);
-        let file = if keep == 0 {
-            fsutil::create_fresh(&part_path)?
-        } else {
-            fsutil::open_existing_for_write(&part_path)?
-        };
         let mut sink = FileSink {
+            root: root.to_path_buf(),
+            name: name.to_string(),
             final_path,
             part_path,
-            writer: BufWriter::with_capacity(BUFFER, file),
+            writer: None,
             written: 0,
             writeback_from: 0,
         };
-        sink.truncate(keep)?;
+        if keep > 0 {
+            let file = fsutil::open_existing_for_write(&sink.part_path)?;
+            sink.writer = Some(BufWriter::with_capacity(BUFFER, file));
+            sink.truncate(keep)?;
+        }
         Ok(sink)
+    }
+
+    /// The open `.part`, made anew (with its directory below the root) if there is none.
+    fn writer(&mut self) -> Result<&mut BufWriter<File>> {
+        if self.writer.is_none() {
+            if let Some(parent) = Path::new(&self.name).parent() {
+                fsutil::create_dir_below(&self.root, parent)?;
+            }
+            let file = fsutil::create_fresh(&self.part_path)?;
+            self.writer = Some(BufWriter::with_capacity(BUFFER, file));
+        }
+        Ok(self.writer.as_mut().expect("just made"))
     }
 
     /// Cuts the file to `len` bytes and writes on from there.
     fn truncate(&mut self, len: u64) -> Result<()> {
-        let part = &self.part_path;
-        self.writer.flush().map_err(|e| io_error(part, e))?;
-        let file = self.writer.get_mut();
-        file.set_len(len).map_err(|e| io_error(part, e))?;
-        file.seek(SeekFrom::Start(len))
-            .map_err(|e| io_error(part, e))?;
+        let part = self.part_path.clone();
         self.written = len;
         self.writeback_from = len;
+        let Some(writer) = self.writer.as_mut() else {
+            // Nothing written yet: nothing to cut.
+            return Ok(());
+        };
+        writer.flush().map_err(|e| io_error(&part, e))?;
+        let file = writer.get_mut();
+        file.set_len(len).map_err(|e| io_error(&part, e))?;
+        file.seek(SeekFrom::Start(len))
+            .map_err(|e| io_error(&part, e))?;
         Ok(())
     }
 
     fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        self.writer
-            .write_all(bytes)
-            .map_err(|e| io_error(&self.part_path, e))?;
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let part = self.part_path.clone();
+        let writer = self.writer()?;
+        writer.write_all(bytes).map_err(|e| io_error(&part, e))?;
+        let buffered = writer.buffer().len() as u64;
         self.written += bytes.len() as u64;
-        let in_file = self.written - self.writer.buffer().len() as u64;
+        let in_file = self.written - buffered;
         if in_file - self.writeback_from >= WRITEBACK_STEP {
-            start_writeback(self.writer.get_ref(), self.writeback_from, in_file);
+            if let Some(writer) = &self.writer {
+                start_writeback(writer.get_ref(), self.writeback_from, in_file);
+            }
             self.writeback_from = in_file;
         }
         Ok(())
     }
 
-    fn commit(self) -> Result<()> {
-        let part = self.part_path;
-        let file = self
-            .writer
+    fn commit(mut self) -> Result<()> {
+        let part = self.part_path.clone();
+        self.writer()?;
+        let writer = self.writer.take().expect("made above");
+        let file = writer
             .into_inner()
             .map_err(|e| io_error(&part, e.into_error()))?;
         file.sync_all().map_err(|e| io_error(&part, e))?;
@@ -186,6 +211,7 @@ mod tests {
             file.write(piece).unwrap();
         }
         drop(file); // a run that stopped without committing: the .part stays
+        assert!(part_path(&path).exists());
 
         // A later run keeps a prefix that is not a multiple of anything and goes on.
         let keep = step + 777;
@@ -200,5 +226,24 @@ mod tests {
         expected.extend_from_slice(&second);
         assert_eq!(std::fs::read(&path).unwrap(), expected);
         assert!(!part_path(&path).exists());
+    }
+}
+
+#[cfg(test)]
+mod lazy_tests {
+    use super::*;
+
+    #[test]
+    fn a_file_that_never_got_a_byte_leaves_no_part_and_an_empty_one_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let sink = FileSink::open(dir.path(), "error/OperationOutcome.001.ndjson", 0).unwrap();
+        drop(sink);
+        assert!(!dir.path().join("error").exists(), "nothing made");
+        let sink = FileSink::open(dir.path(), "Patient.001.ndjson", 0).unwrap();
+        sink.commit().unwrap();
+        assert_eq!(
+            std::fs::read(dir.path().join("Patient.001.ndjson")).unwrap(),
+            b""
+        );
     }
 }

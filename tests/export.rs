@@ -9,14 +9,6 @@ use common::*;
 use predicates::prelude::*;
 use serde_json::Value;
 
-fn export_run(mock: &BackgroundMock, out: &Path, extra: &[&str]) -> (i32, String, String) {
-    let mut cmd = group_export(&mock.base_url());
-    cmd.args(["run", "cohort-001", "--out"])
-        .arg(out)
-        .args(extra);
-    run(cmd)
-}
-
 fn kickoffs(requests: &[RecordedRequest]) -> Vec<&RecordedRequest> {
     requests
         .iter()

@@ -8,44 +8,9 @@ use std::path::Path;
 
 use common::*;
 
-/// A mock with faults whose exports complete at once.
-fn faulty(faults: &[&str], extra: impl FnOnce(&mut MockConfig)) -> BackgroundMock {
-    let mut config = MockConfig {
-        polls_before_complete: 0,
-        faults: faults
-            .iter()
-            .map(|f| f.parse().expect("fault spec"))
-            .collect(),
-        ..MockConfig::default()
-    };
-    extra(&mut config);
-    mock(config)
-}
-
 fn export(mock: &BackgroundMock, out: &Path, extra: &[&str]) -> (i32, String) {
-    let mut cmd = group_export(&mock.base_url());
-    cmd.args(["run", "cohort-001", "--keep-server-job", "--out"])
-        .arg(out)
-        .args(extra);
-    let (code, _, stderr) = run(cmd);
+    let (code, _, stderr) = export_run(mock, out, &[&["--keep-server-job"], extra].concat());
     (code, stderr)
-}
-
-/// The data files a fault-free server serves for the same export.
-fn reference(extra: &[&str]) -> Vec<(String, Vec<u8>)> {
-    let clean = faulty(&[], |_| {});
-    let dir = tempfile::tempdir().unwrap();
-    let (code, stderr) = export(&clean, dir.path(), extra);
-    assert_eq!(code, 0, "{stderr}");
-    data_files(dir.path())
-}
-
-/// Data files only (manifest.json holds URLs with ports and job ids).
-fn data_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    files(dir)
-        .into_iter()
-        .filter(|(name, _)| name.ends_with(".ndjson"))
-        .collect()
 }
 
 /// A job in `out` whose Patient export is complete, nothing downloaded yet.

@@ -139,14 +139,24 @@ fn failure(downloads: Downloads, stdout: bool) -> Error {
             tracing::error!("{name}: {error}");
         }
     }
+    let gone = failures
+        .iter()
+        .filter(|(_, e)| matches!(e.status(), Some(404 | 410)))
+        .count();
     let kept = if stdout {
         "what reached stdout cannot be taken back"
     } else {
-        "what arrived is kept as .part, never renamed"
+        "what arrived of them is kept as .part, never renamed"
     };
     let total = downloads.tasks.len();
+    let next = if gone == failures.len() {
+        "the server no longer has them: re-running cannot fetch them; `run --restart` starts \
+         a new export in this directory"
+    } else {
+        "re-run the same command to retry them"
+    };
     let message = format!(
-        "{} of {total} files failed ({kept}); re-run the same command to retry them",
+        "{} of {total} files failed ({kept}); {next}",
         failures.len()
     );
     if failures

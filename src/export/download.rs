@@ -9,7 +9,7 @@ use std::path::Path;
 use tokio::io::AsyncReadExt;
 
 use super::fetch::{self, Answer, Resume, Transfer, Write};
-use super::plan::FileTask;
+use super::plan::{FileKind, FileTask};
 use crate::error::{Error, Result};
 use crate::fsutil::io_error;
 use crate::ndjson::{LineChecker, LineError};
@@ -69,9 +69,19 @@ pub async fn verify_saved(path: &Path, task: &FileTask) -> Result<Downloaded> {
     Ok(Downloaded { resources, bytes })
 }
 
-/// The manifest's `count` against the resources received, when it gives one.
+/// The manifest's `count` against the resources received, when it gives one. An `error[]`
+/// file's count is only a warning: servers copy the count of the output file that failed
+/// (the SMART reference server does), which says nothing of the OperationOutcomes in it.
 fn check_count(task: &FileTask, resources: u64) -> std::result::Result<(), String> {
     match task.file.count {
+        Some(count) if count != resources && task.kind == FileKind::Error => {
+            tracing::warn!(
+                "{}: {resources} OperationOutcomes, the manifest's count says {count} (kept: \
+                 the count of an error file is often the failed file's)",
+                task.name
+            );
+            Ok(())
+        }
         Some(count) if count != resources => Err(format!(
             "received {resources} resources, the manifest's count says {count}"
         )),

@@ -39,10 +39,14 @@ impl EventLog {
     }
 
     /// Opens `DIR/log.ndjson` for appending (never through a symbolic link); a re-run adds
-    /// to the same log.
+    /// to the same log, after cutting off a last line that a full disk or a kill left torn.
     pub fn open(dir: &Path, export_id: &str) -> Self {
         let path = dir.join(LOG_FILE);
         let file = crate::fsutil::open_append(&path)
+            .and_then(|file| {
+                cut_torn_tail(&file).map_err(|e| crate::fsutil::io_error(&path, e))?;
+                Ok(file)
+            })
             .inspect_err(|e| tracing::warn!("cannot write the event log: {e}"))
             .ok();
         EventLog {
@@ -105,7 +109,7 @@ impl EventLog {
             "status_progress",
             json!({
                 "body": null,
-                "xProgress": x_progress,
+                "xProgress": clipped(x_progress),
                 "retryAfter": retry_after.map(|d| d.as_secs().to_string()),
             }),
         );
@@ -166,6 +170,51 @@ impl EventLog {
             }),
         );
     }
+}
+
+/// Cuts a log back to its last complete line, so that every line stays one JSON object.
+fn cut_torn_tail(file: &std::fs::File) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    const LOOK_BACK: u64 = 64 * 1024;
+    let mut reader = file;
+    let len = reader.seek(SeekFrom::End(0))?;
+    if len == 0 {
+        return Ok(());
+    }
+    let mut end = len;
+    // Backwards, a window at a time, to the last newline (or the start).
+    let keep = loop {
+        let start = end.saturating_sub(LOOK_BACK);
+        let mut window = vec![0; (end - start) as usize];
+        reader.seek(SeekFrom::Start(start))?;
+        reader.read_exact(&mut window)?;
+        if end == len && window.last() == Some(&b'\n') {
+            return Ok(());
+        }
+        match memchr::memrchr(b'\n', &window) {
+            Some(at) => break start + at as u64 + 1,
+            None if start == 0 => break 0,
+            None => end = start,
+        }
+    };
+    if keep < len {
+        file.set_len(keep)?;
+        tracing::warn!(
+            "{LOG_FILE}: its last line was torn (a full disk or a killed run); cut off {} bytes",
+            len - keep
+        );
+    }
+    Ok(())
+}
+
+/// Server texts in the log are kept short (the IG keeps X-Progress under 100 characters;
+/// a server may send megabytes).
+fn clipped(text: Option<&str>) -> Option<String> {
+    text.map(|text| {
+        let mut text = text.to_string();
+        crate::text::clip(&mut text, 500);
+        text
+    })
 }
 
 fn item_type(kind: FileKind) -> &'static str {

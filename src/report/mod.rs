@@ -16,6 +16,8 @@ use tracing_subscriber::fmt::FmtContext;
 use tracing_subscriber::fmt::format::{self, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
+use crate::text::escape_control;
+
 pub use progress::{DownloadProgress, FileProgress, PollProgress, Reporter};
 pub use summary::{
     Summary, SummaryFormat, Totals, TypeSummary, plural, print_manifest, print_summary,
@@ -132,7 +134,11 @@ where
             tracing::Level::TRACE => "trace: ",
         };
         writer.write_str(prefix)?;
-        ctx.field_format().format_fields(writer.by_ref(), event)?;
+        // Messages carry texts from servers: no control character reaches the terminal.
+        let mut message = String::new();
+        ctx.field_format()
+            .format_fields(format::Writer::new(&mut message), event)?;
+        writer.write_str(&escape_control(&message))?;
         writeln!(writer)
     }
 }

@@ -186,3 +186,43 @@ pub fn requests_to<'a>(requests: &'a [RecordedRequest], needle: &str) -> Vec<&'a
         .filter(|r| r.path.contains(needle))
         .collect()
 }
+
+/// A mock with faults whose exports complete at once.
+pub fn faulty(faults: &[&str], extra: impl FnOnce(&mut MockConfig)) -> BackgroundMock {
+    let mut config = MockConfig {
+        polls_before_complete: 0,
+        faults: faults
+            .iter()
+            .map(|f| f.parse().expect("fault spec"))
+            .collect(),
+        ..MockConfig::default()
+    };
+    extra(&mut config);
+    mock(config)
+}
+
+/// `run cohort-001 --out OUT EXTRA…` against `mock`: (exit code, stdout, stderr).
+pub fn export_run(mock: &BackgroundMock, out: &Path, extra: &[&str]) -> (i32, String, String) {
+    let mut cmd = group_export(&mock.base_url());
+    cmd.args(["run", "cohort-001", "--out"])
+        .arg(out)
+        .args(extra);
+    run(cmd)
+}
+
+/// The data files a fault-free server serves for the same export.
+pub fn reference(extra: &[&str]) -> Vec<(String, Vec<u8>)> {
+    let clean = faulty(&[], |_| {});
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = export_run(&clean, dir.path(), extra);
+    assert_eq!(code, 0, "{stderr}");
+    data_files(dir.path())
+}
+
+/// Data files only (manifest.json holds URLs with ports and job ids).
+pub fn data_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    files(dir)
+        .into_iter()
+        .filter(|(name, _)| name.ends_with(".ndjson"))
+        .collect()
+}
