@@ -111,8 +111,8 @@ pub enum Error {
         status: u16,
         detail: String,
         outcome: Option<Box<OperationOutcome>>,
-        /// The answer's `Retry-After`, as a wait from when it came.
-        retry_after: Option<Duration>,
+        /// The rest of the answer: `Retry-After`, the body, the headers.
+        answer: Box<ErrorAnswer>,
     },
 
     /// Getting an access token failed, or the server refused it.
@@ -176,6 +176,18 @@ fn shown(text: &str) -> std::borrow::Cow<'_, str> {
     } else {
         text.into()
     }
+}
+
+/// What came with an error status besides the status: kept for the retry policy
+/// (`Retry-After`) and for the event log (the body, clipped, and the headers).
+#[derive(Debug, Clone, Default)]
+pub struct ErrorAnswer {
+    /// The answer's `Retry-After`, as a wait from when it came.
+    pub retry_after: Option<Duration>,
+    /// The body as text, clipped (see `http::body::LOGGED_BODY`).
+    pub body: String,
+    /// The answer's headers (cookies left out).
+    pub headers: Vec<(String, String)>,
 }
 
 /// The words for a network failure of each kind.
@@ -285,7 +297,7 @@ impl Error {
     /// The server's `Retry-After`, when it gave one.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Error::Server { retry_after, .. } => *retry_after,
+            Error::Server { answer, .. } => answer.retry_after,
             _ => None,
         }
     }

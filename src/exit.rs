@@ -187,7 +187,7 @@ mod tests {
             status,
             detail: String::new(),
             outcome: None,
-            retry_after: None,
+            answer: Box::default(),
         };
         assert_eq!(code(&server(Op::Status, 503)), Code::TryAgainLater);
         assert_eq!(code(&server(Op::GroupRead, 404)), Code::ServerRejected);

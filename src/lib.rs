@@ -15,6 +15,7 @@
 //! - `mock`, the bundled server, which uses `fhir` and `text` only.
 
 pub mod auth;
+pub mod capability;
 pub mod cli;
 pub mod clock;
 mod commands;

@@ -691,7 +691,16 @@ fn the_smart_event_log_records_the_export() {
         .iter()
         .map(|e| e["eventId"].as_str().unwrap())
         .collect();
-    assert_eq!(ids[..3], ["kickoff", "status_progress", "status_complete"]);
+    assert_eq!(
+        ids[..5],
+        [
+            "kickoff",
+            "status_progress",
+            "status_page_complete",
+            "status_complete",
+            "manifest_complete"
+        ]
+    );
     assert_eq!(ids.iter().filter(|i| **i == "download_request").count(), 2);
     assert_eq!(ids.iter().filter(|i| **i == "download_complete").count(), 2);
     assert_eq!(ids.last(), Some(&"export_complete"));

@@ -156,7 +156,10 @@ pub fn token_error(
                     status: status.as_u16(),
                     detail,
                     outcome: None,
-                    retry_after,
+                    answer: Box::new(crate::error::ErrorAnswer {
+                        retry_after,
+                        ..Default::default()
+                    }),
                 };
             }
             format!("HTTP {status}: {detail}")

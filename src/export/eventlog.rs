@@ -1,7 +1,20 @@
-//! `DIR/log.ndjson`: the export's events in the format of SMART's bulk-data-client (also
-//! read by Cumulus): one JSON object per line with `exportId`, `timestamp`, `eventId` and
-//! `eventDetail`. Events: `kickoff`, `status_progress`, `status_complete`, `status_error`,
-//! `download_request`, `download_complete`, `download_error`, `export_complete`.
+//! `DIR/log.ndjson`: the export's events in the format of SMART's bulk-data-client (log
+//! version 2, also read by Cumulus): one JSON object per line with `exportId`, `timestamp`
+//! (UTC, milliseconds), `eventId` and `eventDetail`, with the reference client's event
+//! names, fields and units:
+//!
+//! | event | detail |
+//! |---|---|
+//! | `kickoff` | `exportUrl`, `errorCode`, `errorBody`, `softwareName`, `softwareVersion`, `softwareReleaseDate`, `fhirVersion`, `requestParameters`, `responseHeaders`, `logVersion` |
+//! | `status_progress` | `body`, `xProgress`, `retryAfter` (when the progress text changes) |
+//! | `status_error` | `body`, `code`, `message`, `responseHeaders` |
+//! | `status_page_complete` | `transactionTime`, `outputFileCount`, `deletedFileCount`, `errorFileCount` (each manifest page) |
+//! | `status_complete` | `transactionTime` |
+//! | `manifest_complete` | `transactionTime`, `totalOutputFileCount`, `totalDeletedFileCount`, `totalErrorFileCount`, `totalManifests` |
+//! | `download_request` | `fileUrl`, `itemType`, `resourceType` |
+//! | `download_complete` | `fileUrl`, `fileSize`, `resourceCount` |
+//! | `download_error` | `body`, `code`, `fileUrl`, `message`, `responseHeaders` |
+//! | `export_complete` | `files`, `resources`, `bytes`, `attachments`, `duration` (ms of the run) |
 //!
 //! The log is a record for tools, not part of the data: a failure to write it is a warning.
 
@@ -11,10 +24,11 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::download::Downloaded;
 use super::plan::{FileKind, FileTask};
+use crate::capability::Capability;
 use crate::error::Error;
 use crate::fhir::Manifest;
 
@@ -26,6 +40,17 @@ pub struct EventLog {
     export_id: String,
     started: Instant,
     warned: AtomicBool,
+    /// The last X-Progress logged (a progress event is logged when it changes).
+    last_progress: Mutex<Option<String>>,
+}
+
+/// What a kick-off's answer said, for the `kickoff` event.
+pub struct KickoffAnswer<'a> {
+    pub export_url: &'a str,
+    pub parameters: Value,
+    /// The 202's headers, or the error.
+    pub outcome: Result<&'a [(String, String)], &'a Error>,
+    pub capability: Option<&'a Capability>,
 }
 
 impl EventLog {
@@ -35,6 +60,7 @@ impl EventLog {
             export_id: String::new(),
             started: Instant::now(),
             warned: AtomicBool::new(false),
+            last_progress: Mutex::new(None),
         }
     }
 
@@ -52,8 +78,7 @@ impl EventLog {
         EventLog {
             file: file.map(Mutex::new),
             export_id: export_id.to_string(),
-            started: Instant::now(),
-            warned: AtomicBool::new(false),
+            ..EventLog::disabled()
         }
     }
 
@@ -61,7 +86,9 @@ impl EventLog {
         let Some(file) = &self.file else { return };
         let line = json!({
             "exportId": self.export_id,
-            "timestamp": jiff::Timestamp::now().to_string(),
+            "timestamp": jiff::Timestamp::now()
+                .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
+                .to_string(),
             "eventId": event_id,
             "eventDetail": detail,
         });
@@ -78,52 +105,90 @@ impl EventLog {
         }
     }
 
-    fn elapsed_ms(&self) -> u64 {
-        self.started.elapsed().as_millis() as u64
-    }
-
     /// The kick-off, successful or not.
-    pub fn kickoff(&self, export_url: &str, parameters: Value, error: Option<&Error>) {
-        let (code, body) = match error {
-            Some(Error::Server { status, detail, .. }) => (json!(status), json!(detail)),
-            Some(other) => (Value::Null, json!(other.to_string())),
-            None => (Value::Null, Value::Null),
+    pub fn kickoff(&self, answer: KickoffAnswer<'_>) {
+        let (code, body, headers) = match answer.outcome {
+            Ok(headers) => (Value::Null, Value::Null, headers_json(headers)),
+            Err(Error::Server { status, answer, .. }) => (
+                json!(status),
+                json!(answer.body),
+                headers_json(&answer.headers),
+            ),
+            Err(other) => (Value::Null, json!(other.to_string()), json!({})),
+        };
+        let capability = answer.capability;
+        let text = |f: fn(&Capability) -> &Option<String>| {
+            capability
+                .and_then(|c| f(c).clone())
+                .map_or(Value::Null, Value::from)
         };
         self.event(
             "kickoff",
             json!({
-                "exportUrl": export_url,
+                "exportUrl": answer.export_url,
                 "errorCode": code,
                 "errorBody": body,
-                "softwareName": null,
-                "softwareVersion": null,
-                "softwareReleaseDate": null,
-                "fhirVersion": null,
-                "requestParameters": parameters,
+                "softwareName": text(|c| &c.software_name),
+                "softwareVersion": text(|c| &c.software_version),
+                "softwareReleaseDate": text(|c| &c.software_release_date),
+                "fhirVersion": capability.and_then(|c| c.fhir_version.clone()).unwrap_or(Value::Null),
+                "requestParameters": answer.parameters,
+                "responseHeaders": headers,
+                "logVersion": "2",
             }),
         );
     }
 
+    /// A 202 of the status URL, logged when its X-Progress differs from the last one.
     pub fn status_progress(&self, x_progress: Option<&str>, retry_after: Option<Duration>) {
+        let text = clipped(x_progress);
+        {
+            let mut last = self
+                .last_progress
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if *last == text {
+                return;
+            }
+            last.clone_from(&text);
+        }
         self.event(
             "status_progress",
             json!({
                 "body": null,
-                "xProgress": clipped(x_progress),
+                "xProgress": text,
                 "retryAfter": retry_after.map(|d| d.as_secs().to_string()),
             }),
         );
     }
 
-    pub fn status_complete(&self, manifest: &Manifest) {
+    /// One page of the manifest.
+    pub fn status_page_complete(&self, page: &Manifest) {
+        self.event(
+            "status_page_complete",
+            json!({
+                "transactionTime": page.transaction_time,
+                "outputFileCount": page.output.len(),
+                "deletedFileCount": page.deleted.len(),
+                "errorFileCount": page.errors().count(),
+            }),
+        );
+    }
+
+    /// The whole manifest (every page) is known.
+    pub fn manifest_complete(&self, manifest: &Manifest, pages: usize) {
         self.event(
             "status_complete",
+            json!({ "transactionTime": manifest.transaction_time }),
+        );
+        self.event(
+            "manifest_complete",
             json!({
                 "transactionTime": manifest.transaction_time,
-                "outputFileCount": manifest.output.len(),
-                "deletedFileCount": manifest.deleted.len(),
-                "errorFileCount": manifest.errors().count(),
-                "duration": self.elapsed_ms(),
+                "totalOutputFileCount": manifest.output.len(),
+                "totalDeletedFileCount": manifest.deleted.len(),
+                "totalErrorFileCount": manifest.errors().count(),
+                "totalManifests": pages,
             }),
         );
     }
@@ -135,7 +200,11 @@ impl EventLog {
     pub fn download_request(&self, task: &FileTask) {
         self.event(
             "download_request",
-            json!({ "fileUrl": task.file.url, "itemType": item_type(task.kind) }),
+            json!({
+                "fileUrl": task.file.url,
+                "itemType": item_type(task.kind),
+                "resourceType": task.file.resource_type,
+            }),
         );
     }
 
@@ -144,9 +213,8 @@ impl EventLog {
             "download_complete",
             json!({
                 "fileUrl": task.file.url,
-                "itemType": item_type(task.kind),
-                "resourceCount": done.resources,
                 "fileSize": done.bytes,
+                "resourceCount": done.resources,
             }),
         );
     }
@@ -154,10 +222,10 @@ impl EventLog {
     pub fn download_error(&self, task: &FileTask, error: &Error) {
         let mut detail = error_detail(error);
         detail["fileUrl"] = json!(task.file.url);
-        detail["itemType"] = json!(item_type(task.kind));
         self.event("download_error", detail);
     }
 
+    /// Every file of the export is in: totals of this run, and its duration.
     pub fn export_complete(&self, files: usize, resources: u64, bytes: u64) {
         self.event(
             "export_complete",
@@ -166,10 +234,36 @@ impl EventLog {
                 "resources": resources,
                 "bytes": bytes,
                 "attachments": 0,
-                "duration": self.elapsed_ms(),
+                "duration": u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
             }),
         );
     }
+}
+
+fn headers_json(headers: &[(String, String)]) -> Value {
+    let mut map = Map::new();
+    for (name, value) in headers {
+        map.insert(name.clone(), Value::from(value.as_str()));
+    }
+    Value::Object(map)
+}
+
+/// `body`, `code`, `message`, `responseHeaders` of a failure.
+fn error_detail(error: &Error) -> Value {
+    let (code, body, headers) = match error {
+        Error::Server { status, answer, .. } => (
+            json!(status),
+            json!(answer.body),
+            headers_json(&answer.headers),
+        ),
+        _ => (Value::Null, Value::Null, json!({})),
+    };
+    json!({
+        "body": body,
+        "code": code,
+        "message": error.to_string(),
+        "responseHeaders": headers,
+    })
 }
 
 /// Cuts a log back to its last complete line, so that every line stays one JSON object.
@@ -197,13 +291,11 @@ fn cut_torn_tail(file: &std::fs::File) -> std::io::Result<()> {
             None => end = start,
         }
     };
-    if keep < len {
-        file.set_len(keep)?;
-        tracing::warn!(
-            "{LOG_FILE}: its last line was torn (a full disk or a killed run); cut off {} bytes",
-            len - keep
-        );
-    }
+    file.set_len(keep)?;
+    tracing::warn!(
+        "{LOG_FILE}: its last line was torn (a full disk or a killed run); cut off {} bytes",
+        len - keep
+    );
     Ok(())
 }
 
@@ -223,12 +315,4 @@ fn item_type(kind: FileKind) -> &'static str {
         FileKind::Error => "error",
         FileKind::Deleted => "deleted",
     }
-}
-
-fn error_detail(error: &Error) -> Value {
-    let (code, body) = match error {
-        Error::Server { status, detail, .. } => (json!(status), json!(detail)),
-        _ => (Value::Null, Value::Null),
-    };
-    json!({ "body": body, "code": code, "message": error.to_string() })
 }

@@ -19,11 +19,19 @@ pub fn kickoff_url(client: &Client, request: &ExportRequest) -> Result<Url> {
     Ok(url)
 }
 
-/// Starts the export; returns the status URL from `Content-Location`, kept verbatim (it
-/// may live under another path or host than the base). The kick-off creates a job on the
+/// A kick-off the server accepted.
+pub struct Kicked {
+    /// From `Content-Location`, kept verbatim (it may live under another path or host
+    /// than the base).
+    pub status_url: Url,
+    /// The 202's headers, for the event log.
+    pub headers: Vec<(String, String)>,
+}
+
+/// Starts the export. The kick-off creates a job on the
 /// server, so it is sent again only when it provably did not take effect (see
 /// [`Resend::OnlyIfNotTaken`]): never after a timeout, which could start two exports.
-pub async fn kickoff(client: &Client, request: &ExportRequest) -> Result<Url> {
+pub async fn kickoff(client: &Client, request: &ExportRequest) -> Result<Kicked> {
     request.validate()?;
     let url = kickoff_url(client, request)?;
     let op = Op::Kickoff(format!("Group/{}", request.group_id));
@@ -67,6 +75,7 @@ pub async fn kickoff(client: &Client, request: &ExportRequest) -> Result<Url> {
             reason: format!("expected 202 Accepted, got {status}: {answer}"),
         });
     }
+    let headers = crate::http::body::logged_headers(response.headers());
     let location = response
         .headers()
         .get(CONTENT_LOCATION)
@@ -78,7 +87,10 @@ pub async fn kickoff(client: &Client, request: &ExportRequest) -> Result<Url> {
     // The IG says absolute; a relative one is resolved against the kick-off URL (but the
     // kick-off URL itself is no status URL: polling it would start exports).
     match crate::http::server_link(&http_request.url, location) {
-        Ok(url) if url != http_request.url => Ok(url),
+        Ok(url) if url != http_request.url => Ok(Kicked {
+            status_url: url,
+            headers,
+        }),
         Ok(_) => Err(Error::InvalidResponse {
             op,
             reason: "the Content-Location is the kick-off URL itself".into(),

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use super::Context;
 use super::conclude::delete_server_job;
-use super::eventlog::EventLog;
+use super::eventlog::{EventLog, KickoffAnswer};
 use super::job::{Job, JobDir};
 use super::jobfile::JobFile;
 use super::kickoff;
@@ -94,14 +94,16 @@ pub async fn ensure_started(
         }
     }
     let session = Session::new(dir, Job::new(Some(base), Some(request.clone())));
+    let capability = crate::capability::fetch(&ctx.client).await;
     let result = kickoff::kickoff(&ctx.client, &request).await;
     let url = kickoff::kickoff_url(&ctx.client, &request)?;
-    session.events.kickoff(
-        url.as_str(),
-        request_parameters(&request),
-        result.as_ref().err(),
-    );
-    let status_url = result?;
+    session.events.kickoff(KickoffAnswer {
+        export_url: url.as_str(),
+        parameters: request_parameters(&request),
+        outcome: result.as_ref().map(|kicked| kicked.headers.as_slice()),
+        capability: capability.as_ref(),
+    });
+    let status_url = result?.status_url;
     session
         .job
         .commit(|job| {
@@ -247,7 +249,7 @@ pub async fn adopt_manifest(ctx: &Context, session: &Session, path: &Path) -> Re
             // the FHIR server's origin.
             let base = ctx.client.base()?.clone();
             tracing::info!("{} has further pages: reading them", path.display());
-            poll::follow_manifest_pages(&ctx.client, &base, manifest).await?
+            poll::follow_manifest_pages(&ctx.client, &base, manifest, &session.events).await?
         }
     };
     let known = session.job.read(|job| job.manifest.clone());

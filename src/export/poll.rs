@@ -132,8 +132,7 @@ async fn poll_until_complete(
     loop {
         let wait = match status_once(client, status_url).await {
             Ok(Status::Complete { manifest, expires }) => {
-                let manifest = follow_manifest_pages(client, status_url, *manifest).await?;
-                events.status_complete(&manifest);
+                let manifest = follow_manifest_pages(client, status_url, *manifest, events).await?;
                 return Ok((manifest, expires));
             }
             Ok(Status::InProgress {
@@ -196,12 +195,14 @@ async fn classify(client: &Client, request: &Request, response: Response) -> Res
 /// IG v3 manifests may page with `link[next]`: fetch every page and merge the files, up to
 /// [`MAX_MANIFEST_PAGES`] pages and [`MAX_MANIFEST_FILES`] files. Pages on another origin
 /// than `first_url` (the status URL, or the FHIR base for a manifest file) are asked for
-/// without the token.
+/// without the token. Each page, and the whole, is logged.
 pub async fn follow_manifest_pages(
     client: &Client,
     first_url: &Url,
     mut manifest: Manifest,
+    events: &EventLog,
 ) -> Result<Manifest> {
+    events.status_page_complete(&manifest);
     let mut seen = std::collections::HashSet::new();
     let mut page_url = first_url.clone();
     let too_big = |what: String| Error::InvalidResponse {
@@ -233,6 +234,7 @@ pub async fn follow_manifest_pages(
         let mut request = status_request(&url, Op::ManifestPage);
         request.send_token = url.origin() == first_url.origin();
         let page: Manifest = client.json(&request).await?;
+        events.status_page_complete(&page);
         manifest.output.extend(page.output);
         manifest.error.extend(page.error);
         manifest.outcome.extend(page.outcome);
@@ -250,5 +252,6 @@ pub async fn follow_manifest_pages(
         }
         page_url = url;
     }
+    events.manifest_complete(&manifest, seen.len() + 1);
     Ok(manifest)
 }

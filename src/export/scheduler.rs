@@ -377,7 +377,7 @@ impl Files<'_> {
                     status: status @ (404 | 410),
                     detail,
                     outcome,
-                    retry_after,
+                    answer,
                 },
                 Some(at),
             ) => Error::Server {
@@ -389,7 +389,7 @@ impl Files<'_> {
                     task.name
                 ),
                 outcome,
-                retry_after,
+                answer,
             },
             (error, _) => error,
         }

@@ -169,3 +169,28 @@ pub async fn read_error_body(mut response: Response, low_speed: LowSpeed) -> Vec
     }
     body
 }
+
+/// How much of a body the event log keeps.
+pub const LOGGED_BODY: usize = 4096;
+
+/// A body as the event log keeps it: text (lossy), clipped.
+pub fn logged_body(body: &[u8]) -> String {
+    let mut text = String::from_utf8_lossy(&body[..body.len().min(LOGGED_BODY * 4)]).into_owned();
+    crate::text::clip(&mut text, LOGGED_BODY);
+    text
+}
+
+/// An answer's headers as the event log keeps them: cookies left out, values clipped.
+pub fn logged_headers(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter(|(name, _)| {
+            *name != reqwest::header::SET_COOKIE && *name != reqwest::header::COOKIE
+        })
+        .map(|(name, value)| {
+            let mut text = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            crate::text::clip(&mut text, 500);
+            (name.as_str().to_string(), text)
+        })
+        .collect()
+}

@@ -27,7 +27,7 @@ pub use request::{Body, Request};
 pub use urls::{fetchable, server_link};
 
 use crate::auth::{AuthOptions, TokenSource};
-use crate::error::{Error, Op, Result};
+use crate::error::{Error, ErrorAnswer, Op, Result};
 use crate::fhir::OperationOutcome;
 use crate::secret::Secret;
 use crate::text;
@@ -166,14 +166,14 @@ impl Client {
                 op,
                 status,
                 detail,
-                retry_after,
+                answer,
                 ..
             } if request.retry_server_errors && (500..600).contains(&status) => Error::Server {
                 op,
                 status,
                 detail,
                 outcome: None,
-                retry_after,
+                answer,
             },
             other => other,
         })
@@ -218,6 +218,7 @@ impl Client {
     pub async fn error_from_response(&self, op: Op, response: Response) -> Error {
         let status = response.status();
         let retry_after = crate::clock::retry_after(response.headers());
+        let headers = body::logged_headers(response.headers());
         let body = body::read_error_body(response, self.low_speed).await;
         let outcome = OperationOutcome::from_body(&body);
         let detail = match &outcome {
@@ -230,7 +231,11 @@ impl Client {
             status: status.as_u16(),
             detail,
             outcome: outcome.map(Box::new),
-            retry_after,
+            answer: Box::new(ErrorAnswer {
+                retry_after,
+                body: body::logged_body(&body),
+                headers,
+            }),
         }
     }
 

@@ -203,7 +203,10 @@ mod tests {
             status,
             detail: String::new(),
             outcome: None,
-            retry_after: retry_after.map(Duration::from_secs),
+            answer: Box::new(crate::error::ErrorAnswer {
+                retry_after: retry_after.map(Duration::from_secs),
+                ..Default::default()
+            }),
         }
     }
 
