@@ -454,6 +454,12 @@ complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -
 false\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l error-file -d 'Add an `error[]` file of OperationOutcome issues of this severity to every manifest' -r -f -a "warning\t''
 error\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l failed-output-files -d 'Let the first N output files fail as on the SMART reference server' -r
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l disable-group-export -d 'Refuse Group `$export` with STATUS (default 501) and leave it out of `/metadata`' -r -f -a "404\t'404 Not Found (`not-found`)'
+405\t'405 Method Not Allowed (`not-supported`, with an empty `Allow`)'
+501\t'501 Not Implemented (`not-supported`)'"
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l manifest-page-size -d 'Split every manifest into pages of N entries, each linking to the next' -r
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l endless-manifest -d 'Page manifests without end: after the real pages, each page of ENTRIES entries links to another' -r
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l token-lifetime-secs -d 'Seconds an issued access token stays valid (`expires_in`)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l registered-client-id -d 'The `client_id` of the client registered with the server' -r
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l registered-secret-file -d 'Read the registered client\'s secret from FILE (first line), allowing `client_secret_basic` and `client_secret_post`' -r
@@ -488,6 +494,7 @@ json\t'only JSON objects, one per line: progress events, log lines, summaries, t
 none\t'no progress display (log lines and the summary stay; -q hides them)'"
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l retry-after-http-date -d 'Send `Retry-After` as an HTTP-date that many seconds ahead instead of as seconds'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l lie-about-count -d 'Report one resource more than the truth in the first output file\'s `count`'
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l accept-any-group -d 'Export an unknown Group id as an empty export (`output: []`) instead of 404'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l require-auth -d 'Require `Authorization: Bearer` with a token from `/auth/token`'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l redirect-files -d 'Answer file URLs with `307` to a second listener on another port that serves the same bytes without a token (like pre-signed storage URLs)'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'

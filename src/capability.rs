@@ -39,12 +39,17 @@ impl Capability {
 }
 
 /// The CapabilityStatement of the client's server; `None` when there is none to read (no
-/// base URL, an error, not JSON). Failures are not retried beyond the client's policy and
-/// are mentioned with `-v` only.
+/// base URL, an error, not JSON). Asked once, not retried (nothing depends on it), and
+/// failures are mentioned with `-v` only.
 pub async fn fetch(client: &Client) -> Option<Capability> {
     let url = client.endpoint(&["metadata"]).ok()?;
     let request = Request::fhir(Method::GET, url, Op::Metadata);
-    match client.json::<Value>(&request).await {
+    let answer = match client.attempt(&request).await {
+        Ok(response) => client.read_body(&request.op, response).await,
+        Err(error) => Err(error),
+    };
+    let statement = answer.and_then(|body| crate::http::decode_json::<Value>(&request.op, &body));
+    match statement {
         Ok(statement)
             if statement.get("resourceType").and_then(Value::as_str)
                 == Some("CapabilityStatement") =>

@@ -27,8 +27,9 @@ fn an_unknown_host_of_the_base_url_is_a_configuration_error_not_an_outage() {
     );
 }
 
-/// A server that reads each request and never answers; counts the requests.
-fn silent_server() -> (String, Arc<AtomicUsize>) {
+/// A server that reads each request and never answers; counts the requests (all of them,
+/// or those whose request line contains `only`).
+fn silent_server(only: &'static str) -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let requests = Arc::new(AtomicUsize::new(0));
@@ -38,7 +39,10 @@ fn silent_server() -> (String, Arc<AtomicUsize>) {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
             let mut buf = [0u8; 8192];
-            if stream.read(&mut buf).unwrap_or(0) > 0 {
+            let n = stream.read(&mut buf).unwrap_or(0);
+            let request_line = String::from_utf8_lossy(&buf[..n]);
+            let request_line = request_line.lines().next().unwrap_or_default();
+            if n > 0 && request_line.contains(only) {
                 counted.fetch_add(1, Ordering::SeqCst);
             }
             held.push(stream); // never answered, never closed
@@ -49,7 +53,7 @@ fn silent_server() -> (String, Arc<AtomicUsize>) {
 
 #[test]
 fn a_kick_off_whose_answer_never_came_is_not_sent_again() {
-    let (base, requests) = silent_server();
+    let (base, requests) = silent_server("$export");
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = group_export(&base);
     cmd.args(["--request-timeout", "2s", "--retries", "5"])
@@ -63,7 +67,7 @@ fn a_kick_off_whose_answer_never_came_is_not_sent_again() {
 
 #[test]
 fn a_read_that_timed_out_is_tried_again() {
-    let (base, requests) = silent_server();
+    let (base, requests) = silent_server("");
     let mut cmd = group_export(&base);
     cmd.args(["--request-timeout", "2s", "--retries", "2"])
         .args(["groups", "read", "g1"]);

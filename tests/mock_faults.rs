@@ -2,109 +2,27 @@
 //! with `ETag`/`If-Range`, injected statuses on kick-off, status and files, broken and cut
 //! transfers, changed file content, and a throttled server.
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use group_export::mock::{MockConfig, MockServer};
+use common::mock_http::{
+    file_url, get, header, issue_code, kickoff_at, polling, quick, read_until_error, start,
+    start_export,
+};
+use group_export::mock::MockConfig;
 use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
 use serde_json::Value;
 
-/// Exports complete at the first poll.
-fn quick() -> MockConfig {
-    MockConfig {
-        polls_before_complete: 0,
-        ..MockConfig::default()
-    }
-}
+mod common;
 
-async fn start(faults: &[&str], config: MockConfig) -> (MockServer, reqwest::Client) {
-    let config = MockConfig {
-        faults: faults
-            .iter()
-            .map(|spec| spec.parse().expect("fault spec"))
-            .collect(),
-        ..config
-    };
-    let server = MockServer::start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .expect("mock server starts");
-    let client = reqwest::Client::builder()
-        .gzip(false)
-        .build()
-        .expect("client");
-    (server, client)
-}
-
+/// A GET kick-off of `cohort-001`; `query` is appended verbatim.
 async fn kickoff(client: &reqwest::Client, base: &str, query: &str) -> reqwest::Response {
-    client
-        .get(format!("{base}/Group/cohort-001/$export{query}"))
-        .header("Prefer", "respond-async")
-        .send()
-        .await
-        .expect("kick-off")
-}
-
-fn header(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .map(|v| v.to_str().expect("ascii").to_string())
-}
-
-/// Kick-off and poll until the manifest; returns the manifest and the statuses of the polls.
-async fn export(client: &reqwest::Client, base: &str, query: &str) -> (Value, Vec<StatusCode>) {
-    let response = kickoff(client, base, query).await;
-    assert_eq!(response.status(), StatusCode::ACCEPTED);
-    let url = header(response.headers(), "content-location").expect("status URL");
-    let mut polls = Vec::new();
-    for _ in 0..10 {
-        let response = client.get(&url).send().await.expect("status");
-        polls.push(response.status());
-        if response.status() == StatusCode::OK {
-            return (response.json().await.expect("manifest"), polls);
-        }
-    }
-    panic!("no manifest after {polls:?}");
-}
-
-fn file_url(manifest: &Value, index: usize) -> String {
-    manifest["output"][index]["url"]
-        .as_str()
-        .expect("file url")
-        .to_string()
-}
-
-async fn get(client: &reqwest::Client, url: &str, headers: &[(&str, &str)]) -> reqwest::Response {
-    let mut request = client.get(url);
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    request.send().await.expect("request")
-}
-
-/// The issue code of an OperationOutcome answer.
-async fn issue_code(response: reqwest::Response) -> String {
-    let body: Value = response.json().await.expect("OperationOutcome");
-    assert_eq!(body["resourceType"], "OperationOutcome", "{body}");
-    body["issue"][0]["code"].as_str().expect("code").to_string()
-}
-
-/// Reads a body chunk by chunk: the bytes that arrived and whether the transfer failed.
-async fn read_until_error(mut response: reqwest::Response) -> (Vec<u8>, bool) {
-    let mut bytes = Vec::new();
-    loop {
-        match response.chunk().await {
-            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
-            Ok(None) => return (bytes, false),
-            Err(_) => return (bytes, true),
-        }
-    }
+    kickoff_at(client, base, &format!("/Group/cohort-001/$export{query}")).await
 }
 
 #[tokio::test]
 async fn ranges_resume_with_a_stable_strong_etag() {
-    let (server, client) = start(&[], quick()).await;
-    let (manifest, _) = export(&client, &server.base_url(), "?_type=Patient").await;
+    let (server, client, manifest) =
+        start_export(&[], quick(), "/Group/cohort-001/$export?_type=Patient").await;
     let url = file_url(&manifest, 0);
     let full = get(&client, &url, &[]).await;
     assert_eq!(
@@ -193,8 +111,8 @@ async fn without_range_support_ranges_are_ignored() {
         range_support: false,
         ..quick()
     };
-    let (server, client) = start(&[], config).await;
-    let (manifest, _) = export(&client, &server.base_url(), "?_type=Patient").await;
+    let (server, client, manifest) =
+        start_export(&[], config, "/Group/cohort-001/$export?_type=Patient").await;
     let url = file_url(&manifest, 0);
     let whole = get(&client, &url, &[]).await.bytes().await.expect("body");
     let response = get(&client, &url, &[("Range", "bytes=1000-")]).await;
@@ -246,10 +164,7 @@ async fn kickoff_faults_fire_their_number_of_times() {
 
 #[tokio::test]
 async fn status_faults_answer_polls_without_advancing_the_job() {
-    let config = MockConfig {
-        polls_before_complete: 1,
-        ..MockConfig::default()
-    };
+    let config = polling(1);
     let (server, client) = start(
         &[
             "status:503,retry-after=2",
@@ -287,12 +202,12 @@ async fn status_faults_answer_polls_without_advancing_the_job() {
 
 #[tokio::test]
 async fn file_status_faults_target_a_type_or_a_name() {
-    let (server, client) = start(
+    let (server, client, manifest) = start_export(
         &["file[Patient]:410", "file[Observation-1]:404,skip=1"],
         quick(),
+        "/Group/cohort-001/$export?_type=Patient,Observation",
     )
     .await;
-    let (manifest, _) = export(&client, &server.base_url(), "?_type=Patient,Observation").await;
     let (patients, observations) = (file_url(&manifest, 0), file_url(&manifest, 1));
     assert!(observations.contains("-Observation-1/"), "{observations}");
     let gone = get(&client, &patients, &[]).await;
@@ -315,8 +230,12 @@ async fn file_status_faults_target_a_type_or_a_name() {
 
 #[tokio::test]
 async fn a_dropped_connection_breaks_the_body_and_a_range_resumes_it() {
-    let (server, client) = start(&["file[Patient]:drop=1000"], quick()).await;
-    let (manifest, _) = export(&client, &server.base_url(), "?_type=Patient").await;
+    let (server, client, manifest) = start_export(
+        &["file[Patient]:drop=1000"],
+        quick(),
+        "/Group/cohort-001/$export?_type=Patient",
+    )
+    .await;
     let url = file_url(&manifest, 0);
     let broken = get(&client, &url, &[]).await;
     assert_eq!(broken.status(), StatusCode::OK);
@@ -347,8 +266,12 @@ async fn a_dropped_connection_breaks_the_body_and_a_range_resumes_it() {
 
 #[tokio::test]
 async fn gzip_drops_and_cuts_fail_the_decoding() {
-    let (server, client) = start(&["file:gzip-cut", "file:drop=300,skip=2"], quick()).await;
-    let (manifest, _) = export(&client, &server.base_url(), "?_type=Observation").await;
+    let (server, client, manifest) = start_export(
+        &["file:gzip-cut", "file:drop=300,skip=2"],
+        quick(),
+        "/Group/cohort-001/$export?_type=Observation",
+    )
+    .await;
     let url = file_url(&manifest, 0);
     let decoding = reqwest::Client::builder()
         .gzip(true)
@@ -377,8 +300,12 @@ async fn gzip_drops_and_cuts_fail_the_decoding() {
     );
     server.shutdown().await;
 
-    let (server, _) = start(&["file:gzip-cut"], quick()).await;
-    let (manifest, _) = export(&decoding, &server.base_url(), "?_type=Observation").await;
+    let (server, _, manifest) = start_export(
+        &["file:gzip-cut"],
+        quick(),
+        "/Group/cohort-001/$export?_type=Observation",
+    )
+    .await;
     let response = decoding
         .get(file_url(&manifest, 0))
         .send()
@@ -400,13 +327,12 @@ async fn lines_of(client: &reqwest::Client, manifest: &Value, index: usize) -> (
 
 #[tokio::test]
 async fn content_faults_change_the_files_for_good_and_counts_stay_true() {
-    let (server, client) = start(
+    let (server, client, manifest) = start_export(
         &["file[Patient]:invalid-json", "file[Condition]:wrong-type"],
         quick(),
+        "/Group/cohort-001/$export?_type=Patient,Condition,Coverage",
     )
     .await;
-    let base = server.base_url();
-    let (manifest, _) = export(&client, &base, "?_type=Patient,Condition,Coverage").await;
     let (patients, count) = lines_of(&client, &manifest, 0).await;
     assert_eq!(
         (patients.len() as u64, count),
@@ -446,8 +372,12 @@ async fn content_faults_change_the_files_for_good_and_counts_stay_true() {
 
 #[tokio::test]
 async fn a_huge_line_is_one_valid_50_mib_resource() {
-    let (server, client) = start(&["file[Coverage]:huge-line"], quick()).await;
-    let (manifest, _) = export(&client, &server.base_url(), "?_type=Coverage").await;
+    let (server, client, manifest) = start_export(
+        &["file[Coverage]:huge-line"],
+        quick(),
+        "/Group/cohort-001/$export?_type=Coverage",
+    )
+    .await;
     let url = file_url(&manifest, 0);
     let response = get(&client, &url, &[]).await;
     let length: usize = header(response.headers(), "content-length")
@@ -480,8 +410,12 @@ async fn a_huge_line_is_one_valid_50_mib_resource() {
 
 #[tokio::test]
 async fn a_slow_server_paces_file_bodies() {
-    let (server, client) = start(&["file:slow=1K"], quick()).await;
-    let (manifest, _) = export(&client, &server.base_url(), "?_type=Patient").await;
+    let (server, client, manifest) = start_export(
+        &["file:slow=1K"],
+        quick(),
+        "/Group/cohort-001/$export?_type=Patient",
+    )
+    .await;
     let url = file_url(&manifest, 0);
     let started = Instant::now();
     let response = get(&client, &url, &[("Range", "bytes=0-1023")]).await;

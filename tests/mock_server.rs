@@ -3,30 +3,21 @@
 
 use std::collections::HashSet;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 
 use group_export::fhir::{Bundle, OperationOutcome};
 use group_export::mock::{BackgroundMock, IssueSeverity, MockConfig, MockServer};
 use reqwest::StatusCode;
 use serde_json::Value;
 
+mod common;
+
 const DIABETES: &str = include_str!("../fixtures/vendor/group-diabetes-care-group.json");
 const HYPERTENSION: &str = include_str!("../fixtures/vendor/group-hypertension-cohort.json");
 
-fn loopback() -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], 0))
-}
-
+/// Without automatic gzip, so that Content-Length can be checked; one test turns it on.
 async fn start(config: MockConfig) -> (MockServer, reqwest::Client) {
-    let server = MockServer::start(config, loopback())
-        .await
-        .expect("mock server starts");
-    // Without automatic gzip, so that Content-Length can be checked; one test turns it on.
-    let client = reqwest::Client::builder()
-        .gzip(false)
-        .build()
-        .expect("client");
-    (server, client)
+    common::mock_http::start(&[], config).await
 }
 
 async fn get(client: &reqwest::Client, url: &str) -> (StatusCode, Value) {

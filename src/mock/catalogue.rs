@@ -2,7 +2,9 @@
 //! from the seed, and the optional `large-cohort`. Large member lists are never stored: a
 //! generated group's members are a numbered range of patient ids, listed on demand.
 
+use std::collections::HashSet;
 use std::fmt::Write;
+use std::sync::OnceLock;
 
 use serde_json::{Map, Value, json};
 
@@ -166,6 +168,8 @@ impl GroupRecord {
 /// All groups, sorted by id.
 pub struct Catalogue {
     groups: Vec<GroupRecord>,
+    /// Every member of an active group, once each, in group order (on first use).
+    all_patients: OnceLock<Vec<String>>,
 }
 
 const PROGRAMS: &[(&str, &str)] = &[
@@ -296,7 +300,10 @@ impl Catalogue {
             groups.push(large_group(config.large_group_members)?);
         }
         groups.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(Catalogue { groups })
+        Ok(Catalogue {
+            groups,
+            all_patients: OnceLock::new(),
+        })
     }
 
     pub fn groups(&self) -> &[GroupRecord] {
@@ -308,6 +315,26 @@ impl Catalogue {
             .binary_search_by(|g| g.id.as_str().cmp(id))
             .ok()
             .map(|i| &self.groups[i])
+    }
+
+    /// The patients of a system- or Patient-level export: every member of every active
+    /// group, each once, in the order of the groups and their members.
+    pub fn all_patients(&self) -> Vec<String> {
+        self.all_patients
+            .get_or_init(|| {
+                let mut seen = HashSet::new();
+                let mut all = Vec::new();
+                for group in self.groups.iter().filter(|g| g.is_active()) {
+                    for index in 0..group.members.len() {
+                        let id = group.members.id_at(index);
+                        if !id.is_empty() && seen.insert(id.clone()) {
+                            all.push(id);
+                        }
+                    }
+                }
+                all
+            })
+            .clone()
     }
 
     /// Whether some group lists this patient (every such patient exists).
@@ -360,6 +387,13 @@ mod tests {
         assert_eq!(parsed.member.len(), 100_000);
         assert_eq!(parsed.quantity, Some(100_000));
         assert!(catalogue.patient_exists("large-patient-099999"));
+        let everyone = catalogue.all_patients();
+        assert!(everyone.len() > 100_000, "the large group and the others");
+        assert!(everyone.contains(&"large-patient-099999".to_string()));
+        assert_eq!(
+            everyone.iter().collect::<HashSet<_>>().len(),
+            everyone.len()
+        );
         assert!(!catalogue.patient_exists("large-patient-100000"));
     }
 }

@@ -14,6 +14,20 @@ pub enum IssueSeverity {
     Error,
 }
 
+/// How a disabled Group `$export` answers (`--disable-group-export`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DisabledExport {
+    /// 404 Not Found (`not-found`)
+    #[value(name = "404")]
+    NotFound,
+    /// 405 Method Not Allowed (`not-supported`, with an empty `Allow`)
+    #[value(name = "405")]
+    MethodNotAllowed,
+    /// 501 Not Implemented (`not-supported`)
+    #[value(name = "501")]
+    NotImplemented,
+}
+
 /// Settings of the bundled mock FHIR Bulk Data server.
 ///
 /// The synthetic data is a pure function of these settings: the same flags always serve the
@@ -83,6 +97,49 @@ pub struct MockConfig {
     #[arg(long)]
     pub lie_about_count: bool,
 
+    /// Let the first N output files fail as on the SMART reference server
+    ///
+    /// Like its "some files failed" setting: each such file is listed in `error[]` instead
+    /// of `output[]`, as type OperationOutcome with the `count` of the file that failed (so
+    /// the count does not match the file), and holds one OperationOutcome of severity
+    /// `error` ("Failed to export …") without a final newline.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub failed_output_files: usize,
+
+    /// Export an unknown Group id as an empty export (`output: []`) instead of 404
+    ///
+    /// Like servers that accept any id. Inactive Groups still answer 404.
+    #[arg(long)]
+    pub accept_any_group: bool,
+
+    /// Refuse Group `$export` with STATUS (default 501) and leave it out of `/metadata`
+    ///
+    /// The answer carries an OperationOutcome; system- and Patient-level exports still work.
+    #[arg(
+        long,
+        value_name = "STATUS",
+        num_args = 0..=1,
+        default_missing_value = "501",
+        value_enum
+    )]
+    pub disable_group_export: Option<DisabledExport>,
+
+    /// Split every manifest into pages of N entries, each linking to the next
+    ///
+    /// Output, error and deleted entries count together; each page links to the next with
+    /// `link: [{relation: next, url}]`. Page URLs are the status URL with `?page=N` (as on the
+    /// SMART reference server), with the same token rules and faults. Without this flag only
+    /// a kick-off with `allowPartialManifests=true` gets pages, of 2 entries.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub manifest_page_size: Option<u64>,
+
+    /// Page manifests without end: after the real pages, each page of ENTRIES entries links to
+    /// another
+    ///
+    /// The made-up entries are new output files each time; their URLs answer 404.
+    #[arg(long, value_name = "ENTRIES", value_parser = clap::value_parser!(u64).range(1..))]
+    pub endless_manifest: Option<u64>,
+
     /// Require `Authorization: Bearer` with a token from `/auth/token`
     ///
     /// On every FHIR route but `metadata` and `.well-known/smart-configuration`, on the status
@@ -142,22 +199,52 @@ pub struct MockConfig {
 
     /// Inject a fault; repeatable. SPEC is TARGET:KIND[,OPTION…]
     ///
-    /// TARGET  kickoff | status (GET of the status URL) | file | file[MATCH]
+    /// TARGET  kickoff (of any $export) | status (GET of a status URL, manifest pages
+    ///         included) | file | file[MATCH]
     ///         MATCH: a resource type or a fragment of the file name (e.g. Patient-2)
-    /// KIND    one-shot faults, fired `times` times:
+    /// KIND    one-shot faults, fired `times` times; each counts only the requests it
+    ///         applies to:
     ///           CODE                 an HTTP status (400-599) with an OperationOutcome
+    ///           delay=DURATION       the response headers wait DURATION, after the request
+    ///                                was handled (a delayed kick-off has started its job)
+    ///           trickle=BYTES/DURATION  the body comes BYTES at a time, one piece per
+    ///                                DURATION (status: manifest answers only)
+    ///           progress=BYTES       status, 202 answers: an X-Progress of BYTES
     ///           drop=BYTES           file: the connection breaks after BYTES body bytes
+    ///           drop-line=BYTES      file: the same, at the last line end within BYTES
+    ///                                (a gzip answer: after BYTES compressed bytes)
     ///           gzip-cut[=BYTES]     file, gzip responses: the compressed body ends cleanly
     ///                                but BYTES (default 16) short, so it cannot be decoded
     ///           slow=BYTES           file: the body is sent at BYTES per second
+    ///           gate=N               file: the answer waits until N file downloads are in
+    ///                                flight (this one included), or a test releases the
+    ///                                gates (release_gates)
     ///           wrong-range          file, Range requests: 206 with the bytes from the
     ///                                start (and a Content-Range that says so)
     ///           range-cap=BYTES      file, Range requests: 206 with at most BYTES bytes
     ///                                (the rest is for further range requests)
-    ///         content faults, permanent for the server (counts include the extra line):
+    ///           false-416            file, Range requests: 416 with Content-Range
+    ///                                bytes */FIRST, as if the file ended where the range
+    ///                                starts
+    ///           unasked-range[=BYTES]  file, requests without Range: 206 with
+    ///                                Content-Range bytes 0-N/* and the lines within the
+    ///                                first BYTES (default: half the file)
+    ///         a version fault, counted on its own:
+    ///           changed[=N]          file: N answers (default 1) carry ETag "v1", all later
+    ///                                ones ETag "v2" and other bytes (other ids and values,
+    ///                                same type and line count); a Range with If-Range "v1"
+    ///                                then gets the whole v2 (200), or with if-range=ignore
+    ///                                a 206 of v2's bytes anyway
+    ///         permanent faults, for the server's life (counts include the extra line):
     ///           invalid-json         file: a line that is not JSON after the first line
     ///           wrong-type           file: a line of another resourceType after the first
     ///           huge-line[=BYTES]    file: a valid resource line of BYTES (default 50M)
+    ///           gzip-stored          file: stored gzip-compressed and always sent with
+    ///                                Content-Encoding: gzip (even to Accept-Encoding:
+    ///                                identity); Range, Content-Length and a strong ETag
+    ///                                are those of the compressed bytes
+    ///           escape-url           file: its manifest URL carries terminal escapes (OSC
+    ///                                window title, clear screen, red) and answers 404
     /// OPTION  times=N|always         how often a one-shot fault fires (default 1)
     ///         skip=N                 let N matching requests pass first (default 0);
     ///                                each fault counts the requests it matches on its
@@ -168,10 +255,14 @@ pub struct MockConfig {
     ///         outcome=ISSUE          CODE: the issue code (default by status: 404
     ///                                not-found, 410 deleted, 429 throttled, 500
     ///                                exception, 502-504 transient, else processing)
-    /// BYTES   a number, optionally with K (1024) or M (1024²)
+    ///         if-range=ignore|honour changed: whether If-Range "v1" is ignored
+    /// BYTES   a number, optionally with K (1024) or M (1024²); in trickle= also a B
+    /// DURATION  a number with a unit: 500ms, 2s, 1m
     ///
     /// Examples: status:503,retry-after=2  kickoff:429,times=3  file[Patient]:drop=1000
     ///           status:500,outcome=processing  file:410,skip=1  file[Observation]:slow=4K
+    ///           status:trickle=1B/2s  kickoff:delay=5s  file:gate=8,skip=9,times=8
+    ///           file[Patient]:changed,if-range=ignore  file:drop-line=2K
     #[arg(long = "fault", value_name = "SPEC", verbatim_doc_comment)]
     pub faults: Vec<Fault>,
 }
@@ -192,6 +283,11 @@ impl Default for MockConfig {
             requires_access_token: true,
             error_file: None,
             lie_about_count: false,
+            failed_output_files: 0,
+            accept_any_group: false,
+            disable_group_export: None,
+            manifest_page_size: None,
+            endless_manifest: None,
             require_auth: false,
             token_lifetime_secs: 300,
             client_id: "demo-client".into(),
@@ -222,6 +318,11 @@ impl fmt::Debug for MockConfig {
             requires_access_token,
             error_file,
             lie_about_count,
+            failed_output_files,
+            accept_any_group,
+            disable_group_export,
+            manifest_page_size,
+            endless_manifest,
             require_auth,
             token_lifetime_secs,
             client_id,
@@ -246,6 +347,11 @@ impl fmt::Debug for MockConfig {
             .field("requires_access_token", requires_access_token)
             .field("error_file", error_file)
             .field("lie_about_count", lie_about_count)
+            .field("failed_output_files", failed_output_files)
+            .field("accept_any_group", accept_any_group)
+            .field("disable_group_export", disable_group_export)
+            .field("manifest_page_size", manifest_page_size)
+            .field("endless_manifest", endless_manifest)
             .field("require_auth", require_auth)
             .field("token_lifetime_secs", token_lifetime_secs)
             .field("client_id", client_id)
@@ -310,6 +416,15 @@ mod tests {
                 "status:503,retry-after=2",
                 "--fault",
                 "file[Patient]:drop=1K",
+                "--fault",
+                "status:trickle=1B/2s",
+                "--disable-group-export",
+                "--manifest-page-size",
+                "3",
+                "--endless-manifest=100",
+                "--failed-output-files",
+                "2",
+                "--accept-any-group",
             ])
             .expect("flags parse");
         let config = MockConfig::from_arg_matches(&matches).expect("config from flags");
@@ -317,7 +432,31 @@ mod tests {
         assert_eq!(config.seed, 7);
         assert!(config.require_auth && !config.smart_configuration && !config.range_support);
         assert_eq!(config.client_id, "other");
-        assert_eq!(config.faults.len(), 2);
+        assert_eq!(config.faults.len(), 3);
+        assert_eq!(
+            config.disable_group_export,
+            Some(super::DisabledExport::NotImplemented)
+        );
+        assert_eq!(
+            (config.manifest_page_size, config.endless_manifest),
+            (Some(3), Some(100))
+        );
+        assert!(config.accept_any_group && config.failed_output_files == 2);
+        let matches = <Cli as clap::CommandFactory>::command()
+            .try_get_matches_from(["mock", "--disable-group-export=405"])
+            .expect("flags parse");
+        let config = MockConfig::from_arg_matches(&matches).expect("config from flags");
+        assert_eq!(
+            config.disable_group_export,
+            Some(super::DisabledExport::MethodNotAllowed)
+        );
+        for bad in [
+            ["mock", "--disable-group-export=403"],
+            ["mock", "--manifest-page-size=0"],
+            ["mock", "--fault=file:gate=0"],
+        ] {
+            assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

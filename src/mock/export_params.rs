@@ -1,7 +1,8 @@
-//! The kick-off parameters of a Group `$export`: read from a query string (GET) or a FHIR
-//! `Parameters` body (POST), validated, and turned into the filters that decide which
-//! resources each file holds. Unknown parameters and unsupported types fail unless the
-//! client sent `Prefer: handling=lenient`.
+//! The kick-off parameters of an `$export` (Group, Patient or system level): read from a query
+//! string (GET) or a FHIR `Parameters` body (POST), validated, and turned into the filters
+//! that decide which resources each file holds and how files and manifests are organized
+//! (IG v3 `organizeOutputBy=Patient`, `allowPartialManifests`). Unknown parameters and
+//! unsupported values fail unless the client sent `Prefer: handling=lenient`.
 
 use axum::http::HeaderMap;
 use axum::http::header::HeaderName;
@@ -92,6 +93,21 @@ pub struct ExportRequest {
     elements: Vec<(Option<ResourceType>, String)>,
     /// `patient` (POST only): member patient ids.
     pub patients: Option<Vec<String>>,
+    /// `organizeOutputBy=Patient`: files of resource blocks by patient.
+    pub organize_by_patient: bool,
+    /// `allowPartialManifests=true`: the manifest comes in pages.
+    pub partial_manifests: bool,
+}
+
+/// Where a kick-off was sent and how.
+#[derive(Debug, Clone, Copy)]
+pub struct Kickoff {
+    /// A POST with a `Parameters` body (the only way to send `patient`).
+    pub post: bool,
+    /// `Prefer: handling=lenient`: ignore what is not supported.
+    pub lenient: bool,
+    /// A system-level `[base]/$export`, which takes no `patient`.
+    pub system: bool,
 }
 
 const SUPPORTED_TYPES: &str = "Patient, Observation, Condition, Encounter, Coverage";
@@ -116,10 +132,9 @@ fn parse_instant(name: &str, value: &str) -> Result<i64, MockError> {
 }
 
 impl ExportRequest {
-    /// Validates the parameters. `post` allows `patient`; `lenient` ignores what is not
-    /// supported instead of failing.
-    pub fn parse(params: Vec<RawParam>, post: bool, lenient: bool) -> Result<Self, MockError> {
-        let reject = |error: MockError| if lenient { Ok(()) } else { Err(error) };
+    /// Validates the parameters of a kick-off.
+    pub fn parse(params: Vec<RawParam>, kickoff: Kickoff) -> Result<Self, MockError> {
+        let reject = |error: MockError| if kickoff.lenient { Ok(()) } else { Err(error) };
         let mut request = ExportRequest {
             types: Vec::new(),
             since: None,
@@ -127,6 +142,8 @@ impl ExportRequest {
             filters: Vec::new(),
             elements: Vec::new(),
             patients: None,
+            organize_by_patient: false,
+            partial_manifests: false,
         };
         let mut types_given = false;
         for RawParam { name, value } in params {
@@ -172,7 +189,11 @@ impl ExportRequest {
                         }
                     }
                 }
-                "patient" if post => {
+                "patient" if kickoff.system => reject(MockError::not_supported(
+                    "the patient parameter is not supported by a system-level export: use \
+                     Patient/$export or Group/[id]/$export",
+                ))?,
+                "patient" if kickoff.post => {
                     let reference = text()?;
                     let (kind, id) = parse_reference("patient", reference)?;
                     if kind == "Patient" {
@@ -190,6 +211,24 @@ impl ExportRequest {
                     "the patient parameter needs a POST kick-off",
                 ))?,
                 "includeAssociatedData" => {}
+                "organizeOutputBy" => match text()? {
+                    "Patient" => request.organize_by_patient = true,
+                    other => reject(MockError::not_supported(format!(
+                        "unsupported organizeOutputBy '{other}': output can be organized by \
+                         Patient only"
+                    )))?,
+                },
+                "allowPartialManifests" => {
+                    request.partial_manifests = match text()? {
+                        "true" => true,
+                        "false" => false,
+                        other => {
+                            return Err(MockError::invalid(format!(
+                                "allowPartialManifests is a boolean (true or false), not '{other}'"
+                            )));
+                        }
+                    }
+                }
                 other => reject(MockError::not_supported(format!(
                     "unsupported export parameter '{other}'"
                 )))?,
@@ -285,6 +324,16 @@ impl TypeFilter {
 mod tests {
     use super::*;
 
+    const GET: Kickoff = Kickoff {
+        post: false,
+        lenient: false,
+        system: false,
+    };
+    const LENIENT: Kickoff = Kickoff {
+        lenient: true,
+        ..GET
+    };
+
     fn params(pairs: &[(&str, &str)]) -> Vec<RawParam> {
         from_query(
             pairs
@@ -301,22 +350,24 @@ mod tests {
             ("foo", "1"),
             ("_typeFilter", "Observation?foo=1"),
             ("patient", "Patient/x"),
+            ("organizeOutputBy", "Encounter"),
         ] {
             assert!(
-                ExportRequest::parse(params(&[bad]), false, false).is_err(),
+                ExportRequest::parse(params(&[bad]), GET).is_err(),
                 "{bad:?}"
             );
             assert!(
-                ExportRequest::parse(params(&[bad]), false, true).is_ok(),
+                ExportRequest::parse(params(&[bad]), LENIENT).is_ok(),
                 "{bad:?}"
             );
         }
         for always in [
             ("_since", "2024-01-01T00:00:00 02:00"),
             ("_outputFormat", "text/csv"),
+            ("allowPartialManifests", "yes"),
         ] {
             assert!(
-                ExportRequest::parse(params(&[always]), false, true).is_err(),
+                ExportRequest::parse(params(&[always]), LENIENT).is_err(),
                 "{always:?}"
             );
         }
@@ -330,8 +381,7 @@ mod tests {
                 ("_type", "Condition"),
                 ("_since", "2024-01-01T02:00:00+02:00"),
             ]),
-            false,
-            false,
+            GET,
         )
         .expect("valid");
         assert_eq!(request.since, Some(1_704_067_200));
@@ -343,5 +393,45 @@ mod tests {
                 ResourceType::Condition
             ]
         );
+    }
+
+    #[test]
+    fn v3_parameters_organize_files_and_page_manifests() {
+        let request = ExportRequest::parse(
+            params(&[
+                ("organizeOutputBy", "Patient"),
+                ("allowPartialManifests", "true"),
+            ]),
+            GET,
+        )
+        .expect("valid");
+        assert!(request.organize_by_patient && request.partial_manifests);
+        let system = Kickoff {
+            post: true,
+            system: true,
+            ..GET
+        };
+        let patient = || {
+            let mut body = Parameters::new();
+            body.push(
+                "patient",
+                "valueReference",
+                serde_json::json!({"reference": "Patient/p"}),
+            );
+            from_body(&serde_json::to_vec(&body).expect("json")).expect("parameters")
+        };
+        let refused = ExportRequest::parse(patient(), system)
+            .err()
+            .expect("refused");
+        assert!(
+            format!("{refused:?}").contains("system-level"),
+            "{refused:?}"
+        );
+        let lenient = Kickoff {
+            lenient: true,
+            ..system
+        };
+        let ignored = ExportRequest::parse(patient(), lenient).expect("ignored");
+        assert!(ignored.patients.is_none());
     }
 }

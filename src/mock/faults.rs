@@ -1,30 +1,25 @@
-//! Deterministic fault injection: the `--fault SPEC` grammar ([`Fault`], documented on the
-//! flag in `config.rs`), and [`FaultBook`], which counts matching requests server-side so that
-//! each one-shot fault fires exactly on the requests it names and never again. Content faults
-//! (an invalid line, a line of the wrong type, a huge line) are not counted: they change the
-//! planned files for the server's whole life.
+//! The `--fault SPEC` grammar: [`Fault`] and its parser (documented on the flag in
+//! `config.rs`). What a fault is: a target (which requests), a kind (what goes wrong) and how
+//! often. Firing them, counted server-side, is `fault_book.rs`.
 
-use std::borrow::Cow;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 
 use super::file_body::Tamper;
-use super::outcome::MockError;
 
 /// One `--fault`: which requests, what goes wrong, and how often.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fault {
-    target: Target,
-    kind: Kind,
-    times: Times,
-    skip: u32,
+    pub(super) target: Target,
+    pub(super) kind: Kind,
+    pub(super) times: Times,
+    pub(super) skip: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Target {
+pub(super) enum Target {
     Kickoff,
     Status,
     /// A file; with a resource type or a fragment of the file name to match.
@@ -32,30 +27,67 @@ enum Target {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Kind {
+pub(super) enum Kind {
     Status {
         code: StatusCode,
         outcome: Option<String>,
         retry_after: Option<RetryAfter>,
     },
+    /// The response headers are held back this long.
+    Delay(Duration),
+    /// The body is sent in pieces, one per interval.
+    Pace(Pace),
+    /// An `X-Progress` header of this many bytes on a 202.
+    Progress(u64),
     Drop(u64),
+    /// A drop at the last line end within this many bytes.
+    DropLine(u64),
     GzipCut(u64),
-    Slow(u64),
+    /// The answer waits until this many file downloads are in flight.
+    Gate(usize),
     /// A range request answered with the bytes from the start, labelled as such.
     WrongRange,
     /// A range request answered with at most this many bytes (a server that caps ranges).
     RangeCap(u64),
-    Content(Tamper),
+    /// A range request answered 416 as if the file ended where the range starts.
+    False416,
+    /// A request without Range answered 206 with the lines within the first bytes (half
+    /// the file when `None`).
+    UnaskedRange(Option<u64>),
+    /// The file is replaced by a second version after this many answers.
+    Changed {
+        answers: u32,
+        ignore_if_range: bool,
+    },
+    /// A change to the file for the server's whole life, not counted.
+    Permanent(Permanent),
+}
+
+/// A fault that changes a file for good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Permanent {
+    Tamper(Tamper),
+    /// Stored gzip-compressed and always sent with `Content-Encoding: gzip`.
+    GzipStored,
+    /// Terminal escape sequences in the manifest's URL of the file.
+    EscapeUrl,
+}
+
+/// A body sent `bytes` at a time, one piece per `every`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pace {
+    pub bytes: u64,
+    pub every: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum RetryAfter {
+pub(super) enum RetryAfter {
     Seconds(u64),
     Date(u64),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Times {
+pub(super) enum Times {
     Count(u32),
     Always,
 }
@@ -83,6 +115,37 @@ fn parse_bytes(text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("'{text}' is not a byte count such as 1000, 4K or 50M"))
 }
 
+/// `500ms`, `2s`, `1m`: more than zero.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("'{text}' is not a duration such as 500ms, 2s or 1m"))
+}
+
+/// `BYTES[B]/DURATION`, e.g. `1B/2s` or `4K/1s`.
+fn parse_pace(text: &str) -> Result<Pace, String> {
+    let (bytes, every) = text
+        .split_once('/')
+        .ok_or_else(|| format!("'{text}' is not BYTES/DURATION such as 1B/2s"))?;
+    let bytes = bytes.strip_suffix('B').unwrap_or(bytes);
+    Ok(Pace {
+        bytes: parse_bytes(bytes)?,
+        every: parse_duration(every)?,
+    })
+}
+
+impl Pace {
+    /// `slow=RATE`: a quarter second's worth at a time.
+    fn per_second(rate: u64) -> Pace {
+        let bytes = (rate / 4).max(1);
+        Pace {
+            bytes,
+            every: Duration::from_secs_f64(bytes as f64 / rate as f64),
+        }
+    }
+}
+
 fn parse_number<T: FromStr>(name: &str, text: &str) -> Result<T, String> {
     text.parse()
         .map_err(|_| format!("{name} takes a number, not '{text}'"))
@@ -104,6 +167,11 @@ fn parse_target(text: &str) -> Result<Target, String> {
     }
 }
 
+const KINDS: &str = "an HTTP status 400-599, delay=, trickle=, progress=, drop=, drop-line=, \
+                     gzip-cut, slow=, gate=, wrong-range, range-cap=, false-416, \
+                     unasked-range, changed, invalid-json, wrong-type, huge-line, gzip-stored \
+                     or escape-url";
+
 fn parse_kind(text: &str) -> Result<Kind, String> {
     let (name, value) = match text.split_once('=') {
         Some((name, value)) => (name, Some(value)),
@@ -114,36 +182,68 @@ fn parse_kind(text: &str) -> Result<Kind, String> {
         (None, Some(default)) => Ok(default),
         (None, None) => Err(format!("{name} needs =BYTES")),
     };
+    let needs = |what: &str| value.ok_or_else(|| format!("{name} needs ={what}"));
+    let bare = |kind: Kind| match value {
+        Some(_) => Err(format!("{name} takes no value")),
+        None => Ok(kind),
+    };
     match name {
+        "delay" => Ok(Kind::Delay(parse_duration(needs("DURATION")?)?)),
+        "trickle" => Ok(Kind::Pace(parse_pace(needs("BYTES/DURATION")?)?)),
+        "progress" => Ok(Kind::Progress(bytes(None)?)),
         "drop" => Ok(Kind::Drop(bytes(None)?)),
+        "drop-line" => Ok(Kind::DropLine(bytes(None)?)),
         "gzip-cut" => Ok(Kind::GzipCut(bytes(Some(GZIP_CUT))?)),
-        "slow" => Ok(Kind::Slow(bytes(None)?)),
-        "huge-line" => Ok(Kind::Content(Tamper::HugeLine(bytes(Some(HUGE_LINE))?))),
-        "invalid-json" | "wrong-type" | "wrong-range" if value.is_some() => {
-            Err(format!("{name} takes no value"))
-        }
-        "wrong-range" => Ok(Kind::WrongRange),
+        "slow" => Ok(Kind::Pace(Pace::per_second(bytes(None)?))),
+        "gate" => match parse_number::<usize>(name, needs("N")?)? {
+            0 => Err("gate needs at least 1 download".into()),
+            n => Ok(Kind::Gate(n)),
+        },
+        "wrong-range" => bare(Kind::WrongRange),
         "range-cap" => Ok(Kind::RangeCap(bytes(None)?)),
-        "invalid-json" => Ok(Kind::Content(Tamper::InvalidJson)),
-        "wrong-type" => Ok(Kind::Content(Tamper::WrongType)),
+        "false-416" => bare(Kind::False416),
+        "unasked-range" => Ok(Kind::UnaskedRange(value.map(parse_bytes).transpose()?)),
+        "changed" => Ok(Kind::Changed {
+            answers: value.map_or(Ok(1), |v| parse_number(name, v))?,
+            ignore_if_range: false,
+        }),
+        "huge-line" => Ok(Kind::Permanent(Permanent::Tamper(Tamper::HugeLine(bytes(
+            Some(HUGE_LINE),
+        )?)))),
+        "invalid-json" => bare(Kind::Permanent(Permanent::Tamper(Tamper::InvalidJson))),
+        "wrong-type" => bare(Kind::Permanent(Permanent::Tamper(Tamper::WrongType))),
+        "gzip-stored" => bare(Kind::Permanent(Permanent::GzipStored)),
+        "escape-url" => bare(Kind::Permanent(Permanent::EscapeUrl)),
         _ => {
             let code = name
                 .parse::<u16>()
                 .ok()
                 .filter(|c| (400..=599).contains(c) && value.is_none())
                 .and_then(|c| StatusCode::from_u16(c).ok())
-                .ok_or_else(|| {
-                    format!(
-                        "unknown fault '{text}': use an HTTP status 400-599, drop=, gzip-cut, \
-                         slow=, wrong-range, range-cap=, invalid-json, wrong-type or huge-line"
-                    )
-                })?;
+                .ok_or_else(|| format!("unknown fault '{text}': use {KINDS}"))?;
             Ok(Kind::Status {
                 code,
                 outcome: None,
                 retry_after: None,
             })
         }
+    }
+}
+
+impl Kind {
+    /// Whether this kind of fault makes sense for the target.
+    fn fits(&self, target: &Target) -> bool {
+        match self {
+            Kind::Status { .. } | Kind::Delay(_) | Kind::Pace(_) => true,
+            Kind::Progress(_) => *target == Target::Status,
+            _ => matches!(target, Target::File(_)),
+        }
+    }
+
+    /// Whether `times` and `skip` count its firing (permanent and version faults have their
+    /// own rule).
+    fn is_one_shot(&self) -> bool {
+        !matches!(self, Kind::Permanent(_) | Kind::Changed { .. })
     }
 }
 
@@ -164,44 +264,46 @@ impl FromStr for Fault {
                 .split_once('=')
                 .ok_or_else(|| format!("option '{option}' is not NAME=VALUE"))?;
             let misfit = || format!("option {name} does not fit this fault");
-            match name {
-                "times" | "skip" if matches!(kind, Kind::Content(_)) => return Err(misfit()),
-                "times" if value == "always" => times = Some(Times::Always),
-                "times" => match parse_number(name, value)? {
+            match (name, &mut kind) {
+                ("times" | "skip", kind) if !kind.is_one_shot() => return Err(misfit()),
+                ("times", _) if value == "always" => times = Some(Times::Always),
+                ("times", _) => match parse_number(name, value)? {
                     0 => return Err("times must be at least 1".into()),
                     n => times = Some(Times::Count(n)),
                 },
-                "skip" => skip = Some(parse_number(name, value)?),
-                "retry-after" | "retry-after-date" | "outcome" => {
-                    let Kind::Status {
-                        outcome,
-                        retry_after,
-                        ..
-                    } = &mut kind
-                    else {
-                        return Err(misfit());
-                    };
-                    match name {
-                        "retry-after" => {
-                            *retry_after = Some(RetryAfter::Seconds(parse_number(name, value)?));
-                        }
-                        "retry-after-date" => {
-                            *retry_after = Some(RetryAfter::Date(parse_number(name, value)?));
-                        }
-                        _ if value.is_empty() => return Err("outcome needs an issue code".into()),
-                        _ => *outcome = Some(value.to_string()),
-                    }
+                ("skip", _) => skip = Some(parse_number(name, value)?),
+                ("retry-after", Kind::Status { retry_after, .. }) => {
+                    *retry_after = Some(RetryAfter::Seconds(parse_number(name, value)?));
+                }
+                ("retry-after-date", Kind::Status { retry_after, .. }) => {
+                    *retry_after = Some(RetryAfter::Date(parse_number(name, value)?));
+                }
+                ("outcome", Kind::Status { .. }) if value.is_empty() => {
+                    return Err("outcome needs an issue code".into());
+                }
+                ("outcome", Kind::Status { outcome, .. }) => *outcome = Some(value.to_string()),
+                (
+                    "if-range",
+                    Kind::Changed {
+                        ignore_if_range, ..
+                    },
+                ) => match value {
+                    "ignore" => *ignore_if_range = true,
+                    "honour" | "honor" => *ignore_if_range = false,
+                    _ => return Err(format!("if-range takes ignore or honour, not '{value}'")),
+                },
+                ("retry-after" | "retry-after-date" | "outcome" | "if-range", _) => {
+                    return Err(misfit());
                 }
                 _ => return Err(format!("unknown option '{name}'")),
             }
         }
-        match (&target, &kind) {
-            (Target::File(_), _) | (_, Kind::Status { .. }) => {}
-            _ => {
-                return Err(
-                    "only file faults can drop, cut, slow down, misplace or change content".into(),
-                );
-            }
+        if !kind.fits(&target) {
+            let what = match kind {
+                Kind::Progress(_) => "only status faults send X-Progress",
+                _ => "only file faults can drop, cut, slow down, hold, misplace or change content",
+            };
+            return Err(what.into());
         }
         Ok(Fault {
             target,
@@ -212,175 +314,8 @@ impl FromStr for Fault {
     }
 }
 
-/// A request as faults see it.
-pub enum Request<'a> {
-    Kickoff,
-    Status,
-    /// A file download: its name, resource type, whether the body will be gzipped, and
-    /// whether it asks for a byte range.
-    File {
-        name: &'a str,
-        type_name: &'a str,
-        gzip: bool,
-        ranged: bool,
-    },
-}
-
-/// What the fired body faults do to a file response (on the bytes as sent).
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Shaping {
-    /// Break the connection after this many bytes.
-    pub drop_after: Option<u64>,
-    /// End cleanly this many bytes short.
-    pub cut_tail: Option<u64>,
-    /// Bytes per second.
-    pub rate: Option<u64>,
-    /// Answer a range request from byte 0.
-    pub wrong_range: bool,
-    /// Answer a range request with at most this many bytes.
-    pub range_cap: Option<u64>,
-}
-
-impl Shaping {
-    pub fn is_none(&self) -> bool {
-        *self == Shaping::default()
-    }
-}
-
-/// The faults of one server with their counters of matching requests.
-pub struct FaultBook {
-    faults: Vec<(Fault, AtomicU32)>,
-}
-
-impl Target {
-    fn matches(&self, request: &Request<'_>) -> bool {
-        match (self, request) {
-            (Target::Kickoff, Request::Kickoff) | (Target::Status, Request::Status) => true,
-            (
-                Target::File(pattern),
-                Request::File {
-                    name, type_name, ..
-                },
-            ) => pattern
-                .as_deref()
-                .is_none_or(|p| p == *type_name || name.contains(p)),
-            _ => false,
-        }
-    }
-}
-
-impl FaultBook {
-    pub fn new(faults: &[Fault]) -> FaultBook {
-        FaultBook {
-            faults: faults
-                .iter()
-                .map(|f| (f.clone(), AtomicU32::new(0)))
-                .collect(),
-        }
-    }
-
-    /// Counts `request` against every one-shot fault that applies to it: each fault counts
-    /// its matching requests on its own. When status faults fire, the first in flag order
-    /// answers the request; otherwise the fired body faults are returned.
-    pub fn fire(&self, request: &Request<'_>) -> Result<Shaping, MockError> {
-        let gzip = matches!(request, Request::File { gzip: true, .. });
-        let ranged = matches!(request, Request::File { ranged: true, .. });
-        let mut shaping = Shaping::default();
-        let mut answer = None;
-        for (fault, seen) in &self.faults {
-            let applies = match fault.kind {
-                Kind::Content(_) => false,
-                Kind::GzipCut(_) => gzip,
-                Kind::WrongRange | Kind::RangeCap(_) => ranged,
-                _ => true,
-            };
-            if !applies || !fault.target.matches(request) {
-                continue;
-            }
-            let n = seen.fetch_add(1, Ordering::SeqCst);
-            let fires = n >= fault.skip
-                && match fault.times {
-                    Times::Always => true,
-                    Times::Count(times) => n - fault.skip < times,
-                };
-            if !fires {
-                continue;
-            }
-            match &fault.kind {
-                Kind::Status {
-                    code,
-                    outcome,
-                    retry_after,
-                } => {
-                    answer.get_or_insert_with(|| {
-                        status_error(*code, outcome.as_deref(), *retry_after)
-                    });
-                }
-                Kind::Drop(bytes) => shaping.drop_after = Some(*bytes),
-                Kind::GzipCut(bytes) => shaping.cut_tail = Some(*bytes),
-                Kind::Slow(rate) => shaping.rate = Some(*rate),
-                Kind::WrongRange => shaping.wrong_range = true,
-                Kind::RangeCap(bytes) => shaping.range_cap = Some(*bytes),
-                Kind::Content(_) => {}
-            }
-        }
-        match answer {
-            Some(error) => Err(error),
-            None => Ok(shaping),
-        }
-    }
-}
-
-/// The content faults of `faults` for the file `name` of type `type_name`, in flag order.
-pub fn tampering(faults: &[Fault], name: &str, type_name: &str) -> Vec<Tamper> {
-    let request = Request::File {
-        name,
-        type_name,
-        gzip: false,
-        ranged: false,
-    };
-    faults
-        .iter()
-        .filter_map(|fault| match fault.kind {
-            Kind::Content(tamper) if fault.target.matches(&request) => Some(tamper),
-            _ => None,
-        })
-        .collect()
-}
-
-/// The OperationOutcome answer of a status fault.
-fn status_error(
-    code: StatusCode,
-    outcome: Option<&str>,
-    retry_after: Option<RetryAfter>,
-) -> MockError {
-    let issue: Cow<'static, str> = match (outcome, code.as_u16()) {
-        (Some(outcome), _) => outcome.to_string().into(),
-        (None, 404) => "not-found".into(),
-        (None, 410) => "deleted".into(),
-        (None, 429) => "throttled".into(),
-        (None, 500) => "exception".into(),
-        (None, 502..=504) => "transient".into(),
-        (None, _) => "processing".into(),
-    };
-    let error = MockError::new(code, issue, format!("injected fault: HTTP {code}"));
-    let value = match retry_after {
-        None => return error,
-        Some(RetryAfter::Seconds(secs)) => secs.to_string(),
-        Some(RetryAfter::Date(secs)) => {
-            httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(secs))
-        }
-    };
-    match HeaderValue::from_str(&value) {
-        Ok(value) => error.with_header(header::RETRY_AFTER, value),
-        Err(_) => error,
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use axum::response::IntoResponse;
-
     use super::*;
 
     fn parse(spec: &str) -> Fault {
@@ -411,9 +346,15 @@ mod tests {
         assert_eq!(parse("file:gzip-cut").kind, Kind::GzipCut(16));
         assert_eq!(
             parse("file:huge-line").kind,
-            Kind::Content(Tamper::HugeLine(50 * 1024 * 1024))
+            Kind::Permanent(Permanent::Tamper(Tamper::HugeLine(50 * 1024 * 1024)))
         );
-        assert_eq!(parse("file:slow=1k").kind, Kind::Slow(1024));
+        assert_eq!(
+            parse("file:slow=1k").kind,
+            Kind::Pace(Pace {
+                bytes: 256,
+                every: Duration::from_millis(250)
+            })
+        );
         assert_eq!(
             parse("kickoff:500,outcome=processing,retry-after-date=5").kind,
             Kind::Status {
@@ -425,6 +366,52 @@ mod tests {
     }
 
     #[test]
+    fn new_kinds_parse_with_their_values() {
+        let pace = |bytes, secs| {
+            Kind::Pace(Pace {
+                bytes,
+                every: Duration::from_secs(secs),
+            })
+        };
+        for (spec, kind) in [
+            ("status:trickle=1B/2s", pace(1, 2)),
+            ("kickoff:trickle=4K/1s", pace(4096, 1)),
+            ("file:trickle=10/3s", pace(10, 3)),
+            ("kickoff:delay=5s", Kind::Delay(Duration::from_secs(5))),
+            ("file:delay=250ms", Kind::Delay(Duration::from_millis(250))),
+            ("status:progress=390K", Kind::Progress(390 * 1024)),
+            ("file:drop-line=2690", Kind::DropLine(2690)),
+            ("file:gate=8", Kind::Gate(8)),
+            ("file:false-416", Kind::False416),
+            ("file:unasked-range", Kind::UnaskedRange(None)),
+            ("file:unasked-range=2K", Kind::UnaskedRange(Some(2048))),
+            ("file:gzip-stored", Kind::Permanent(Permanent::GzipStored)),
+            (
+                "file[Patient]:escape-url",
+                Kind::Permanent(Permanent::EscapeUrl),
+            ),
+        ] {
+            assert_eq!(parse(spec).kind, kind, "{spec}");
+        }
+        assert_eq!(
+            parse("file[Patient]:changed").kind,
+            Kind::Changed {
+                answers: 1,
+                ignore_if_range: false
+            }
+        );
+        assert_eq!(
+            parse("file:changed=2,if-range=ignore").kind,
+            Kind::Changed {
+                answers: 2,
+                ignore_if_range: true
+            }
+        );
+        let gate = parse("file:gate=3,skip=9,times=3");
+        assert_eq!((gate.skip, gate.times), (9, Times::Count(3)));
+    }
+
+    #[test]
     fn bad_specs_say_why() {
         for (spec, why) in [
             ("status", "TARGET:KIND"),
@@ -432,10 +419,29 @@ mod tests {
             ("file[]:503", "unknown target"),
             ("status:200", "unknown fault"),
             ("status:drop=10", "only file faults"),
+            ("kickoff:gate=2", "only file faults"),
+            ("status:gzip-stored", "only file faults"),
+            ("file:progress=1K", "only status faults"),
+            ("kickoff:progress=1K", "only status faults"),
             ("file:drop", "needs =BYTES"),
             ("file:drop=0", "byte count"),
+            ("file:delay", "needs =DURATION"),
+            ("file:delay=0s", "duration"),
+            ("file:delay=5", "duration"),
+            ("file:trickle=1B", "BYTES/DURATION"),
+            ("file:trickle=0B/1s", "byte count"),
+            ("file:trickle=1B/0s", "duration"),
+            ("file:gate=0", "at least 1"),
+            ("file:gate=x", "takes a number"),
+            ("file:false-416=3", "takes no value"),
+            ("file:gzip-stored=1", "takes no value"),
+            ("file:changed=x", "takes a number"),
             ("file:invalid-json,times=2", "does not fit"),
+            ("file:gzip-stored,skip=1", "does not fit"),
+            ("file:changed,times=2", "does not fit"),
             ("file:drop=1,retry-after=1", "does not fit"),
+            ("file:drop=1,if-range=ignore", "does not fit"),
+            ("file:changed,if-range=maybe", "ignore or honour"),
             ("status:503,times=0", "at least 1"),
             ("status:503,when=1", "unknown option"),
             ("status:503,times", "NAME=VALUE"),
@@ -443,66 +449,5 @@ mod tests {
             let error = spec.parse::<Fault>().expect_err(spec);
             assert!(error.contains(why), "{spec}: {error}");
         }
-    }
-
-    #[test]
-    fn faults_fire_after_skip_for_times_then_never() {
-        let book = FaultBook::new(&[parse("status:503,skip=1,times=2")]);
-        let fired: Vec<bool> = (0..5)
-            .map(|_| book.fire(&Request::Status).is_err())
-            .collect();
-        assert_eq!(fired, [false, true, true, false, false]);
-        assert!(book.fire(&Request::Kickoff).is_ok(), "other targets pass");
-    }
-
-    #[test]
-    fn each_fault_counts_on_its_own_and_the_first_answers() {
-        let book = FaultBook::new(&[parse("kickoff:429"), parse("kickoff:503,times=2")]);
-        let statuses: Vec<Option<u16>> = (0..3)
-            .map(|_| {
-                let answer = book.fire(&Request::Kickoff).err()?;
-                Some(answer.into_response().status().as_u16())
-            })
-            .collect();
-        assert_eq!(
-            statuses,
-            [Some(429), Some(503), None],
-            "429, then the second 503 (its first one was hidden), then nothing"
-        );
-    }
-
-    #[test]
-    fn file_faults_match_by_type_or_name_and_gzip() {
-        let book = FaultBook::new(&[
-            parse("file[Observation]:slow=100,times=always"),
-            parse("file[-2]:gzip-cut"),
-            parse("file:wrong-type"),
-        ]);
-        let file = |name, gzip| Request::File {
-            name,
-            type_name: "Observation",
-            gzip,
-            ranged: false,
-        };
-        let plain = book
-            .fire(&file("export-j-Observation-2", false))
-            .expect("no status");
-        assert_eq!((plain.rate, plain.cut_tail), (Some(100), None));
-        let gzip = book
-            .fire(&file("export-j-Observation-2", true))
-            .expect("no status");
-        assert_eq!(gzip.cut_tail, Some(16));
-        let faults: Vec<Fault> = book.faults.iter().map(|(f, _)| f.clone()).collect();
-        assert_eq!(
-            tampering(&faults, "export-j-Patient-1", "Patient"),
-            [Tamper::WrongType]
-        );
-        let patient = Request::File {
-            name: "export-j-Patient-1",
-            type_name: "Patient",
-            gzip: true,
-            ranged: false,
-        };
-        assert!(book.fire(&patient).expect("no status").is_none());
     }
 }

@@ -16,7 +16,7 @@ use super::routes::AppState;
 use super::search::{BundleWriter, GroupSearch, Page, Params, Summary, parse_query, search_params};
 
 pub async fn metadata(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let statement = capability_statement(&state.base_url(&headers));
+    let statement = capability_statement(&state.base_url(&headers), &state.config);
     fhir_json(StatusCode::OK, statement.to_string())
 }
 

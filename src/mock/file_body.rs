@@ -1,7 +1,8 @@
 //! The bytes of one export file as served: generated NDJSON lines (or a small fixed text),
 //! with the lines of content faults ([`Tamper`]) spliced in after the first line. Served as
 //! an iterator of chunks, whole or as a byte range, and measured without rendering the
-//! spliced lines (a huge line is 50 MiB of padding that is never held in memory).
+//! spliced lines (a huge line is 50 MiB of padding that is never held in memory); and where
+//! the last whole line within a number of bytes ends (for faults that stop at a line end).
 
 use std::fmt::Write;
 
@@ -153,6 +154,29 @@ pub fn byte_range(
         })
 }
 
+/// Where the last line within the first `limit` bytes ends (just after its `\n`); when no
+/// line ends there, where the first line ends; without any line end, the total length.
+pub fn line_cut(chunks: impl Iterator<Item = Bytes>, limit: u64) -> u64 {
+    let mut offset = 0u64;
+    let mut cut = None;
+    for chunk in chunks {
+        for at in memchr::memchr_iter(b'\n', &chunk) {
+            let end = offset + at as u64 + 1;
+            if let Some(cut) = cut
+                && end > limit
+            {
+                return cut;
+            }
+            cut = Some(end);
+            if end >= limit {
+                return end;
+            }
+        }
+        offset += chunk.len() as u64;
+    }
+    cut.unwrap_or(offset)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,5 +236,21 @@ mod tests {
         assert_eq!(range(2, 5), "cde");
         assert_eq!(range(3, 7), "defg");
         assert_eq!(range(7, 8), "h");
+    }
+
+    #[test]
+    fn line_cuts_end_on_the_last_line_end_within_the_limit() {
+        let chunks = || {
+            ["ab\ncd", "e\nfg", "h\n"]
+                .into_iter()
+                .map(|s| Bytes::from_static(s.as_bytes()))
+        };
+        // Line ends after bytes 3, 7 and 11.
+        assert_eq!(line_cut(chunks(), 7), 7);
+        assert_eq!(line_cut(chunks(), 9), 7);
+        assert_eq!(line_cut(chunks(), 100), 11);
+        assert_eq!(line_cut(chunks(), 1), 3, "at least the first line");
+        let unterminated = [Bytes::from_static(b"abc")].into_iter();
+        assert_eq!(line_cut(unterminated, 2), 3);
     }
 }

@@ -2,7 +2,8 @@
 //! promised (a token with `requiresAccessToken`, none at all without), the optional `307` to
 //! the redirect listener (another origin, like pre-signed storage URLs), the injected file
 //! faults, a strong `ETag`, `Range`/`If-Range`, and gzip by the compression layer around the
-//! handler (only for whole-file answers; a range is always sent uncompressed).
+//! handler (only for whole-file answers; a range is always sent uncompressed) — except for
+//! files stored gzip-compressed, which are always sent so, ranges counting stored bytes.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -15,10 +16,11 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 
 use super::auth_api::check_bearer;
-use super::faults::Request;
-use super::file_body::byte_range;
+use super::fault_book::{Request, Version};
+use super::file_body::{byte_range, line_cut};
 use super::outcome::MockError;
 use super::routes::AppState;
+use super::shaping::StoredEncoding;
 use crate::fhir::FHIR_NDJSON;
 
 /// The route of the redirect listener.
@@ -128,7 +130,29 @@ fn requested_range(headers: &HeaderMap) -> Option<(u64, Option<u64>)> {
     Some((first, last))
 }
 
-/// The file itself, as a whole or as the requested range.
+/// A byte range as `Content-Range` gives it.
+fn content_range(first: u64, end: u64, length: Option<u64>) -> HeaderValue {
+    let total = length.map_or_else(|| "*".to_string(), |l| l.to_string());
+    HeaderValue::from_str(&format!("bytes {first}-{}/{total}", end.saturating_sub(1)))
+        .unwrap_or(HeaderValue::from_static("bytes */*"))
+}
+
+/// 416 with `Content-Range: bytes */{length}`.
+fn unsatisfiable(file: &str, length: u64) -> MockError {
+    MockError::new(
+        StatusCode::RANGE_NOT_SATISFIABLE,
+        "invalid",
+        format!("Binary/{file} has {length} bytes"),
+    )
+    .with_header(
+        header::CONTENT_RANGE,
+        HeaderValue::from_str(&format!("bytes */{length}"))
+            .unwrap_or(HeaderValue::from_static("bytes */*")),
+    )
+}
+
+/// The file itself, as a whole or as the requested range, in the version a `changed` fault
+/// picks, as stored (`gzip-stored`) or plain, with the fired faults.
 async fn serve(state: &AppState, headers: &HeaderMap, file: &str) -> Result<Response, MockError> {
     let not_found = || MockError::not_found(format!("Binary/{file} does not exist"));
     let (job_id, type_name) = parse_file_name(file).ok_or_else(not_found)?;
@@ -142,22 +166,31 @@ async fn serve(state: &AppState, headers: &HeaderMap, file: &str) -> Result<Resp
         .iter()
         .find(|f| f.name == file)
         .ok_or_else(not_found)?;
-    let etag = export.etag();
-    let range = requested_range(headers)
-        .filter(|_| state.config.range_support)
-        .filter(|_| match headers.get(header::IF_RANGE) {
-            None => true,
-            Some(validator) => validator.as_bytes() == etag.as_bytes(),
-        });
-    let gzip = range.is_none() && accepts_gzip(headers);
-    let shaping = state.faults.fire(&Request::File {
+    let request = |gzip, ranged| Request::File {
         name: file,
         type_name,
         gzip,
-        ranged: range.is_some(),
-    })?;
+        ranged,
+    };
+    let version = state.faults.version(&request(false, false));
+    let etag = export.etag(version);
+    let ignore_if_range = matches!(
+        version,
+        Some(Version::Second {
+            ignore_if_range: true
+        })
+    );
+    let range = requested_range(headers)
+        .filter(|_| state.config.range_support)
+        .filter(|_| match headers.get(header::IF_RANGE) {
+            Some(validator) if !ignore_if_range => validator.as_bytes() == etag.as_bytes(),
+            _ => true,
+        });
+    let stored = export.traits.gzip_stored;
+    let gzip = !stored && range.is_none() && accepts_gzip(headers);
+    let mut shaping = state.faults.fire(&request(gzip, range.is_some()))?;
+    let selection = &job.selection;
 
-    let chunks = export.body(&job.selection).into_chunks();
     let mut response = Response::new(Body::empty());
     let out = response.headers_mut();
     out.insert(header::CONTENT_TYPE, HeaderValue::from_static(FHIR_NDJSON));
@@ -172,45 +205,60 @@ async fn serve(state: &AppState, headers: &HeaderMap, file: &str) -> Result<Resp
             "none"
         }),
     );
-    if gzip {
+    if stored {
+        out.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        response.extensions_mut().insert(StoredEncoding);
+    }
+    let chunks = || export.served(selection, version);
+    // The bytes sent: a range of the (stored or plain) file; `None` for a whole file
+    // that the compression layer gzips on the way.
+    let sent = if gzip && shaping.unasked_range.is_none() {
         // No length: the compression layer streams it chunked.
-        *response.body_mut() = body_of(chunks);
+        *response.body_mut() = body_of(chunks().await?);
+        None
     } else {
-        let length = export.length(&job.selection).await?;
-        match range {
+        let length = export.length(selection, version).await?;
+        let (status, first, end, total) = match range {
+            Some((first, _)) if shaping.false_416 => return Err(unsatisfiable(file, first)),
             Some((first, _)) if first >= length && !shaping.wrong_range => {
-                return Err(MockError::new(
-                    StatusCode::RANGE_NOT_SATISFIABLE,
-                    "invalid",
-                    format!("Binary/{file} has {length} bytes"),
-                )
-                .with_header(
-                    header::CONTENT_RANGE,
-                    HeaderValue::from_str(&format!("bytes */{length}"))
-                        .unwrap_or(HeaderValue::from_static("bytes */*")),
-                ));
+                return Err(unsatisfiable(file, length));
             }
             Some((asked, last)) => {
                 let first = if shaping.wrong_range { 0 } else { asked };
                 let end = last.map_or(length, |last| (last + 1).min(length));
                 let end = shaping.range_cap.map_or(end, |cap| end.min(first + cap));
-                *response.status_mut() = StatusCode::PARTIAL_CONTENT;
-                let out = response.headers_mut();
-                if let Ok(value) =
-                    HeaderValue::from_str(&format!("bytes {first}-{}/{length}", end - 1))
-                {
-                    out.insert(header::CONTENT_RANGE, value);
+                (StatusCode::PARTIAL_CONTENT, first, end, Some(length))
+            }
+            None => match shaping.unasked_range {
+                Some(limit) if length > 0 => {
+                    let limit = limit.unwrap_or(length / 2).max(1);
+                    let end = if stored {
+                        limit.min(length)
+                    } else {
+                        line_cut(chunks().await?, limit)
+                    };
+                    (StatusCode::PARTIAL_CONTENT, 0, end, None)
                 }
-                out.insert(header::CONTENT_LENGTH, HeaderValue::from(end - first));
-                *response.body_mut() = body_of(byte_range(chunks, first, end));
-            }
-            None => {
-                response
-                    .headers_mut()
-                    .insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-                *response.body_mut() = body_of(chunks);
-            }
+                _ => (StatusCode::OK, 0, length, Some(length)),
+            },
+        };
+        *response.status_mut() = status;
+        let out = response.headers_mut();
+        if status == StatusCode::PARTIAL_CONTENT {
+            out.insert(header::CONTENT_RANGE, content_range(first, end, total));
         }
+        out.insert(header::CONTENT_LENGTH, HeaderValue::from(end - first));
+        *response.body_mut() = body_of(byte_range(chunks().await?, first, end));
+        Some((first, end))
+    };
+    if let Some(limit) = shaping.drop_at_line.take() {
+        // Line ends are those of the bytes sent; a compressed stream has none to find.
+        shaping.drop_after = Some(match sent {
+            Some((first, end)) if !stored => {
+                line_cut(byte_range(chunks().await?, first, end), limit)
+            }
+            _ => limit,
+        });
     }
     if !shaping.is_none() {
         response.extensions_mut().insert(shaping);

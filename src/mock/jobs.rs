@@ -1,97 +1,27 @@
-//! Export jobs in memory: creating one (at most one running job per group), counting status
-//! polls, planning the files once the job completes (with the content faults that apply to
-//! each), and the completion manifest.
+//! Export jobs in memory: creating one (at most one running job per export scope: a Group,
+//! the Patient level or the system level), counting status polls, and planning the files
+//! once the job completes (`export_files.rs`).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
-use bytes::Bytes;
 use tokio::sync::OnceCell;
 
 use super::MockConfig;
-use super::config::IssueSeverity;
-use super::faults::{Fault, tampering};
-use super::file_body::{FileBody, Source, Tamper, tampered_length};
-use super::ndjson::{Lines, Part, Selection, deletions, issues};
+use super::export_files::{ExportFile, plan};
+use super::ndjson::Selection;
 use super::outcome::MockError;
-use super::rng::hash_str;
-use crate::fhir::{Manifest, ManifestFile};
-
-/// What an export file holds.
-enum Content {
-    Resources(Part),
-    /// Small generated NDJSON (the error and deleted files).
-    Text(Bytes),
-}
-
-/// Which manifest list a file belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
-    Output,
-    Error,
-    Deleted,
-}
-
-/// One file of a completed job.
-pub struct ExportFile {
-    /// `export-{job}-{Type}-{n}`, the Binary id in the download URL.
-    pub name: String,
-    role: Role,
-    type_name: &'static str,
-    /// Lines, the spliced ones included.
-    count: u64,
-    content: Content,
-    tampers: Vec<Tamper>,
-    /// The length of the generated lines, once counted.
-    lines_length: OnceLock<u64>,
-}
-
-impl ExportFile {
-    /// The file's bytes as served.
-    pub fn body(&self, selection: &Arc<Selection>) -> FileBody {
-        let source = match &self.content {
-            Content::Resources(part) => Source::Lines(Lines::new(Arc::clone(selection), part)),
-            Content::Text(text) => Source::Text(text.clone()),
-        };
-        FileBody {
-            source,
-            type_name: self.type_name,
-            tampers: self.tampers.clone(),
-        }
-    }
-
-    /// The exact length in bytes. Generated lines are counted once, off the async threads.
-    pub async fn length(&self, selection: &Arc<Selection>) -> Result<u64, MockError> {
-        let own = match &self.content {
-            Content::Text(text) => text.len() as u64,
-            Content::Resources(part) => match self.lines_length.get() {
-                Some(&length) => length,
-                None => {
-                    let lines = Lines::new(Arc::clone(selection), part);
-                    let length = tokio::task::spawn_blocking(move || lines.byte_length())
-                        .await
-                        .map_err(|e| MockError::internal(format!("cannot size the file: {e}")))?;
-                    *self.lines_length.get_or_init(|| length)
-                }
-            },
-        };
-        Ok(own + tampered_length(self.type_name, &self.tampers))
-    }
-
-    /// A strong validator: the content is a function of the name and the content faults.
-    pub fn etag(&self) -> String {
-        let key = format!("{}|{:?}", self.name, self.tampers);
-        format!("\"{:016x}\"", hash_str(0, &key))
-    }
-}
 
 /// One export job.
 pub struct Job {
     pub id: String,
-    group_id: String,
-    request_url: String,
-    transaction_time: String,
+    /// What the export covers (`Group/{id}`, `Patient` or `system`): one running job each.
+    pub scope: String,
+    /// The export's name in generated ids: the group id, `patient` or `system`.
+    label: String,
+    pub request_url: String,
+    pub transaction_time: String,
     polls_needed: u32,
     polls: AtomicU32,
     pub selection: Arc<Selection>,
@@ -113,14 +43,16 @@ fn new_job_id() -> String {
 
 impl Job {
     pub fn new(
-        group_id: &str,
+        scope: String,
+        label: &str,
         request_url: String,
         selection: Selection,
         polls_needed: u32,
     ) -> Job {
         Job {
             id: new_job_id(),
-            group_id: group_id.to_string(),
+            scope,
+            label: label.to_string(),
             request_url,
             transaction_time: jiff::Timestamp::now()
                 .strftime("%Y-%m-%dT%H:%M:%S%.3fZ")
@@ -150,105 +82,23 @@ impl Job {
 
     /// The job's files, planned on first use (off the async threads: big groups take a
     /// moment to count).
-    pub async fn files(self: &Arc<Self>, config: &MockConfig) -> Result<&[ExportFile], MockError> {
-        let max = config.max_resources_per_file;
-        let error_file = config.error_file;
-        let faults = config.faults.clone();
+    pub async fn files(
+        self: &Arc<Self>,
+        config: &Arc<MockConfig>,
+    ) -> Result<&[ExportFile], MockError> {
         let files = self
             .files
             .get_or_try_init(|| async {
                 let job = Arc::clone(self);
-                tokio::task::spawn_blocking(move || job.plan(max, error_file, &faults))
-                    .await
-                    .map_err(|e| MockError::internal(format!("planning the export failed: {e}")))
+                let config = Arc::clone(config);
+                tokio::task::spawn_blocking(move || {
+                    plan(&job.id, &job.label, &job.selection, &config)
+                })
+                .await
+                .map_err(|e| MockError::internal(format!("planning the export failed: {e}")))
             })
             .await?;
         Ok(files)
-    }
-
-    fn plan(
-        &self,
-        max: u64,
-        error_file: Option<IssueSeverity>,
-        faults: &[Fault],
-    ) -> Vec<ExportFile> {
-        let mut numbers: HashMap<&'static str, u32> = HashMap::new();
-        let mut file = |role, type_name: &'static str, count: u64, content| {
-            let n = numbers.entry(type_name).or_default();
-            *n += 1;
-            let name = format!("export-{}-{type_name}-{n}", self.id);
-            let tampers = tampering(faults, &name, type_name);
-            ExportFile {
-                count: count + tampers.len() as u64,
-                name,
-                role,
-                type_name,
-                content,
-                tampers,
-                lines_length: OnceLock::new(),
-            }
-        };
-        let mut files: Vec<ExportFile> = self
-            .selection
-            .plan(max)
-            .into_iter()
-            .map(|part| {
-                file(
-                    Role::Output,
-                    part.kind.name(),
-                    part.count,
-                    Content::Resources(part),
-                )
-            })
-            .collect();
-        if let Some(severity) = error_file {
-            let (text, count) = issues(&self.selection, severity);
-            files.push(file(
-                Role::Error,
-                "OperationOutcome",
-                count,
-                Content::Text(text.into()),
-            ));
-        }
-        if self.selection.request.since.is_some() {
-            let (text, count) = deletions(&self.selection, &self.group_id);
-            files.push(file(
-                Role::Deleted,
-                "Bundle",
-                count,
-                Content::Text(text.into()),
-            ));
-        }
-        files
-    }
-
-    /// The completion manifest; `base_url` is the FHIR base the file URLs hang from.
-    pub fn manifest(&self, files: &[ExportFile], base_url: &str, config: &MockConfig) -> Manifest {
-        let mut manifest = Manifest {
-            transaction_time: self.transaction_time.clone(),
-            request: Some(self.request_url.clone()),
-            requires_access_token: config.requires_access_token,
-            ..Manifest::default()
-        };
-        for file in files {
-            let entry = ManifestFile {
-                resource_type: file.type_name.to_string(),
-                url: format!("{base_url}/Binary/{}/$export-download", file.name),
-                count: Some(file.count),
-                other: serde_json::Map::new(),
-            };
-            match file.role {
-                Role::Output => manifest.output.push(entry),
-                Role::Error => manifest.error.push(entry),
-                Role::Deleted => manifest.deleted.push(entry),
-            }
-        }
-        if config.lie_about_count
-            && let Some(first) = manifest.output.first_mut()
-        {
-            first.count = first.count.map(|c| c + 1);
-        }
-        manifest
     }
 }
 
@@ -263,13 +113,13 @@ impl JobStore {
         self.jobs.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Adds a job unless another export of the same group is still running; then returns
+    /// Adds a job unless another export of the same scope is still running; then returns
     /// that job's id.
     pub fn insert(&self, job: Job) -> Result<Arc<Job>, String> {
         let mut jobs = self.lock();
         if let Some(running) = jobs
             .values()
-            .find(|j| j.group_id == job.group_id && !j.is_complete())
+            .find(|j| j.scope == job.scope && !j.is_complete())
         {
             return Err(running.id.clone());
         }

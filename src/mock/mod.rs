@@ -1,11 +1,15 @@
 //! The bundled mock FHIR Bulk Data server: a real HTTP server (axum) that imitates the
-//! vendor's Group API — search, read, and Group-level `$export` — over deterministic
-//! synthetic data. Start it in-process with [`MockServer::start`] (async) or
-//! [`BackgroundMock::start`] (its own thread), or from the CLI as `group-export mock-server`.
+//! vendor's Group API — search, read, and `$export` at the Group, Patient and system level —
+//! over deterministic synthetic data. Start it in-process with [`MockServer::start`] (async)
+//! or [`BackgroundMock::start`] (its own thread), or from the CLI as `group-export
+//! mock-server`.
 //!
 //! It can also require SMART Backend Services tokens (`auth`, `auth_api`), send files from a
-//! second listener on another port (`redirect_files`), and inject deterministic faults
-//! (`faults`, `shaping`, content changes in `file_body`) for a client's retry and resume tests.
+//! second listener on another port (`redirect_files`), page manifests (`manifest`), and
+//! inject deterministic faults (`faults`, `fault_book`, `shaping`, content changes in
+//! `file_body`, stored gzip and versions in `export_files`) for a client's retry and resume
+//! tests. Tests see every request (`record`) with the file downloads in flight at the time,
+//! and can hold or release file answers (`traffic`).
 //!
 //! It depends on `crate::fhir` only, never on client code, so it cannot agree with the client
 //! by sharing its mistakes.
@@ -16,13 +20,16 @@ mod capability;
 mod catalogue;
 mod config;
 mod export_api;
+mod export_files;
 mod export_params;
+mod fault_book;
 mod faults;
 mod fhir_api;
 mod file_body;
 mod files;
 mod jobs;
 mod json;
+mod manifest;
 mod ndjson;
 mod outcome;
 mod record;
@@ -31,6 +38,8 @@ mod rng;
 mod routes;
 mod search;
 mod shaping;
+mod texts;
+mod traffic;
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -41,15 +50,16 @@ use futures::FutureExt;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-pub use config::{IssueSeverity, MockConfig};
+pub use config::{DisabledExport, IssueSeverity, MockConfig};
 pub use faults::Fault;
 pub use record::RecordedRequest;
 
 use auth::Auth;
 use catalogue::Catalogue;
-use faults::FaultBook;
+use fault_book::FaultBook;
 use record::Recorder;
 use routes::{AppState, base_path};
+use traffic::Traffic;
 
 /// A running mock server. Dropping it stops the server as well; [`MockServer::shutdown`]
 /// also waits until it has stopped.
@@ -66,6 +76,25 @@ pub struct MockServer {
 struct Hooks {
     recorder: Recorder,
     auth: Arc<Auth>,
+    traffic: Arc<Traffic>,
+}
+
+impl Hooks {
+    fn requests(&self) -> Vec<RecordedRequest> {
+        self.recorder.snapshot()
+    }
+
+    fn expire_tokens(&self) {
+        self.auth.expire_all();
+    }
+
+    fn files_in_flight(&self) -> usize {
+        self.traffic.files_in_flight()
+    }
+
+    fn release_gates(&self) {
+        self.traffic.release_gates();
+    }
 }
 
 impl MockServer {
@@ -95,13 +124,16 @@ impl MockServer {
         } else {
             None
         };
+        let traffic = Arc::new(Traffic::default());
         let hooks = Hooks {
-            recorder: Recorder::default(),
+            recorder: Recorder::new(Arc::clone(&traffic)),
             auth: Arc::new(auth),
+            traffic,
         };
         let tenant = config.tenant.clone();
         let state = AppState {
             faults: Arc::new(FaultBook::new(&config.faults)),
+            traffic: Arc::clone(&hooks.traffic),
             config: Arc::new(config),
             catalogue: Arc::new(catalogue),
             jobs: Arc::default(),
@@ -118,20 +150,22 @@ impl MockServer {
         });
         let app = routes::router(state, hooks.recorder.clone());
         let (stop, stopped) = oneshot::channel::<()>();
-        // A dropped sender stops the servers too.
-        let stopped = stopped.shared();
+        // A dropped sender stops the servers too; held, delayed and paced answers end first,
+        // so that the graceful shutdown does not wait for them.
+        let traffic = Arc::clone(&hooks.traffic);
+        let stopped = stopped.map(move |_| traffic.stop()).shared();
         let task = tokio::spawn(async move {
             let redirect = async {
                 match redirect {
                     Some((listener, app)) => {
                         axum::serve(listener, app)
-                            .with_graceful_shutdown(stopped.clone().map(drop))
+                            .with_graceful_shutdown(stopped.clone())
                             .await
                     }
                     None => Ok(()),
                 }
             };
-            let main = axum::serve(listener, app).with_graceful_shutdown(stopped.clone().map(drop));
+            let main = axum::serve(listener, app).with_graceful_shutdown(stopped.clone());
             let (main, redirect) = tokio::join!(main.into_future(), redirect);
             main.and(redirect)
         });
@@ -160,15 +194,27 @@ impl MockServer {
     }
 
     /// Every request received so far, in order, those of the redirect listener included
-    /// (their paths start with `/redirected/`).
+    /// (their paths start with `/redirected/`). See [`RecordedRequest::max_files_in_flight`]
+    /// for the concurrency over a window of them.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.hooks.recorder.snapshot()
+        self.hooks.requests()
     }
 
     /// Test hook: every access token issued so far stops working at once (401 "access token
     /// expired"), as if its lifetime were over.
     pub fn expire_tokens(&self) {
-        self.hooks.auth.expire_all();
+        self.hooks.expire_tokens();
+    }
+
+    /// File downloads in flight now: requests for a file URL (either listener) whose answer
+    /// has not ended.
+    pub fn files_in_flight(&self) -> usize {
+        self.hooks.files_in_flight()
+    }
+
+    /// Test hook: opens every `gate=` fault for good, so the answers it holds go out now.
+    pub fn release_gates(&self) {
+        self.hooks.release_gates();
     }
 
     /// Stops accepting connections, lets running requests finish, and waits.
@@ -241,12 +287,22 @@ impl BackgroundMock {
 
     /// Every request received so far, in order (see [`MockServer::requests`]).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.hooks.recorder.snapshot()
+        self.hooks.requests()
     }
 
     /// Test hook: see [`MockServer::expire_tokens`].
     pub fn expire_tokens(&self) {
-        self.hooks.auth.expire_all();
+        self.hooks.expire_tokens();
+    }
+
+    /// See [`MockServer::files_in_flight`].
+    pub fn files_in_flight(&self) -> usize {
+        self.hooks.files_in_flight()
+    }
+
+    /// Test hook: see [`MockServer::release_gates`].
+    pub fn release_gates(&self) {
+        self.hooks.release_gates();
     }
 }
 

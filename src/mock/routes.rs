@@ -1,6 +1,7 @@
 //! The shared request state and the routers: which path and method reach which handler,
-//! which routes need a bearer token, the OperationOutcome answers for unknown paths (or
-//! tenants) and wrong methods, and the small router of the redirect listener.
+//! which routes need a bearer token, which answers pass through the fault middleware, the
+//! OperationOutcome answers for unknown paths (or tenants) and wrong methods, and the small
+//! router of the redirect listener.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -8,8 +9,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::handler::Handler;
 use axum::http::{HeaderMap, Uri, header};
-use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::{MethodRouter, get, post};
+use axum::middleware::from_fn_with_state;
+use axum::routing::{MethodRouter, any, get, post};
 use tower_http::compression::CompressionLayer;
 
 use super::MockConfig;
@@ -17,13 +18,14 @@ use super::auth::Auth;
 use super::auth_api::{self, TOKEN_PATH};
 use super::catalogue::Catalogue;
 use super::export_api;
-use super::faults::FaultBook;
+use super::fault_book::FaultBook;
 use super::fhir_api;
 use super::files::{self, REDIRECTED_ROUTE};
 use super::jobs::JobStore;
 use super::outcome::MockError;
 use super::record::{Recorder, record};
 use super::shaping::shape;
+use super::traffic::Traffic;
 
 /// What every handler may read.
 #[derive(Clone)]
@@ -33,6 +35,7 @@ pub struct AppState {
     pub jobs: Arc<JobStore>,
     pub auth: Arc<Auth>,
     pub faults: Arc<FaultBook>,
+    pub traffic: Arc<Traffic>,
     pub local: SocketAddr,
     /// The redirect listener, with `redirect_files`.
     pub redirect: Option<SocketAddr>,
@@ -72,14 +75,21 @@ async fn wrong_method() -> MockError {
 }
 
 /// A file download route: gzip when accepted, then the wire faults outside it.
-fn file_route<H, T>(handler: H) -> MethodRouter<AppState>
+fn file_route<H, T>(handler: H, state: &AppState) -> MethodRouter<AppState>
 where
     H: Handler<T, AppState>,
     T: 'static,
 {
     get(handler)
         .layer(CompressionLayer::new())
-        .layer(from_fn(shape))
+        .layer(from_fn_with_state(Arc::clone(&state.traffic), shape))
+}
+
+/// A kick-off route (GET and POST), with the wire faults.
+fn kickoff_route(state: &AppState) -> MethodRouter<AppState> {
+    get(export_api::kickoff_get)
+        .post(export_api::kickoff_post)
+        .layer(from_fn_with_state(Arc::clone(&state.traffic), shape))
 }
 
 /// Unknown paths and wrong methods, the shared state, and the request recorder.
@@ -107,13 +117,20 @@ pub fn router(state: AppState, recorder: Recorder) -> Router {
         .route("/Group/{id}", get(fhir_api::read_group))
         .route("/Patient", get(fhir_api::search_patients))
         .route("/Patient/{id}", get(fhir_api::read_patient))
+        .route("/$export", kickoff_route(&state))
+        .route("/Patient/$export", kickoff_route(&state))
         .route(
             "/Group/{id}/$export",
-            get(export_api::kickoff_get).post(export_api::kickoff_post),
+            match config.disable_group_export {
+                Some(_) => any(export_api::group_export_disabled),
+                None => kickoff_route(&state),
+            },
         );
     let mut status = Router::new().route(
         "/jobs/{job}",
-        get(export_api::status).delete(export_api::delete_job),
+        get(export_api::status)
+            .layer(from_fn_with_state(Arc::clone(&state.traffic), shape))
+            .delete(export_api::delete_job),
     );
     if config.require_auth {
         let token = from_fn_with_state(state.clone(), auth_api::require_token);
@@ -123,7 +140,7 @@ pub fn router(state: AppState, recorder: Recorder) -> Router {
     // Files check their credentials themselves: that depends on `requiresAccessToken`.
     let fhir = fhir.merge(open).route(
         "/Binary/{file}/$export-download",
-        file_route(files::download),
+        file_route(files::download, &state),
     );
     let router = Router::new()
         .nest(&base_path(&config.tenant), fhir)
@@ -134,6 +151,6 @@ pub fn router(state: AppState, recorder: Recorder) -> Router {
 
 /// The redirect listener: export files under `/redirected/…`, without credentials.
 pub fn redirect_router(state: AppState, recorder: Recorder) -> Router {
-    let router = Router::new().route(REDIRECTED_ROUTE, file_route(files::redirected));
+    let router = Router::new().route(REDIRECTED_ROUTE, file_route(files::redirected, &state));
     finish(router, state, recorder)
 }

@@ -226,3 +226,143 @@ pub fn data_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .filter(|(name, _)| name.ends_with(".ndjson"))
         .collect()
 }
+
+/// Async helpers for tests that speak HTTP to an in-process [`MockServer`] on
+/// 127.0.0.1:0 with reqwest (in a submodule, so its short names never clash with a test
+/// file's own helpers).
+///
+/// [`MockServer`]: group_export::mock::MockServer
+pub mod mock_http {
+    use std::net::SocketAddr;
+
+    use group_export::mock::{MockConfig, MockServer};
+    use reqwest::StatusCode;
+    use reqwest::header::HeaderMap;
+    use serde_json::Value;
+
+    /// Exports complete at the first poll.
+    pub fn quick() -> MockConfig {
+        polling(0)
+    }
+
+    /// Exports answer `polls` status polls with 202 before they complete.
+    pub fn polling(polls: u32) -> MockConfig {
+        MockConfig {
+            polls_before_complete: polls,
+            ..MockConfig::default()
+        }
+    }
+
+    /// A server with these `--fault` specs added to `config`, and a client that never
+    /// decodes gzip itself (so tests see the bytes as sent).
+    pub async fn start(faults: &[&str], config: MockConfig) -> (MockServer, reqwest::Client) {
+        let mut config = config;
+        config
+            .faults
+            .extend(faults.iter().map(|spec| spec.parse().expect("fault spec")));
+        let server = MockServer::start(config, SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("mock server starts");
+        let client = reqwest::Client::builder()
+            .gzip(false)
+            .build()
+            .expect("client");
+        (server, client)
+    }
+
+    pub fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+        headers
+            .get(name)
+            .map(|v| v.to_str().expect("ascii").to_string())
+    }
+
+    /// A GET with extra headers.
+    pub async fn get(
+        client: &reqwest::Client,
+        url: &str,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut request = client.get(url);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.expect("request")
+    }
+
+    /// A GET kick-off of `{base}{path}`, e.g. `/Group/cohort-001/$export?_type=Patient`.
+    pub async fn kickoff_at(client: &reqwest::Client, base: &str, path: &str) -> reqwest::Response {
+        get(
+            client,
+            &format!("{base}{path}"),
+            &[("Prefer", "respond-async")],
+        )
+        .await
+    }
+
+    /// The status URL of an accepted kick-off.
+    pub fn status_url(response: &reqwest::Response) -> String {
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+        header(response.headers(), "content-location").expect("status URL")
+    }
+
+    /// Polls a status URL until the manifest; returns it and the statuses of the polls.
+    pub async fn poll_manifest(client: &reqwest::Client, url: &str) -> (Value, Vec<StatusCode>) {
+        let mut polls = Vec::new();
+        for _ in 0..10 {
+            let response = client.get(url).send().await.expect("status");
+            polls.push(response.status());
+            if response.status() == StatusCode::OK {
+                return (response.json().await.expect("manifest"), polls);
+            }
+        }
+        panic!("no manifest after {polls:?}");
+    }
+
+    /// Kick-off at `{base}{path}` and poll until the manifest (see [`poll_manifest`]).
+    pub async fn export_at(
+        client: &reqwest::Client,
+        base: &str,
+        path: &str,
+    ) -> (Value, Vec<StatusCode>) {
+        let response = kickoff_at(client, base, path).await;
+        poll_manifest(client, &status_url(&response)).await
+    }
+
+    /// A server with these faults, and the manifest of a kick-off at `{base}{path}`.
+    pub async fn start_export(
+        faults: &[&str],
+        config: MockConfig,
+        path: &str,
+    ) -> (MockServer, reqwest::Client, Value) {
+        let (server, client) = start(faults, config).await;
+        let (manifest, _) = export_at(&client, &server.base_url(), path).await;
+        (server, client, manifest)
+    }
+
+    /// The URL of the manifest's `index`-th output file.
+    pub fn file_url(manifest: &Value, index: usize) -> String {
+        manifest["output"][index]["url"]
+            .as_str()
+            .expect("file url")
+            .to_string()
+    }
+
+    /// The issue code of an OperationOutcome answer.
+    pub async fn issue_code(response: reqwest::Response) -> String {
+        let body: Value = response.json().await.expect("OperationOutcome");
+        assert_eq!(body["resourceType"], "OperationOutcome", "{body}");
+        body["issue"][0]["code"].as_str().expect("code").to_string()
+    }
+
+    /// Reads a body chunk by chunk: the bytes that arrived and whether the transfer failed.
+    pub async fn read_until_error(mut response: reqwest::Response) -> (Vec<u8>, bool) {
+        let mut bytes = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+                Ok(None) => return (bytes, false),
+                Err(_) => return (bytes, true),
+            }
+        }
+    }
+}
