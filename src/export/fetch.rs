@@ -4,8 +4,9 @@
 //!
 //! The rules, each for a way a server has been seen to put wrong data on disk:
 //! - a `206` is used only when it answers a `Range` request, starts where we asked, is of a
-//!   file of the length already announced, and carries the validator (strong ETag or
-//!   Last-Modified) that was sent; anything else starts the file over;
+//!   file of the length already announced, and carries the validator of the answer the
+//!   file started with (its ETag, weak ones compared weakly, else its Last-Modified; a
+//!   strong one is also sent as `If-Range`); anything else starts the file over;
 //! - a `416` finishes the file only when the length it gives is the length already
 //!   received *and* agrees with any length announced before; otherwise the file starts over;
 //! - a body that is content-encoded (gzip) is decoded here; a break is resumed from the
@@ -197,9 +198,11 @@ impl<'a, F: AsyncFnMut(&Answer) -> Result<()>> Fetch<'a, F> {
             request = request
                 .with_header(RANGE, HeaderValue::from_str(&range).expect("ascii range"))
                 .with_header(ACCEPT_ENCODING, HeaderValue::from_static("identity"));
+            // If-Range takes only a strong validator (RFC 9110 §13.1.5).
             if let Some(validator) = self
                 .validator
                 .as_deref()
+                .filter(|v| !v.starts_with("W/"))
                 .and_then(|v| HeaderValue::from_str(v).ok())
             {
                 request = request.with_header(IF_RANGE, validator);
@@ -235,7 +238,13 @@ impl<'a, F: AsyncFnMut(&Answer) -> Result<()>> Fetch<'a, F> {
     /// every answer said.
     async fn unsatisfied(&mut self, headers: &HeaderMap) -> Result<Next> {
         let said = unsatisfied_length(headers);
-        let agrees = said == Some(self.offset) && self.length.is_none_or(|l| l == self.offset);
+        // Without a length announced, a content-encoded answer that broke off is known to
+        // have had more to send.
+        let agrees = said == Some(self.offset)
+            && match self.length {
+                Some(length) => length == self.offset,
+                None => !self.encoded,
+            };
         if agrees {
             return Ok(Next::Done(self.offset));
         }
@@ -278,12 +287,12 @@ impl<'a, F: AsyncFnMut(&Answer) -> Result<()>> Fetch<'a, F> {
                  another version of the file"
             ));
         }
-        if let Some(sent) = &self.validator
-            && validator(headers).as_ref() != Some(sent)
+        if let Some(known) = &self.validator
+            && validator(headers).as_deref().map(weakly) != Some(weakly(known))
         {
             return Some(format!(
-                "the range answer carries validator {} instead of {sent} (the server ignored \
-                 If-Range: another version of the file)",
+                "the range answer carries validator {} instead of {known} (another version of \
+                 the file)",
                 crate::text::escape_control(&shown(headers, ETAG))
             ));
         }
@@ -517,17 +526,20 @@ fn content_range(headers: &HeaderMap) -> Option<ContentRange> {
     })
 }
 
-/// A validator for `If-Range`: a strong ETag, else Last-Modified (RFC 9110 §13.1.5).
+/// What identifies the version of a file an answer holds: its ETag (weak or strong), else
+/// its Last-Modified.
 fn validator(headers: &HeaderMap) -> Option<String> {
     let text = |name| {
         headers
             .get(name)
             .and_then(|v: &HeaderValue| v.to_str().ok())
     };
-    text(ETAG)
-        .filter(|etag| !etag.starts_with("W/"))
-        .or_else(|| text(LAST_MODIFIED))
-        .map(String::from)
+    text(ETAG).or_else(|| text(LAST_MODIFIED)).map(String::from)
+}
+
+/// A validator for the weak comparison (RFC 9110 §8.8.3.2): `W/"x"` equals `"x"`.
+fn weakly(validator: &str) -> &str {
+    validator.strip_prefix("W/").unwrap_or(validator)
 }
 
 #[cfg(test)]
@@ -550,6 +562,9 @@ mod tests {
                 total: Some(200)
             })
         );
+        assert_eq!(validator(&headers).as_deref(), Some("W/\"weak\""));
+        assert_eq!(weakly("W/\"weak\""), weakly("\"weak\""));
+        headers.remove(ETAG);
         assert_eq!(
             validator(&headers).as_deref(),
             Some("Wed, 21 Oct 2015 07:28:00 GMT")

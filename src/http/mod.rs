@@ -55,6 +55,9 @@ pub struct ClientOptions {
 #[derive(Debug, Clone)]
 pub struct Client {
     http: reqwest::Client,
+    /// For export files: no decoding by reqwest, so the download sees `Content-Encoding`,
+    /// `Content-Length` and `Content-Range` as sent and decodes gzip itself.
+    raw: reqwest::Client,
     base: Option<Url>,
     extra_headers: HeaderMap,
     tokens: Option<Arc<TokenSource>>,
@@ -65,21 +68,25 @@ pub struct Client {
 impl Client {
     /// Builds the client; reads the credentials (token, secret or key files) now.
     pub fn new(options: ClientOptions) -> Result<Client> {
-        let build = |redirects| {
+        let builder = |redirects| {
             reqwest::Client::builder()
                 .user_agent(concat!("group-export/", env!("CARGO_PKG_VERSION")))
                 .connect_timeout(crate::clock::real(options.request_timeout))
                 .read_timeout(crate::clock::real(options.request_timeout))
                 .dns_resolver(dns::Resolver)
                 .redirect(redirects)
+        };
+        let build = |builder: reqwest::ClientBuilder| {
+            builder
                 .build()
                 .map_err(|e| Error::Internal(format!("cannot set up the HTTP client: {e}")))
         };
-        let http = build(reqwest::redirect::Policy::none())?;
+        let http = build(builder(reqwest::redirect::Policy::none()))?;
+        let raw = build(builder(reqwest::redirect::Policy::none()).no_gzip())?;
         let tokens = match options.auth.credentials()? {
             None => None,
             Some(credentials) => {
-                let discovery = build(reqwest::redirect::Policy::limited(MAX_REDIRECTS))?;
+                let discovery = build(builder(reqwest::redirect::Policy::limited(MAX_REDIRECTS)))?;
                 Some(Arc::new(TokenSource::new(
                     credentials,
                     (http.clone(), discovery),
@@ -90,6 +97,7 @@ impl Client {
         };
         Ok(Client {
             http,
+            raw,
             base: options.base,
             extra_headers: options.headers,
             tokens,
@@ -308,8 +316,12 @@ impl Client {
         body: &Body,
         token: Option<&Secret>,
     ) -> Result<Response> {
-        let mut builder = self
-            .http
+        let client = if request.raw_body {
+            &self.raw
+        } else {
+            &self.http
+        };
+        let mut builder = client
             .request(method.clone(), url.clone())
             .header(header::ACCEPT, request.accept)
             .headers(request.headers.clone());
@@ -336,8 +348,7 @@ impl Client {
             tracing::trace!("> {name}: {}", redact(name, value, &self.extra_headers));
         }
         let started = Instant::now();
-        let response = self
-            .http
+        let response = client
             .execute(built)
             .await
             .map_err(|e| self.network_error(&request.op, url, e))?;

@@ -43,6 +43,8 @@ pub struct Request {
     pub resend: Resend,
     /// The limiter permit it runs under, told of a 429.
     pub throttle: Option<Throttle>,
+    /// The body is read as sent, not decoded (export files: `fetch` decodes gzip itself).
+    pub raw_body: bool,
 }
 
 impl Request {
@@ -60,6 +62,7 @@ impl Request {
             also_ok: None,
             resend: Resend::Idempotent,
             throttle: None,
+            raw_body: false,
         }
     }
 
@@ -69,6 +72,7 @@ impl Request {
             accept: crate::fhir::FHIR_NDJSON,
             send_token,
             retry_server_errors: true,
+            raw_body: true,
             ..Request::fhir(Method::GET, url, op)
         }
     }

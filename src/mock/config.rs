@@ -97,6 +97,10 @@ pub struct MockConfig {
     #[arg(long)]
     pub lie_about_count: bool,
 
+    /// Leave `count` out of every manifest entry (it is optional in the IG)
+    #[arg(long)]
+    pub omit_counts: bool,
+
     /// Let the first N output files fail as on the SMART reference server
     ///
     /// Like its "some files failed" setting: each such file is listed in `error[]` instead
@@ -197,6 +201,11 @@ pub struct MockConfig {
     #[arg(long, default_value_t = true, action = ArgAction::Set)]
     pub range_support: bool,
 
+    /// Compress export files with gzip when the client accepts it; false: always as they
+    /// are, with their length (as most storage services send them)
+    #[arg(long, default_value_t = true, action = ArgAction::Set)]
+    pub gzip_files: bool,
+
     /// Inject a fault; repeatable. SPEC is TARGET:KIND[,OPTION…]
     ///
     /// TARGET  kickoff (of any $export) | status (GET of a status URL, manifest pages
@@ -283,6 +292,7 @@ impl Default for MockConfig {
             requires_access_token: true,
             error_file: None,
             lie_about_count: false,
+            omit_counts: false,
             failed_output_files: 0,
             accept_any_group: false,
             disable_group_export: None,
@@ -296,6 +306,7 @@ impl Default for MockConfig {
             smart_configuration: true,
             redirect_files: false,
             range_support: true,
+            gzip_files: true,
             faults: Vec::new(),
         }
     }
@@ -318,6 +329,7 @@ impl fmt::Debug for MockConfig {
             requires_access_token,
             error_file,
             lie_about_count,
+            omit_counts,
             failed_output_files,
             accept_any_group,
             disable_group_export,
@@ -331,6 +343,7 @@ impl fmt::Debug for MockConfig {
             smart_configuration,
             redirect_files,
             range_support,
+            gzip_files,
             faults,
         } = self;
         f.debug_struct("MockConfig")
@@ -347,6 +360,7 @@ impl fmt::Debug for MockConfig {
             .field("requires_access_token", requires_access_token)
             .field("error_file", error_file)
             .field("lie_about_count", lie_about_count)
+            .field("omit_counts", omit_counts)
             .field("failed_output_files", failed_output_files)
             .field("accept_any_group", accept_any_group)
             .field("disable_group_export", disable_group_export)
@@ -360,6 +374,7 @@ impl fmt::Debug for MockConfig {
             .field("smart_configuration", smart_configuration)
             .field("redirect_files", redirect_files)
             .field("range_support", range_support)
+            .field("gzip_files", gzip_files)
             .field("faults", faults)
             .finish()
     }

@@ -187,7 +187,7 @@ async fn serve(state: &AppState, headers: &HeaderMap, file: &str) -> Result<Resp
             _ => true,
         });
     let stored = export.traits.gzip_stored;
-    let gzip = !stored && range.is_none() && accepts_gzip(headers);
+    let gzip = state.config.gzip_files && !stored && range.is_none() && accepts_gzip(headers);
     let mut shaping = state.faults.fire(&request(gzip, range.is_some()))?;
     let selection = &job.selection;
 

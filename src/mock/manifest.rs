@@ -53,7 +53,7 @@ pub fn manifest_page(
                     String::new()
                 },
                 url: file_url(urls.base, &file.name, file.traits.escape_url),
-                count: Some(file.count),
+                count: (!config.omit_counts).then_some(file.count),
                 other: serde_json::Map::new(),
             };
             (file.role, entry)

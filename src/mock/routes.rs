@@ -80,9 +80,15 @@ where
     H: Handler<T, AppState>,
     T: 'static,
 {
-    get(handler)
-        .layer(CompressionLayer::new())
-        .layer(from_fn_with_state(Arc::clone(&state.traffic), shape))
+    // Without compression the layer is left out: it would still send the body chunked,
+    // without its length.
+    let route = get(handler);
+    let route = if state.config.gzip_files {
+        route.layer(CompressionLayer::new())
+    } else {
+        route
+    };
+    route.layer(from_fn_with_state(Arc::clone(&state.traffic), shape))
 }
 
 /// A kick-off route (GET and POST), with the wire faults.
