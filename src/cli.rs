@@ -41,7 +41,9 @@ pub struct GlobalArgs {
     pub quiet: bool,
 
     /// Extra HTTP header for requests to the FHIR server, as 'Name: value' (repeatable)
-    #[arg(long = "header", global = true, value_name = "'K: V'")]
+    // No colon in a value name: clap_complete writes it unescaped into zsh's `_arguments`
+    // specs, where `'K: V'` broke the completion of every option.
+    #[arg(long = "header", global = true, value_name = "HEADER")]
     pub headers: Vec<String>,
 
     /// Timeout for connecting and for each response to start, e.g. 30s, 2m
