@@ -149,7 +149,7 @@ _group__export() {
 
     case "${cmd}" in
         group__export)
-            opts="-v -q -h -V --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help --version groups kickoff poll download run status cancel demo mock-server config man completions help"
+            opts="-v -q -h -V --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help --version groups kickoff poll download run status cancel demo mock-server config man completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -231,7 +231,7 @@ _group__export() {
             return 0
             ;;
         group__export__subcmd__cancel)
-            opts="-v -q -h --out --status-url --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+            opts="-v -q -h --out --status-url --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -321,7 +321,7 @@ _group__export() {
             return 0
             ;;
         group__export__subcmd__completions)
-            opts="-v -q -h --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help bash elvish fish powershell zsh"
+            opts="-v -q -h --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -403,7 +403,7 @@ _group__export() {
             return 0
             ;;
         group__export__subcmd__config)
-            opts="-v -q -h --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help show help"
+            opts="-v -q -h --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -527,7 +527,7 @@ _group__export() {
             return 0
             ;;
         group__export__subcmd__config__subcmd__show)
-            opts="-v -q -h --format --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+            opts="-v -q -h --format --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -613,7 +613,7 @@ _group__export() {
             return 0
             ;;
         group__export__subcmd__demo)
-            opts="-v -q -h --out --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+            opts="-v -q -h --out --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -699,7 +699,7 @@ _group__export() {
             return 0
             ;;
         group__export__subcmd__download)
-            opts="-v -q -h --out --manifest --parallel --stdout --only-types --types --no-verify --format --allow-nonempty-out --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+            opts="-v -q -h --out --manifest --parallel --stdout --only-types --types --no-verify --format --allow-nonempty-out --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -805,7 +805,7 @@ _group__export() {
             return 0
             ;;
         group__export__subcmd__groups)
-            opts="-v -q -h --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help search read members help"
+            opts="-v -q -h --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help search read members help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -957,7 +957,7 @@ _group__export() {
             return 0
             ;;
         group__export__subcmd__groups__subcmd__members)
-            opts="-v -q -h --format --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+            opts="-v -q -h --format --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1043,7 +1043,7 @@ _group__export() {
             return 0
             ;;
         group__export__subcmd__groups__subcmd__read)
-            opts="-v -q -h --format --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+            opts="-v -q -h --format --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1129,7 +1129,7 @@ _group__export() {
             return 0
             ;;
         group__export__subcmd__groups__subcmd__search)
-            opts="-v -q -h --code --type --member --identifier --characteristic --managing-entity --param --count --all --limit --include --revinclude --summary --post --format --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+            opts="-v -q -h --code --type --member --identifier --characteristic --managing-entity --param --count --all --limit --include --revinclude --summary --post --format --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1511,7 +1511,7 @@ _group__export() {
             return 0
             ;;
         group__export__subcmd__kickoff)
-            opts="-v -q -h --out --type --since --until --type-filter --elements --output-format --patient --include-associated-data --post --lenient --allow-nonempty-out --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+            opts="-v -q -h --out --type --since --until --type-filter --elements --output-format --patient --include-associated-data --post --lenient --allow-nonempty-out --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1629,7 +1629,7 @@ _group__export() {
             return 0
             ;;
         group__export__subcmd__man)
-            opts="-v -q -h --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+            opts="-v -q -h --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1711,7 +1711,7 @@ _group__export() {
             return 0
             ;;
         group__export__subcmd__mock__subcmd__server)
-            opts="-v -q -h --host --port --tenant --seed --groups --members --large-group-members --observations-per-patient --max-resources-per-file --polls-before-complete --retry-after-secs --retry-after-http-date --requires-access-token --error-file --lie-about-count --require-auth --token-lifetime-secs --registered-client-id --registered-secret-file --registered-public-key --smart-configuration --redirect-files --range-support --fault --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+            opts="-v -q -h --host --port --tenant --seed --groups --members --large-group-members --observations-per-patient --max-resources-per-file --polls-before-complete --retry-after-secs --retry-after-http-date --requires-access-token --error-file --lie-about-count --require-auth --token-lifetime-secs --registered-client-id --registered-secret-file --registered-public-key --smart-configuration --redirect-files --range-support --fault --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1873,7 +1873,7 @@ _group__export() {
             return 0
             ;;
         group__export__subcmd__poll)
-            opts="-v -q -h --out --status-url --timeout --max-wait --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+            opts="-v -q -h --out --status-url --timeout --max-wait --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1971,7 +1971,7 @@ _group__export() {
             return 0
             ;;
         group__export__subcmd__run)
-            opts="-v -q -h --out --type --since --until --type-filter --elements --output-format --patient --include-associated-data --post --lenient --timeout --max-wait --parallel --stdout --only-types --types --no-verify --format --keep-server-job --restart --allow-nonempty-out --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+            opts="-v -q -h --out --type --since --until --type-filter --elements --output-format --patient --include-associated-data --post --lenient --timeout --max-wait --parallel --stdout --only-types --types --no-verify --format --keep-server-job --restart --allow-nonempty-out --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2113,7 +2113,7 @@ _group__export() {
             return 0
             ;;
         group__export__subcmd__status)
-            opts="-v -q -h --out --status-url --format --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+            opts="-v -q -h --out --status-url --format --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
