@@ -31,27 +31,119 @@ fn committed_completions_are_up_to_date() {
 #[test]
 fn committed_man_page_is_up_to_date() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions/group-export.1");
+    let generated = man_page();
+    assert!(generated.contains(".TH group-export"), "roff output");
+    assert_fresh(&path, &generated);
+}
+
+/// `group-export man`, the roff text.
+fn man_page() -> String {
     let mut cmd = group_export("");
     cmd.arg("man");
-    let (code, generated, stderr) = run(cmd);
+    let (code, page, stderr) = run(cmd);
     assert_eq!(code, 0, "{stderr}");
-    assert!(generated.contains(".TH group-export"), "roff output");
-    // The whole reference: every command's own options and examples, once each.
-    for section in [
-        ".SH \"GROUP-EXPORT RUN\"",
-        ".SH \"GROUP-EXPORT GROUPS SEARCH\"",
+    page
+}
+
+/// The text of one `.SH` section of the man page (up to the next `.SH`).
+fn man_section<'a>(page: &'a str, heading: &str) -> &'a str {
+    let start = page
+        .find(&format!("\n.SH {heading}\n"))
+        .unwrap_or_else(|| panic!("no section {heading}"));
+    let rest = &page[start + 1..];
+    let end = rest[1..].find("\n.SH ").map_or(rest.len(), |i| i + 1);
+    &rest[..end]
+}
+
+#[test]
+fn man_page_has_the_sections_of_a_man_page_and_no_dangling_references() {
+    let page = man_page();
+    for heading in [
+        "NAME",
+        "SYNOPSIS",
+        "DESCRIPTION",
+        "OPTIONS",
+        "\"GLOBAL OPTIONS\"",
+        "\"AUTHENTICATION OPTIONS\"",
+        "COMMANDS",
+        "\"EXIT STATUS\"",
+        "ENVIRONMENT",
+        "FILES",
+        "CONFIGURATION",
     ] {
-        assert!(generated.contains(section), "{section}");
+        man_section(&page, heading);
     }
-    assert!(generated.contains("keep\\-server\\-job"), "run's own flags");
+    assert!(!page.contains(".SH EXTRA"), "exit codes are not EXTRA");
+    // No group-export-run(1) and the like: the page is the only one.
+    assert!(!page.contains("(1)"), "a reference to another page");
+    // The whole reference: every command's own options and examples, once each.
+    let commands = man_section(&page, "COMMANDS");
+    for command in ["run", "groups search", "poll", "demo", "mock\\-server"] {
+        let heading = format!(".SS \"group\\-export {command}\"");
+        assert!(commands.contains(&heading), "{heading}");
+    }
+    assert!(commands.contains("keep\\-server\\-job"), "run's own flags");
+    assert!(
+        commands.contains("/usr/local/bin/group\\-export run g1"),
+        "run's examples"
+    );
     assert_eq!(
-        generated
-            .matches("\\-\\-request\\-timeout\\fR \\fI<DURATION>")
+        page.matches("\\-\\-request\\-timeout\\fR \\fI<DURATION>")
             .count(),
         1,
         "global options described once"
     );
-    assert_fresh(&path, &generated);
+}
+
+#[test]
+fn man_page_lists_every_environment_variable_exit_code_and_profile_key() {
+    use clap::CommandFactory;
+    let page = man_page();
+    let environment = man_section(&page, "ENVIRONMENT");
+    let mut variables = vec![
+        "GROUP_EXPORT_TOKEN".to_string(),
+        "XDG_CONFIG_HOME".into(),
+        "XDG_STATE_HOME".into(),
+    ];
+    fn collect(command: &clap::Command, into: &mut Vec<String>) {
+        for arg in command.get_arguments() {
+            if let Some(env) = arg.get_env() {
+                into.push(env.to_string_lossy().into_owned());
+            }
+        }
+        for sub in command.get_subcommands() {
+            collect(sub, into);
+        }
+    }
+    collect(&group_export::cli::Cli::command(), &mut variables);
+    assert!(variables.len() > 20, "{variables:?}");
+    for variable in &variables {
+        assert!(
+            environment.contains(&format!("\\fB{variable}\\fR")),
+            "{variable} missing from ENVIRONMENT"
+        );
+    }
+
+    let exit_status = man_section(&page, "\"EXIT STATUS\"");
+    let table = group_export::exit::SUMMARY.trim_start_matches("Exit codes:");
+    for entry in table.trim().trim_end_matches('.').split(", ") {
+        let (code, _) = entry.split_once(' ').unwrap();
+        assert!(
+            exit_status.contains(&format!(".TP\n\\fB{code}\\fR\n")),
+            "exit code {code} missing"
+        );
+    }
+
+    let configuration = man_section(&page, "CONFIGURATION");
+    let mut cmd = group_export("");
+    cmd.args(["config", "show", "--format", "json"]);
+    let (code, shown, stderr) = run(cmd);
+    assert_eq!(code, 0, "{stderr}");
+    let shown: Vec<serde_json::Value> = serde_json::from_str(&shown).unwrap();
+    for setting in shown {
+        let key = setting["key"].as_str().unwrap();
+        assert!(configuration.contains(key), "profile key {key} missing");
+    }
 }
 
 #[test]
