@@ -1,4 +1,5 @@
-//! The command-line interface: clap declarations only (commands, flags, help, env names).
+//! The command-line interface: clap declarations only (commands, flags, help and its layout,
+//! env names).
 //!
 //! Nothing here decides anything: `config` resolves these values against the environment
 //! and the configuration file, and `commands` turns them into the domain's requests.
