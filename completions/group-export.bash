@@ -149,7 +149,7 @@ _group__export() {
 
     case "${cmd}" in
         group__export)
-            opts="-v -q -h -V --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help --version groups kickoff poll download run status cancel demo mock-server config man completions help"
+            opts="-v -q -h -V --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help --version groups kickoff poll download run status cancel demo mock-server config man completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -230,8 +230,8 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__cancel)
-            opts="-v -q -h --out --status-url --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+        group__export__subcmd__cancel)
+            opts="-v -q -h --out --status-url --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -320,8 +320,8 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__completions)
-            opts="-v -q -h --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help bash elvish fish powershell zsh"
+        group__export__subcmd__completions)
+            opts="-v -q -h --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -402,8 +402,8 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__config)
-            opts="-v -q -h --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help show help"
+        group__export__subcmd__config)
+            opts="-v -q -h --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -484,7 +484,7 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__config__subcmd__help)
+        group__export__subcmd__config__subcmd__help)
             opts="show help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -498,7 +498,7 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__config__subcmd__help__subcmd__help)
+        group__export__subcmd__config__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -512,7 +512,7 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__config__subcmd__help__subcmd__show)
+        group__export__subcmd__config__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -526,8 +526,8 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__config__subcmd__show)
-            opts="-v -q -h --format --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+        group__export__subcmd__config__subcmd__show)
+            opts="-v -q -h --format --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -612,8 +612,8 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__demo)
-            opts="-v -q -h --out --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+        group__export__subcmd__demo)
+            opts="-v -q -h --out --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -698,8 +698,8 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__download)
-            opts="-v -q -h --out --manifest --parallel --stdout --only-types --types --no-verify --format --allow-nonempty-out --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+        group__export__subcmd__download)
+            opts="-v -q -h --out --manifest --parallel --stdout --only-types --types --no-verify --format --allow-nonempty-out --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -804,8 +804,8 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__groups)
-            opts="-v -q -h --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help search read members help"
+        group__export__subcmd__groups)
+            opts="-v -q -h --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help search read members help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -886,7 +886,7 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__groups__subcmd__help)
+        group__export__subcmd__groups__subcmd__help)
             opts="search read members help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -900,7 +900,7 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__groups__subcmd__help__subcmd__help)
+        group__export__subcmd__groups__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -914,7 +914,7 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__groups__subcmd__help__subcmd__members)
+        group__export__subcmd__groups__subcmd__help__subcmd__members)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -928,7 +928,7 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__groups__subcmd__help__subcmd__read)
+        group__export__subcmd__groups__subcmd__help__subcmd__read)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -942,7 +942,7 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__groups__subcmd__help__subcmd__search)
+        group__export__subcmd__groups__subcmd__help__subcmd__search)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -956,8 +956,8 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__groups__subcmd__members)
-            opts="-v -q -h --format --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+        group__export__subcmd__groups__subcmd__members)
+            opts="-v -q -h --format --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1042,8 +1042,8 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__groups__subcmd__read)
-            opts="-v -q -h --format --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+        group__export__subcmd__groups__subcmd__read)
+            opts="-v -q -h --format --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1128,8 +1128,8 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__groups__subcmd__search)
-            opts="-v -q -h --code --type --member --identifier --characteristic --managing-entity --param --count --all --limit --include --revinclude --summary --post --format --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+        group__export__subcmd__groups__subcmd__search)
+            opts="-v -q -h --code --type --member --identifier --characteristic --managing-entity --param --count --all --limit --include --revinclude --summary --post --format --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1258,7 +1258,7 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__help)
+        group__export__subcmd__help)
             opts="groups kickoff poll download run status cancel demo mock-server config man completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1272,7 +1272,7 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__help__subcmd__cancel)
+        group__export__subcmd__help__subcmd__cancel)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1286,7 +1286,7 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__help__subcmd__completions)
+        group__export__subcmd__help__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1300,7 +1300,7 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__help__subcmd__config)
+        group__export__subcmd__help__subcmd__config)
             opts="show"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1314,7 +1314,7 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__help__subcmd__config__subcmd__show)
+        group__export__subcmd__help__subcmd__config__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1328,7 +1328,7 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__help__subcmd__demo)
+        group__export__subcmd__help__subcmd__demo)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1342,7 +1342,7 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__help__subcmd__download)
+        group__export__subcmd__help__subcmd__download)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1356,7 +1356,7 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__help__subcmd__groups)
+        group__export__subcmd__help__subcmd__groups)
             opts="search read members"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1370,7 +1370,7 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__help__subcmd__groups__subcmd__members)
+        group__export__subcmd__help__subcmd__groups__subcmd__members)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1384,7 +1384,7 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__help__subcmd__groups__subcmd__read)
+        group__export__subcmd__help__subcmd__groups__subcmd__read)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1398,7 +1398,7 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__help__subcmd__groups__subcmd__search)
+        group__export__subcmd__help__subcmd__groups__subcmd__search)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1412,7 +1412,7 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__help__subcmd__help)
+        group__export__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1426,7 +1426,7 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__help__subcmd__kickoff)
+        group__export__subcmd__help__subcmd__kickoff)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1440,7 +1440,7 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__help__subcmd__man)
+        group__export__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1454,7 +1454,7 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__help__subcmd__mock__subcmd__server)
+        group__export__subcmd__help__subcmd__mock__subcmd__server)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1468,7 +1468,7 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__help__subcmd__poll)
+        group__export__subcmd__help__subcmd__poll)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1482,7 +1482,7 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__help__subcmd__run)
+        group__export__subcmd__help__subcmd__run)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1496,7 +1496,7 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__help__subcmd__status)
+        group__export__subcmd__help__subcmd__status)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1510,8 +1510,8 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__kickoff)
-            opts="-v -q -h --out --type --since --until --type-filter --elements --output-format --patient --include-associated-data --post --lenient --allow-nonempty-out --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+        group__export__subcmd__kickoff)
+            opts="-v -q -h --out --type --since --until --type-filter --elements --output-format --patient --include-associated-data --post --lenient --allow-nonempty-out --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1628,8 +1628,8 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__man)
-            opts="-v -q -h --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+        group__export__subcmd__man)
+            opts="-v -q -h --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1710,8 +1710,8 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__mock__subcmd__server)
-            opts="-v -q -h --host --port --tenant --seed --groups --members --large-group-members --observations-per-patient --max-resources-per-file --polls-before-complete --retry-after-secs --retry-after-http-date --requires-access-token --error-file --lie-about-count --failed-output-files --accept-any-group --disable-group-export --manifest-page-size --endless-manifest --require-auth --token-lifetime-secs --registered-client-id --registered-secret-file --registered-public-key --smart-configuration --redirect-files --range-support --fault --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+        group__export__subcmd__mock__subcmd__server)
+            opts="-v -q -h --host --port --tenant --seed --groups --members --large-group-members --observations-per-patient --max-resources-per-file --polls-before-complete --retry-after-secs --retry-after-http-date --requires-access-token --error-file --lie-about-count --omit-counts --failed-output-files --accept-any-group --disable-group-export --manifest-page-size --endless-manifest --require-auth --token-lifetime-secs --registered-client-id --registered-secret-file --registered-public-key --smart-configuration --redirect-files --range-support --gzip-files --fault --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1809,6 +1809,10 @@ _group__export() {
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
+                --gzip-files)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --fault)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1888,8 +1892,8 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__poll)
-            opts="-v -q -h --out --status-url --timeout --max-wait --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+        group__export__subcmd__poll)
+            opts="-v -q -h --out --status-url --timeout --max-wait --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1986,8 +1990,8 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__run)
-            opts="-v -q -h --out --type --since --until --type-filter --elements --output-format --patient --include-associated-data --post --lenient --timeout --max-wait --parallel --stdout --only-types --types --no-verify --format --keep-server-job --restart --allow-nonempty-out --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+        group__export__subcmd__run)
+            opts="-v -q -h --out --type --since --until --type-filter --elements --output-format --patient --include-associated-data --post --lenient --timeout --max-wait --parallel --stdout --only-types --types --no-verify --format --keep-server-job --restart --allow-nonempty-out --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2128,8 +2132,8 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        group__subcmd__export__subcmd__status)
-            opts="-v -q -h --out --status-url --format --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+        group__export__subcmd__status)
+            opts="-v -q -h --out --status-url --format --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_group_export_global_optspecs
-    string join \n base-url= v/verbose q/quiet header= request-timeout= retries= token-file= client-id= client-secret-file= client-auth= private-key= kid= alg= token-url= scope= config= profile= state-dir= progress= h/help V/version
+    string join \n help-all base-url= v/verbose q/quiet header= request-timeout= retries= token-file= client-id= client-secret-file= client-auth= private-key= kid= alg= token-url= scope= config= profile= state-dir= progress= h/help V/version
 end
 
 function __fish_group_export_needs_command
@@ -47,6 +47,7 @@ bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
 json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
 none\t'no progress display (log lines and the summary stay; -q hides them)'"
+complete -c group-export -n "__fish_group_export_needs_command" -l help-all -d 'Print help with the global and authentication options, which the help of each command leaves out'
 complete -c group-export -n "__fish_group_export_needs_command" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_needs_command" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -87,6 +88,7 @@ bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
 json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
 none\t'no progress display (log lines and the summary stay; -q hides them)'"
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l help-all -d 'Print help with the global and authentication options, which the help of each command leaves out'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -135,6 +137,7 @@ none\t'no progress display (log lines and the summary stay; -q hides them)'"
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l all -d 'Follow next links to the last page'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l summary -d 'Ask for _summary=true (no member or characteristic lists)'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l post -d 'Search with POST [base]/Group/_search and a form body'
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l help-all -d 'Print help with the global and authentication options, which the help of each command leaves out'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -164,6 +167,7 @@ bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
 json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
 none\t'no progress display (log lines and the summary stay; -q hides them)'"
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l help-all -d 'Print help with the global and authentication options, which the help of each command leaves out'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -194,6 +198,7 @@ bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
 json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
 none\t'no progress display (log lines and the summary stay; -q hides them)'"
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l help-all -d 'Print help with the global and authentication options, which the help of each command leaves out'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -236,6 +241,7 @@ none\t'no progress display (log lines and the summary stay; -q hides them)'"
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l post -d 'Kick off with POST and a Parameters body instead of GET'
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l lenient -d 'Ask the server to ignore parameters it does not support (Prefer: handling=lenient)'
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l allow-nonempty-out -d 'Write into a directory that is not empty and holds no job of group-export'
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l help-all -d 'Print help with the global and authentication options, which the help of each command leaves out'
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -266,6 +272,7 @@ bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
 json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
 none\t'no progress display (log lines and the summary stay; -q hides them)'"
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -l help-all -d 'Print help with the global and authentication options, which the help of each command leaves out'
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -302,6 +309,7 @@ none\t'no progress display (log lines and the summary stay; -q hides them)'"
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l stdout -d 'Write the NDJSON of the output files to stdout, one file after another in manifest order, instead of to files (error and deleted files still go to DIR)'
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l no-verify -d 'Skip the per-line JSON and resourceType check (line counts are still compared)'
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l allow-nonempty-out -d 'Write into a directory that is not empty and holds no job of group-export'
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l help-all -d 'Print help with the global and authentication options, which the help of each command leaves out'
 complete -c group-export -n "__fish_group_export_using_subcommand download" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand download" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand download" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -351,6 +359,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand run" -l no-ver
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l keep-server-job -d 'Leave the export on the server after a complete, verified download (no DELETE)'
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l restart -d 'Start a new export in --out even if it holds one (its files there are removed; a server job still running is cancelled)'
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l allow-nonempty-out -d 'Write into a directory that is not empty and holds no job of group-export'
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l help-all -d 'Print help with the global and authentication options, which the help of each command leaves out'
 complete -c group-export -n "__fish_group_export_using_subcommand run" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand run" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -381,6 +390,7 @@ bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
 json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
 none\t'no progress display (log lines and the summary stay; -q hides them)'"
+complete -c group-export -n "__fish_group_export_using_subcommand status" -l help-all -d 'Print help with the global and authentication options, which the help of each command leaves out'
 complete -c group-export -n "__fish_group_export_using_subcommand status" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand status" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -409,6 +419,7 @@ bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
 json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
 none\t'no progress display (log lines and the summary stay; -q hides them)'"
+complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l help-all -d 'Print help with the global and authentication options, which the help of each command leaves out'
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -436,6 +447,7 @@ bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
 json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
 none\t'no progress display (log lines and the summary stay; -q hides them)'"
+complete -c group-export -n "__fish_group_export_using_subcommand demo" -l help-all -d 'Print help with the global and authentication options, which the help of each command leaves out'
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -468,6 +480,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -
 false\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l range-support -d 'Honour `Range` (and `If-Range`) on export files; false: always 200 with the whole file' -r -f -a "true\t''
 false\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l gzip-files -d 'Compress export files with gzip when the client accepts it; false: always as they are, with their length (as most storage services send them)' -r -f -a "true\t''
+false\t''"
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l fault -d 'Inject a fault; repeatable. SPEC is TARGET:KIND[,OPTION…]' -r
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
@@ -494,9 +508,11 @@ json\t'only JSON objects, one per line: progress events, log lines, summaries, t
 none\t'no progress display (log lines and the summary stay; -q hides them)'"
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l retry-after-http-date -d 'Send `Retry-After` as an HTTP-date that many seconds ahead instead of as seconds'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l lie-about-count -d 'Report one resource more than the truth in the first output file\'s `count`'
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l omit-counts -d 'Leave `count` out of every manifest entry (it is optional in the IG)'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l accept-any-group -d 'Export an unknown Group id as an empty export (`output: []`) instead of 404'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l require-auth -d 'Require `Authorization: Bearer` with a token from `/auth/token`'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l redirect-files -d 'Answer file URLs with `307` to a second listener on another port that serves the same bytes without a token (like pre-signed storage URLs)'
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l help-all -d 'Print help with the global and authentication options, which the help of each command leaves out'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -523,6 +539,7 @@ bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
 json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
 none\t'no progress display (log lines and the summary stay; -q hides them)'"
+complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l help-all -d 'Print help with the global and authentication options, which the help of each command leaves out'
 complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -553,6 +570,7 @@ bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
 json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
 none\t'no progress display (log lines and the summary stay; -q hides them)'"
+complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l help-all -d 'Print help with the global and authentication options, which the help of each command leaves out'
 complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -581,6 +599,7 @@ bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
 json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
 none\t'no progress display (log lines and the summary stay; -q hides them)'"
+complete -c group-export -n "__fish_group_export_using_subcommand man" -l help-all -d 'Print help with the global and authentication options, which the help of each command leaves out'
 complete -c group-export -n "__fish_group_export_using_subcommand man" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand man" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -607,6 +626,7 @@ bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
 json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
 none\t'no progress display (log lines and the summary stay; -q hides them)'"
+complete -c group-export -n "__fish_group_export_using_subcommand completions" -l help-all -d 'Print help with the global and authentication options, which the help of each command leaves out'
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -1,4 +1,5 @@
-//! The command-line interface: clap declarations only (commands, flags, help, env names).
+//! The command-line interface: clap declarations only (commands, flags, help and its layout,
+//! env names).
 //!
 //! Nothing here decides anything: `config` resolves these values against the environment
 //! and the configuration file, and `commands` turns them into the domain's requests.
@@ -16,10 +17,82 @@ use crate::mock::MockConfig;
     after_help = crate::exit::SUMMARY
 )]
 pub struct Cli {
-    #[command(flatten, next_help_heading = "Global options")]
+    /// Print help with the global and authentication options, which the help of each
+    /// command leaves out
+    #[arg(long, global = true, action = clap::ArgAction::HelpLong, display_order = 1000)]
+    pub help_all: Option<bool>,
+    #[command(flatten, next_help_heading = GLOBAL_HEADING)]
     pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The help headings of the options every command takes.
+pub const GLOBAL_HEADING: &str = "Global options";
+pub const AUTH_HEADING: &str = "Authentication options";
+
+/// The flag that puts the global options back into a command's help.
+pub const HELP_ALL: &str = "--help-all";
+
+/// The command line as it parses and shows its help: `command` (from [`Cli::command`], with
+/// any profile values set as defaults) is built, which copies the global options, defaults
+/// included, into every command. The help of each command then leaves the global and
+/// authentication options out, described once in `group-export --help`, and names them in a
+/// note, unless `--help-all` is on the command line. Values of environment variables are
+/// never shown in help (`[env: GROUP_EXPORT_BASE_URL]`, not `…=` or a path).
+pub fn with_help_layout(mut command: clap::Command, args: &[std::ffi::OsString]) -> clap::Command {
+    command.build();
+    let help_all = args
+        .iter()
+        .take_while(|a| *a != "--")
+        .any(|a| a == HELP_ALL);
+    let note = (!help_all).then(|| globals_note(&command));
+    laid_out(command, note.as_deref(), true)
+}
+
+/// One command and those below it: environment values hidden, and with a `note`, the global
+/// options out of the help of every command below the top.
+fn laid_out(command: clap::Command, note: Option<&str>, top: bool) -> clap::Command {
+    let hide_globals = note.is_some() && !top;
+    let mut command = command.mut_args(|arg| {
+        let hide = arg.is_hide_set()
+            || (hide_globals && arg.is_global_set() && arg.get_id() != "help_all");
+        arg.hide_env_values(true).hide(hide)
+    });
+    if let (Some(note), false) = (note, top) {
+        let after_help = match command.get_after_help() {
+            Some(examples) => format!("{note}\n\n{examples}"),
+            None => note.to_string(),
+        };
+        command = command.after_help(after_help);
+    }
+    command.mut_subcommands(|sub| match sub.get_name() {
+        "help" => sub,
+        _ => laid_out(sub, note, false),
+    })
+}
+
+/// `Global options (…): --base-url, -v, …; authentication: --token-file, …`, from the
+/// declarations, so it names every one.
+fn globals_note(command: &clap::Command) -> String {
+    let names = |heading: &str| {
+        command
+            .get_arguments()
+            .filter(|a| a.is_global_set() && a.get_help_heading() == Some(heading))
+            .map(|a| match (a.get_short(), a.get_long()) {
+                (Some(short), _) => format!("-{short}"),
+                (None, Some(long)) => format!("--{long}"),
+                (None, None) => a.get_id().to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        "Global options, for every command (described in `group-export --help`; {HELP_ALL} \
+         shows them here): {}; authentication: {}.",
+        names(GLOBAL_HEADING),
+        names(AUTH_HEADING)
+    )
 }
 
 /// Options shared by every command.
@@ -41,7 +114,9 @@ pub struct GlobalArgs {
     pub quiet: bool,
 
     /// Extra HTTP header for requests to the FHIR server, as 'Name: value' (repeatable)
-    #[arg(long = "header", global = true, value_name = "'K: V'")]
+    // No colon in a value name: clap_complete writes it unescaped into zsh's `_arguments`
+    // specs, where `'K: V'` broke the completion of every option.
+    #[arg(long = "header", global = true, value_name = "HEADER")]
     pub headers: Vec<String>,
 
     /// Timeout for connecting and for each response to start, e.g. 30s, 2m
@@ -74,12 +149,13 @@ pub struct GlobalArgs {
         long,
         global = true,
         env = "GROUP_EXPORT_TOKEN_FILE",
-        value_name = "FILE"
+        value_name = "FILE",
+        help_heading = AUTH_HEADING
     )]
     pub token_file: Option<std::path::PathBuf>,
 
     /// OAuth2 client id (with --client-secret-file or --private-key)
-    #[arg(long, global = true, env = "GROUP_EXPORT_CLIENT_ID", value_name = "ID")]
+    #[arg(long, global = true, env = "GROUP_EXPORT_CLIENT_ID", value_name = "ID", help_heading = AUTH_HEADING)]
     pub client_id: Option<String>,
 
     /// File holding the OAuth2 client secret (client_credentials grant)
@@ -87,12 +163,13 @@ pub struct GlobalArgs {
         long,
         global = true,
         env = "GROUP_EXPORT_CLIENT_SECRET_FILE",
-        value_name = "FILE"
+        value_name = "FILE",
+        help_heading = AUTH_HEADING
     )]
     pub client_secret_file: Option<std::path::PathBuf>,
 
     /// How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body
-    #[arg(long, global = true, env = "GROUP_EXPORT_CLIENT_AUTH", value_enum, default_value_t = ClientAuth::Basic)]
+    #[arg(long, global = true, env = "GROUP_EXPORT_CLIENT_AUTH", value_enum, default_value_t = ClientAuth::Basic, help_heading = AUTH_HEADING)]
     pub client_auth: ClientAuth,
 
     /// Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file
@@ -100,16 +177,17 @@ pub struct GlobalArgs {
         long,
         global = true,
         env = "GROUP_EXPORT_PRIVATE_KEY",
-        value_name = "FILE"
+        value_name = "FILE",
+        help_heading = AUTH_HEADING
     )]
     pub private_key: Option<std::path::PathBuf>,
 
     /// Key id (kid) put in the assertion header, as registered with the server
-    #[arg(long, global = true, env = "GROUP_EXPORT_KID", value_name = "KID")]
+    #[arg(long, global = true, env = "GROUP_EXPORT_KID", value_name = "KID", help_heading = AUTH_HEADING)]
     pub kid: Option<String>,
 
     /// Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)
-    #[arg(long, global = true, env = "GROUP_EXPORT_ALG", value_enum)]
+    #[arg(long, global = true, env = "GROUP_EXPORT_ALG", value_enum, help_heading = AUTH_HEADING)]
     pub alg: Option<SigningAlg>,
 
     /// Token endpoint (default: discovered from [base]/.well-known/smart-configuration)
@@ -117,13 +195,14 @@ pub struct GlobalArgs {
         long,
         global = true,
         env = "GROUP_EXPORT_TOKEN_URL",
-        value_name = "URL"
+        value_name = "URL",
+        help_heading = AUTH_HEADING
     )]
     pub token_url: Option<String>,
 
     /// Scopes to ask for (default: system/*.rs when the server announces SMART v2
     /// permissions, else system/*.read)
-    #[arg(long, global = true, env = "GROUP_EXPORT_SCOPE", value_name = "SCOPES")]
+    #[arg(long, global = true, env = "GROUP_EXPORT_SCOPE", value_name = "SCOPES", help_heading = AUTH_HEADING)]
     pub scope: Option<String>,
 
     /// The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or
@@ -204,11 +283,13 @@ pub enum Command {
     Kickoff(KickoffCommand),
 
     /// Wait until the export of a job is complete and save its manifest
-    #[command(after_help = "Examples (the split steps of `run`):\n  \
-        group-export kickoff g1 --out exports/g1\n  \
+    #[command(after_help = "Examples:\n  \
         group-export poll --out exports/g1 --timeout 2h --max-wait 10m\n  \
-        group-export download --out exports/g1\n  \
-        group-export poll --status-url \"$URL\" | jq '.output[].url'")]
+        group-export poll --out 'exports/{group}/{date}'   # the newest job made from the template\n  \
+        group-export poll --status-url \"$STATUS_URL\" | jq -r '.output[].url'\n  \
+        # the steps of `run`, one by one:\n  \
+        group-export kickoff g1 --out exports/g1 && group-export poll --out exports/g1 && \
+        group-export download --out exports/g1")]
     Poll(PollCommand),
 
     /// Download (or resume) every file of a job's manifest, verified
@@ -221,8 +302,9 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
         group-export run diabetes-care-group --out exports/dcg\n  \
         group-export run g1 --out /tmp/g1 --stdout | jq -c 'select(.resourceType==\"Patient\") | .id'\n  \
-        # cron, every night at 02:00:\n  \
-        0 2 * * * group-export run g1 --out /data/g1/$(date +\\%F) --progress plain 2>>/var/log/g1.log")]
+        # cron, every night at 02:00: a full path (cron's PATH is short), a directory per\n  \
+        # night ({date} is the UTC day); off a terminal, progress is timestamped lines\n  \
+        0 2 * * * /usr/local/bin/group-export run g1 --out '/data/g1/{date}' 2>>/var/log/g1.log")]
     Run(RunCommand),
 
     /// Ask the status URL once (no waiting)
@@ -238,6 +320,9 @@ pub enum Command {
     Cancel(JobTarget),
 
     /// Run a full export against the bundled mock server, into --out DIR
+    #[command(after_help = "Examples:\n  \
+        group-export demo                      # into demo-export/<date>-<time>/\n  \
+        group-export demo --out /tmp/demo --progress plain")]
     Demo {
         /// Where to write the export
         #[arg(long, default_value = "demo-export/{date}-{time}")]
@@ -245,6 +330,10 @@ pub enum Command {
     },
 
     /// Run the bundled mock Bulk Data server (prints its base URL on stdout)
+    #[command(after_help = "Examples:\n  \
+        group-export mock-server --port 8080\n  \
+        group-export mock-server --require-auth --polls-before-complete 10 --retry-after-secs 2\n  \
+        group-export mock-server --fault 'status:503,retry-after=2' --fault 'file[Observation]:drop=2K'")]
     MockServer(MockServerArgs),
 
     /// Show the configuration in effect
@@ -252,9 +341,16 @@ pub enum Command {
     Config(ConfigCommand),
 
     /// Print the man page (roff) on stdout
+    #[command(after_help = "Examples:\n  \
+        group-export man | man -l -\n  \
+        group-export man > /usr/local/share/man/man1/group-export.1")]
     Man,
 
     /// Print shell completions for SHELL on stdout
+    #[command(after_help = "Examples:\n  \
+        group-export completions bash > ~/.local/share/bash-completion/completions/group-export\n  \
+        group-export completions zsh > ~/.zfunc/_group-export   # fpath+=(~/.zfunc) before compinit\n  \
+        group-export completions fish > ~/.config/fish/completions/group-export.fish")]
     Completions {
         /// The shell to generate completions for
         shell: clap_complete::Shell,
@@ -265,6 +361,9 @@ pub enum Command {
 pub enum ConfigCommand {
     /// Print every setting, its value (secrets redacted) and where it came from: flag,
     /// environment, profile or default
+    #[command(after_help = "Examples:\n  \
+        group-export config show\n  \
+        group-export --profile nightly config show --format json | jq -r '.[] | \"\\(.key)\\t\\(.source)\"'")]
     Show {
         /// A table (text) or JSON, on stdout
         #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]

@@ -150,7 +150,9 @@ pub fn parse(args: Vec<OsString>) -> Result<Invocation> {
             }
         }
     }
-    let matches = command.try_get_matches_from(args).map_err(Error::Clap)?;
+    let matches = crate::cli::with_help_layout(command, &args)
+        .try_get_matches_from(args)
+        .map_err(Error::Clap)?;
     let cli = Cli::from_arg_matches(&matches).map_err(Error::Clap)?;
     let mut settings: Vec<Setting> = KEYS
         .iter()

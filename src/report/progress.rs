@@ -37,7 +37,7 @@ impl Reporter {
     /// The display of a polling loop.
     pub fn polling(&self) -> PollProgress {
         let bar = self.bar(ProgressBar::new(100)).inspect(|bar| {
-            bar.set_style(style("{spinner} export {bar:30} {pos:>3}% {wide_msg}"));
+            bar.set_style(poll_style());
             bar.enable_steady_tick(Duration::from_millis(120));
         });
         PollProgress {
@@ -70,6 +70,12 @@ fn short_duration(duration: Duration) -> humantime::FormattedDuration {
     } else {
         humantime::format_duration(Duration::from_secs(duration.as_secs()))
     }
+}
+
+/// The poll bar: the bar follows the percentage of `X-Progress`, and the text says it
+/// once (no `{pos}%` of our own beside `Running (28% complete)`).
+fn poll_style() -> ProgressStyle {
+    style("{spinner} export {bar:30} {wide_msg}")
 }
 
 fn style(template: &str) -> ProgressStyle {
@@ -325,5 +331,87 @@ impl FileProgress<'_> {
         } else if self.download.reporter.mode == ProgressMode::Json {
             json_event(serde_json::json!({ "event": "file_failed", "file": self.name }));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use indicatif::{ProgressBar, ProgressDrawTarget, TermLike};
+
+    use super::{PollProgress, ProgressMode, poll_style};
+
+    /// A terminal that keeps what is written on it, one entry per write.
+    #[derive(Debug, Clone, Default)]
+    struct Screen(Arc<Mutex<Vec<String>>>);
+
+    impl Screen {
+        fn last(&self, containing: &str) -> String {
+            let writes = self.0.lock().unwrap();
+            writes
+                .iter()
+                .rev()
+                .find(|w| w.contains(containing))
+                .cloned()
+                .unwrap_or_default()
+        }
+    }
+
+    impl TermLike for Screen {
+        fn width(&self) -> u16 {
+            100
+        }
+        fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn write_line(&self, s: &str) -> std::io::Result<()> {
+            self.write_str(s)
+        }
+        fn write_str(&self, s: &str) -> std::io::Result<()> {
+            self.0.lock().unwrap().push(s.to_string());
+            Ok(())
+        }
+        fn clear_line(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn flush(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn poll_bar(screen: &Screen) -> PollProgress {
+        let target = ProgressDrawTarget::term_like(Box::new(screen.clone()));
+        let bar = ProgressBar::with_draw_target(Some(100), target);
+        bar.set_style(poll_style());
+        PollProgress {
+            bar: Some(bar),
+            mode: ProgressMode::Bars,
+        }
+    }
+
+    #[test]
+    fn the_poll_bar_shows_the_servers_percentage_once() {
+        let screen = Screen::default();
+        let poll = poll_bar(&screen);
+        poll.in_progress(Some("Running (28% complete)"), Duration::from_secs(5));
+        let drawn = screen.last("Running");
+        assert_eq!(drawn.matches("28%").count(), 1, "{drawn}");
+        assert!(drawn.contains("export"), "{drawn}");
+        assert_eq!(poll.bar.as_ref().map(|b| b.position()), Some(28));
+
+        poll.in_progress(Some("Processing Observation"), Duration::from_secs(5));
+        let drawn = screen.last("Processing");
+        assert!(!drawn.contains('%'), "no percentage was given: {drawn}");
     }
 }
