@@ -53,6 +53,10 @@ pub fn main(args: Vec<OsString>) -> Result<()> {
     if settings.progress == report::ProgressMode::Json {
         report::enable_json_lines();
     }
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    if !terminal || settings.progress == report::ProgressMode::Plain {
+        report::enable_timestamps();
+    }
     init_logging(settings.verbosity);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -93,12 +97,11 @@ fn init_logging(verbosity: Verbosity) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let timestamps = !std::io::IsTerminal::is_terminal(&std::io::stderr());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(|| report::LogWriter)
         .with_ansi(false)
-        .event_format(report::LogFormat { timestamps })
+        .event_format(report::LogFormat)
         .try_init();
 }
 

@@ -262,3 +262,18 @@ fn an_unreadable_default_config_is_skipped_with_a_warning() {
     let (code, _, stderr) = run(cmd);
     assert_eq!(code, 74, "{stderr}");
 }
+
+#[test]
+fn an_empty_variable_counts_as_unset_and_the_profile_wins() {
+    let home =
+        config_home("[profiles.p]\nbase_url = \"http://profile.invalid/fhir\"\nretries = 7\n");
+    let settings = show(
+        &home,
+        &[("GROUP_EXPORT_BASE_URL", ""), ("GROUP_EXPORT_RETRIES", "")],
+        &["--profile", "p"],
+    );
+    let (url, from) = setting(&settings, "base_url");
+    assert_eq!(url, "http://profile.invalid/fhir");
+    assert!(from.starts_with("profile p"), "{from}");
+    assert_eq!(setting(&settings, "retries").0, "7");
+}

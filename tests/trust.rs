@@ -420,3 +420,15 @@ fn one_429_halves_the_downloads_at_once_and_they_grow_back() {
         RecordedRequest::max_files_in_flight(tail)
     );
 }
+
+#[test]
+fn every_line_for_people_off_a_terminal_starts_with_the_time() {
+    let mock = fast_mock();
+    let root = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = export_run(&mock, root.path(), &["--type", "Patient"]);
+    assert_eq!(code, 0, "{stderr}");
+    for line in stderr.lines() {
+        let stamp = line.split(' ').next().unwrap_or_default();
+        assert!(stamp.parse::<jiff::Timestamp>().is_ok(), "{line}");
+    }
+}

@@ -133,7 +133,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Invocation> {
         }
     }
     let plain = Cli::command();
-    let mut command = plain.clone();
+    let mut command = ignore_empty_env(plain.clone());
     for key in KEYS {
         let Some(value) = profile.values.get(key.name) else {
             continue;
@@ -173,6 +173,31 @@ pub fn parse(args: Vec<OsString>) -> Result<Invocation> {
         token,
         inline_client_secret,
     })
+}
+
+/// A `GROUP_EXPORT_*` variable set to an empty value counts as unset (clap would take the
+/// empty text, which then beats the profile): its flag reads no variable this time.
+fn ignore_empty_env(mut command: clap::Command) -> clap::Command {
+    let empty = |arg: &clap::Arg| {
+        arg.get_env()
+            .is_some_and(|name| std::env::var_os(name).is_some_and(|v| v.is_empty()))
+    };
+    let ids: Vec<clap::Id> = command
+        .get_arguments()
+        .filter(|a| empty(a))
+        .map(|a| a.get_id().clone())
+        .collect();
+    for id in ids {
+        command = command.mut_arg(id, |arg| arg.env(None));
+    }
+    let subcommands: Vec<String> = command
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in subcommands {
+        command = command.mut_subcommand(name, ignore_empty_env);
+    }
+    command
 }
 
 /// A profile value as the text clap would get on the command line.

@@ -85,12 +85,10 @@ impl Write for LogWriter {
 }
 
 /// Log lines for people and cron mail: `warning: …`, `error: …`, plain text for progress
-/// notes, no colours; with `timestamps` (stderr is not a terminal) each line starts with
-/// the UTC time, so a cron log says when things happened. With `--progress json` each is a
+/// notes, no colours; with [`timestamps`] each line starts with the UTC time, so a cron log
+/// says when things happened. With `--progress json` each is a
 /// `{"event":"log","level":…,"message":…}` object instead.
-pub struct LogFormat {
-    pub timestamps: bool,
-}
+pub struct LogFormat;
 
 impl<S, N> FormatEvent<S, N> for LogFormat
 where
@@ -122,10 +120,7 @@ where
             });
             return writeln!(writer, "{line}");
         }
-        if self.timestamps {
-            let now = jiff::Timestamp::now();
-            write!(writer, "{} ", now.strftime("%Y-%m-%dT%H:%M:%SZ"))?;
-        }
+        writer.write_str(&timestamp_prefix())?;
         let prefix = match *event.metadata().level() {
             tracing::Level::ERROR => "error: ",
             tracing::Level::WARN => "warning: ",
@@ -168,24 +163,37 @@ pub fn error(error: &crate::error::Error) -> std::process::ExitCode {
         });
         stderr_line(&event.to_string());
     } else {
-        let stamp = timestamp_prefix();
         print_block(
-            &format!("{stamp}group-export: error: {error}"),
+            &format!("group-export: error: {error}"),
             serde_json::Value::Null,
         );
         if let Some(hint) = hint {
-            print_block(&format!("{stamp}hint: {hint}"), serde_json::Value::Null);
+            print_block(&format!("hint: {hint}"), serde_json::Value::Null);
         }
     }
     std::process::ExitCode::from(code as u8)
 }
 
-/// `2026-11-30T02:00:00Z ` when stderr is not a terminal (cron logs say when), else nothing.
+/// Set once lines on stderr carry timestamps (see [`enable_timestamps`]).
+static TIMESTAMPS: OnceLock<()> = OnceLock::new();
+
+/// From now on, every line for people on stderr starts with the UTC time: when stderr is
+/// not a terminal (cron logs say when things happened) or with `--progress plain`.
+pub fn enable_timestamps() {
+    let _ = TIMESTAMPS.set(());
+}
+
+/// Whether lines on stderr start with the time.
+pub fn timestamps() -> bool {
+    TIMESTAMPS.get().is_some()
+}
+
+/// `2026-11-30T02:00:00Z ` when lines carry timestamps, else nothing.
 fn timestamp_prefix() -> String {
-    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        String::new()
-    } else {
+    if timestamps() {
         format!("{} ", jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ"))
+    } else {
+        String::new()
     }
 }
 
@@ -198,9 +206,18 @@ pub fn print_block(text: &str, event: serde_json::Value) {
         }
         return;
     }
+    let stamp = timestamp_prefix();
+    let text = if stamp.is_empty() {
+        text.to_string()
+    } else {
+        text.lines()
+            .map(|line| format!("{stamp}{line}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
     match BARS.get() {
-        Some(bars) => bars.suspend(|| stderr_line(text)),
-        None => stderr_line(text),
+        Some(bars) => bars.suspend(|| stderr_line(&text)),
+        None => stderr_line(&text),
     }
 }
 
