@@ -133,7 +133,7 @@ pub fn parse(args: Vec<OsString>) -> Result<Invocation> {
         }
     }
     let plain = Cli::command();
-    let mut command = ignore_empty_env(plain.clone());
+    let mut command = plain.clone();
     for key in KEYS {
         let Some(value) = profile.values.get(key.name) else {
             continue;
@@ -150,6 +150,12 @@ pub fn parse(args: Vec<OsString>) -> Result<Invocation> {
             }
         }
     }
+    // (Help shows every flag's variable, set or not: it is left as it is for help.)
+    let command = if asks_for_help(&args) {
+        command
+    } else {
+        ignore_empty_env(command)
+    };
     let matches = crate::cli::with_help_layout(command, &args)
         .try_get_matches_from(args)
         .map_err(Error::Clap)?;
@@ -173,6 +179,20 @@ pub fn parse(args: Vec<OsString>) -> Result<Invocation> {
         token,
         inline_client_secret,
     })
+}
+
+/// Whether the command line asks for help or the version (before any `--`).
+fn asks_for_help(args: &[OsString]) -> bool {
+    let words: Vec<&OsString> = args.iter().skip(1).take_while(|a| *a != "--").collect();
+    words.iter().any(|a| {
+        matches!(
+            a.to_str(),
+            Some("-h" | "--help" | "--help-all" | "-V" | "--version")
+        )
+    }) || words
+        .iter()
+        .find(|a| !a.to_string_lossy().starts_with('-'))
+        .is_some_and(|a| *a == "help")
 }
 
 /// A `GROUP_EXPORT_*` variable set to an empty value counts as unset (clap would take the
