@@ -553,7 +553,8 @@ fn observations(bytes: usize) -> Vec<u8> {
 /// The line checker's benchmark (see bench/README.md): MB/s on one core of the old
 /// (serde) checker and the new one over ~256 MiB of Observation NDJSON, fed in chunks as
 /// downloads feed it. `CHECKER_BENCH_FILE=path` measures a file instead (e.g. one fetched
-/// from the mock server), `CHECKER_BENCH_REPS` sets the repetitions (default 5).
+/// from the mock server), `CHECKER_BENCH_REPS` sets the repetitions (default 5),
+/// `CHECKER_BENCH_ONLY=text` runs only the rows whose name holds `text` (for `perf`).
 #[test]
 #[ignore = "benchmark: cargo test --release --test parsing_props -- --ignored --nocapture checker_throughput"]
 fn checker_throughput() {
@@ -568,29 +569,38 @@ fn checker_throughput() {
         .unwrap_or(5);
     let lines = memchr::memchr_iter(b'\n', &data).count() as u64;
     println!(
-        "{} bytes, {} lines ({:.0} bytes a line), best and median of {reps} runs, one core",
+        "{} bytes, {} lines ({:.0} bytes a line); MB/s, best and median of {reps} runs",
         data.len(),
         lines,
         data.len() as f64 / lines as f64
     );
+    let only = std::env::var("CHECKER_BENCH_ONLY").unwrap_or_default();
     let measure = |name: &str, chunk: usize, run: &dyn Fn(&[u8], usize) -> u64| {
-        let mut rates = Vec::new();
+        if !name.contains(only.as_str()) {
+            return;
+        }
+        let (mut wall, mut cpu) = (Vec::new(), Vec::new());
         for _ in 0..reps {
-            let start = Instant::now();
+            let (start, start_cpu) = (Instant::now(), cpu_seconds());
             let counted = run(&data, chunk);
             let seconds = start.elapsed().as_secs_f64();
+            let cpu_used = cpu_seconds() - start_cpu;
             assert!(
                 counted == lines || name.starts_with("reference"),
                 "{name}: {counted}"
             );
-            rates.push(data.len() as f64 / seconds / 1e6);
+            wall.push(data.len() as f64 / seconds / 1e6);
+            cpu.push(data.len() as f64 / cpu_used / 1e6);
         }
-        rates.sort_by(f64::total_cmp);
+        wall.sort_by(f64::total_cmp);
+        cpu.sort_by(f64::total_cmp);
         println!(
-            "{name:<44} {:>6} KiB chunks  {:>7.0} MB/s best  {:>7.0} MB/s median",
+            "{name:<42} {:>4} KiB  wall {:>6.0} best {:>6.0} median  per CPU-s {:>6.0} best {:>6.0} median",
             chunk / 1024,
-            rates[reps - 1],
-            rates[reps / 2]
+            wall[reps - 1],
+            wall[reps / 2],
+            cpu[reps - 1],
+            cpu[reps / 2],
         );
     };
     let old = |verify: bool| {
@@ -644,6 +654,23 @@ fn checker_throughput() {
             .map(|piece| memchr::memchr_iter(b'\n', piece).count() as u64)
             .sum()
     });
+}
+
+/// CPU seconds used by the whole process so far (user and system, all threads): on a busy
+/// machine, bytes per CPU-second say more about the checker than wall time.
+fn cpu_seconds() -> f64 {
+    // /proc/self/stat fields 14 and 15: utime and stime in clock ticks (100 a second on
+    // Linux); elsewhere, no figure.
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| {
+            let after = stat.rsplit_once(')')?.1;
+            let fields: Vec<&str> = after.split_whitespace().collect();
+            let ticks: f64 =
+                fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+            Some(ticks / 100.0)
+        })
+        .unwrap_or(f64::NAN)
 }
 
 /// A prototype of checking one file on two cores: each fed buffer is cut at the line end

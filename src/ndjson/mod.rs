@@ -268,7 +268,7 @@ impl LineChecker {
     fn check_type(&mut self, raw: &[u8], column: usize, span: Span) -> Result<(), LineError> {
         let found = if span.escaped {
             validate::decode(raw)
-                .map_err(|(offset, what)| self.refused(column + offset, Fault::Json(what)))?
+                .map_err(|(offset, why)| self.refused(column + offset, why.fault()))?
         } else {
             String::from_utf8_lossy(raw).into_owned()
         };

@@ -68,14 +68,126 @@ pub(crate) enum Outcome {
     Refused { at: usize, fault: Fault },
 }
 
-/// The outcome of a step that may fail: an error is the whole line's outcome.
-type Step<T> = Result<T, Outcome>;
+/// Why a line was refused (or that it is not complete yet), as a small number, so that a
+/// step's result fits in two registers on the hot path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Why {
+    Incomplete,
+    Utf8,
+    EarlyEnd,
+    EndInString,
+    KeyOrClose,
+    Key,
+    Colon,
+    CommaOrBrace,
+    CommaOrBracket,
+    Value,
+    NonAsciiValue,
+    Number,
+    Escape,
+    UnicodeEscape,
+    Control,
+    Nested,
+    TypeNotString,
+    TypeTwice,
+    MoreAfter,
+    Array,
+    String,
+    NumberLine,
+    Boolean,
+    Null,
+    Brace,
+    LoneSurrogate,
+}
 
-fn refuse<T>(at: usize, what: &'static str) -> Step<T> {
-    Err(Outcome::Refused {
-        at,
-        fault: Fault::Json(what),
-    })
+impl Why {
+    const ALL: [Why; 26] = [
+        Why::Incomplete,
+        Why::Utf8,
+        Why::EarlyEnd,
+        Why::EndInString,
+        Why::KeyOrClose,
+        Why::Key,
+        Why::Colon,
+        Why::CommaOrBrace,
+        Why::CommaOrBracket,
+        Why::Value,
+        Why::NonAsciiValue,
+        Why::Number,
+        Why::Escape,
+        Why::UnicodeEscape,
+        Why::Control,
+        Why::Nested,
+        Why::TypeNotString,
+        Why::TypeTwice,
+        Why::MoreAfter,
+        Why::Array,
+        Why::String,
+        Why::NumberLine,
+        Why::Boolean,
+        Why::Null,
+        Why::Brace,
+        Why::LoneSurrogate,
+    ];
+
+    /// What is said of a refused line.
+    pub(crate) fn fault(self) -> Fault {
+        Fault::Json(match self {
+            Why::Utf8 => return Fault::Utf8,
+            Why::Incomplete => "the line ends early",
+            Why::EarlyEnd => "the line ends inside the object",
+            Why::EndInString => "the line ends inside a string",
+            Why::KeyOrClose => "expected a key or '}'",
+            Why::Key => "expected a key",
+            Why::Colon => "expected ':'",
+            Why::CommaOrBrace => "expected ',' or '}'",
+            Why::CommaOrBracket => "expected ',' or ']'",
+            Why::Value => "expected a value",
+            Why::NonAsciiValue => "expected a value (non-ASCII outside a string)",
+            Why::Number => "invalid number",
+            Why::Escape => "invalid escape",
+            Why::UnicodeEscape => "invalid \\u escape",
+            Why::Control => "control character in a string",
+            Why::Nested => "nested more than 128 levels deep",
+            Why::TypeNotString => "resourceType is not a string",
+            Why::TypeTwice => "resourceType given twice",
+            Why::MoreAfter => "more after the object",
+            Why::Array => "an array",
+            Why::String => "a string",
+            Why::NumberLine => "a number",
+            Why::Boolean => "a boolean",
+            Why::Null => "null",
+            Why::Brace => "expected '{'",
+            Why::LoneSurrogate => "lone surrogate in a \\u escape",
+        })
+    }
+}
+
+/// A step that stopped: where and why, packed in one word (`at << 8 | why`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stop(usize);
+
+const INCOMPLETE: Stop = Stop(Why::Incomplete as usize);
+
+impl Stop {
+    fn outcome(self) -> Outcome {
+        match Why::ALL[self.0 & 0xff] {
+            Why::Incomplete => Outcome::Incomplete,
+            why => Outcome::Refused {
+                at: self.0 >> 8,
+                fault: why.fault(),
+            },
+        }
+    }
+}
+
+/// The outcome of a step that may stop the line's check: an index, or why it stopped.
+type Step<T> = Result<T, Stop>;
+
+#[cold]
+fn refuse<T>(at: usize, why: Why) -> Step<T> {
+    Err(Stop((at << 8) | why as usize))
 }
 
 /// The buffer ended at `at`, inside the line: refused when the buffer is the whole line
@@ -84,7 +196,7 @@ fn ended<T>(at: usize, last: bool) -> Step<T> {
     if last {
         refuse(at, EARLY_NEWLINE)
     } else {
-        Err(Outcome::Incomplete)
+        Err(INCOMPLETE)
     }
 }
 
@@ -92,9 +204,9 @@ fn ended<T>(at: usize, last: bool) -> Step<T> {
 /// refusal either way, so that the verdict does not depend on where chunks were cut.
 fn ended_in_string<T>(buf: &[u8], at: usize, last: bool) -> Step<T> {
     if at < buf.len() || last {
-        refuse(at, "the line ends inside a string")
+        refuse(at, Why::EndInString)
     } else {
-        Err(Outcome::Incomplete)
+        Err(INCOMPLETE)
     }
 }
 
@@ -109,11 +221,16 @@ fn ended_here<T>(buf: &[u8], at: usize, last: bool) -> Step<T> {
 
 /// `\n` where a value or a delimiter should be: refused as the end of the buffer is when
 /// the buffer holds the whole line.
-const EARLY_NEWLINE: &str = "the line ends inside the object";
+const EARLY_NEWLINE: Why = Why::EarlyEnd;
 
+/// The index of the first byte from `i` that is not JSON whitespace (a newline ends the
+/// line, so it is not skipped). Lines are mostly compact: one comparison decides then.
 #[inline(always)]
 fn skip_whitespace(buf: &[u8], mut i: usize) -> usize {
-    while let Some(b' ' | b'\t' | b'\r') = buf.get(i) {
+    while let Some(&byte) = buf.get(i) {
+        if byte > b' ' || !matches!(byte, b' ' | b'\t' | b'\r') {
+            break;
+        }
         i += 1;
     }
     i
@@ -123,7 +240,8 @@ fn skip_whitespace(buf: &[u8], mut i: usize) -> usize {
 /// ends (a line without its newline, held whole); otherwise more bytes may follow.
 pub(crate) fn check_line<S: Scan>(buf: &[u8], start: usize, last: bool) -> Outcome {
     match object::<S>(buf, start, last) {
-        Ok(outcome) | Err(outcome) => outcome,
+        Ok(outcome) => outcome,
+        Err(stop) => stop.outcome(),
     }
 }
 
@@ -143,7 +261,7 @@ fn object<S: Scan>(buf: &[u8], start: usize, last: bool) -> Step<Outcome> {
                 line: Line::Blank,
             });
         }
-        None => return Err(Outcome::Incomplete),
+        None => return Err(INCOMPLETE),
         Some(_) => return not_an_object(buf, i, last),
     }
     i += 1;
@@ -163,7 +281,7 @@ fn object<S: Scan>(buf: &[u8], start: usize, last: bool) -> Step<Outcome> {
             is_type
         }
         Some(b'\n') => return refuse(i, EARLY_NEWLINE),
-        Some(_) => return refuse(i, "expected a key or '}'"),
+        Some(_) => return refuse(i, Why::KeyOrClose),
         None => return ended(i, last),
     };
 
@@ -178,7 +296,7 @@ fn object<S: Scan>(buf: &[u8], start: usize, last: bool) -> Step<Outcome> {
                 i,
                 match byte {
                     b'\n' => EARLY_NEWLINE,
-                    _ => "resourceType is not a string",
+                    _ => Why::TypeNotString,
                 },
             );
         }
@@ -197,7 +315,7 @@ fn object<S: Scan>(buf: &[u8], start: usize, last: bool) -> Step<Outcome> {
             }
             b'{' | b'[' => {
                 if depth == MAX_DEPTH {
-                    return refuse(i, "nested more than 128 levels deep");
+                    return refuse(i, Why::Nested);
                 }
                 let is_object = byte == b'{';
                 depth += 1;
@@ -214,7 +332,7 @@ fn object<S: Scan>(buf: &[u8], start: usize, last: bool) -> Step<Outcome> {
                         continue 'value;
                     }
                     (Some(b'\n'), _) => return refuse(i, EARLY_NEWLINE),
-                    (Some(_), true) => return refuse(i, "expected a key or '}'"),
+                    (Some(_), true) => return refuse(i, Why::KeyOrClose),
                     (Some(_), false) => continue 'value,
                     (None, _) => return ended(i, last),
                 }
@@ -224,8 +342,8 @@ fn object<S: Scan>(buf: &[u8], start: usize, last: bool) -> Step<Outcome> {
             b'f' => i = literal(buf, i, b"false", last)?,
             b'n' => i = literal(buf, i, b"null", last)?,
             b'\n' => return refuse(i, EARLY_NEWLINE),
-            0x80.. => return refuse(i, "expected a value (non-ASCII outside a string)"),
-            _ => return refuse(i, "expected a value"),
+            0x80.. => return refuse(i, Why::NonAsciiValue),
+            _ => return refuse(i, Why::Value),
         }
         // After a value: a comma and the next member, or the end of containers.
         loop {
@@ -244,7 +362,7 @@ fn object<S: Scan>(buf: &[u8], start: usize, last: bool) -> Step<Outcome> {
                                 (i, type_value) = key::<S>(buf, i, last, depth, &resource_type)?;
                             }
                             Some(b'\n') => return refuse(i, EARLY_NEWLINE),
-                            Some(_) => return refuse(i, "expected a key"),
+                            Some(_) => return refuse(i, Why::Key),
                             None => return ended(i, last),
                         }
                     }
@@ -253,8 +371,8 @@ fn object<S: Scan>(buf: &[u8], start: usize, last: bool) -> Step<Outcome> {
                 b'}' if in_object => {}
                 b']' if !in_object => {}
                 b'\n' => return refuse(i, EARLY_NEWLINE),
-                _ if in_object => return refuse(i, "expected ',' or '}'"),
-                _ => return refuse(i, "expected ',' or ']'"),
+                _ if in_object => return refuse(i, Why::CommaOrBrace),
+                _ => return refuse(i, Why::CommaOrBracket),
             }
             i += 1;
             depth -= 1;
@@ -273,9 +391,9 @@ fn end_of_line(buf: &[u8], i: usize, last: bool, resource_type: Option<Span>) ->
     let line = Line::Object(resource_type);
     match buf.get(i) {
         Some(b'\n') => Ok(Outcome::Complete { end: i + 1, line }),
-        Some(_) => refuse(i, "more after the object"),
+        Some(_) => refuse(i, Why::MoreAfter),
         None if last => Ok(Outcome::Complete { end: i, line }),
-        None => Err(Outcome::Incomplete),
+        None => Err(INCOMPLETE),
     }
 }
 
@@ -291,12 +409,12 @@ fn not_an_object(buf: &[u8], i: usize, last: bool) -> Step<Outcome> {
         return refuse(
             at,
             match buf[at] {
-                b'[' => "an array",
-                b'"' => "a string",
-                b'-' | b'0'..=b'9' => "a number",
-                b't' | b'f' => "a boolean",
-                b'n' => "null",
-                _ => "expected '{'",
+                b'[' => Why::Array,
+                b'"' => Why::String,
+                b'-' | b'0'..=b'9' => Why::NumberLine,
+                b't' | b'f' => Why::Boolean,
+                b'n' => Why::Null,
+                _ => Why::Brace,
             },
         );
     }
@@ -309,7 +427,7 @@ fn not_an_object(buf: &[u8], i: usize, last: bool) -> Step<Outcome> {
             end,
             line: Line::Blank,
         }),
-        None => Err(Outcome::Incomplete),
+        None => Err(INCOMPLETE),
     }
 }
 
@@ -336,14 +454,17 @@ fn key<S: Scan>(
             raw == b"resourceType"
         };
         if is_type && resource_type.is_some() {
-            return refuse(i, "resourceType given twice");
+            return refuse(i, Why::TypeTwice);
         }
+    }
+    if buf.get(end) == Some(&b':') {
+        return Ok((end + 1, is_type));
     }
     let colon = skip_whitespace(buf, end);
     match buf.get(colon) {
         Some(b':') => Ok((colon + 1, is_type)),
         Some(b'\n') => refuse(colon, EARLY_NEWLINE),
-        Some(_) => refuse(colon, "expected ':'"),
+        Some(_) => refuse(colon, Why::Colon),
         None => ended(colon, last),
     }
 }
@@ -366,7 +487,7 @@ fn string<S: Scan>(buf: &[u8], mut i: usize, last: bool) -> Step<(usize, bool)> 
             }
             0x80.. => i = utf8(buf, i, last)?,
             b'\n' => return ended_in_string(buf, i, last),
-            _ => return refuse(i, "control character in a string"),
+            _ => return refuse(i, Why::Control),
         }
     }
 }
@@ -382,13 +503,13 @@ fn escape(buf: &[u8], i: usize, last: bool) -> Step<usize> {
                 match buf.get(at) {
                     Some(b) if b.is_ascii_hexdigit() => {}
                     Some(b'\n') | None => return ended_in_string(buf, at, last),
-                    Some(_) => return refuse(at, "invalid \\u escape"),
+                    Some(_) => return refuse(at, Why::UnicodeEscape),
                 }
             }
             Ok(i + 6)
         }
         Some(b'\n') | None => ended_in_string(buf, i + 1, last),
-        Some(_) => refuse(i + 1, "invalid escape"),
+        Some(_) => refuse(i + 1, Why::Escape),
     }
 }
 
@@ -419,7 +540,7 @@ fn utf8(buf: &[u8], mut i: usize, last: bool) -> Step<usize> {
                 Some(_) => return Err(not_utf8(i)),
                 // A character cut by the end of the buffer: complete in the next bytes?
                 None if last => return Err(not_utf8(i)),
-                None => return Err(Outcome::Incomplete),
+                None => return Err(INCOMPLETE),
             }
         }
         i += len;
@@ -427,11 +548,8 @@ fn utf8(buf: &[u8], mut i: usize, last: bool) -> Step<usize> {
     Ok(i)
 }
 
-fn not_utf8(at: usize) -> Outcome {
-    Outcome::Refused {
-        at,
-        fault: Fault::Utf8,
-    }
+fn not_utf8(at: usize) -> Stop {
+    Stop((at << 8) | Why::Utf8 as usize)
 }
 
 /// A number at `i` (`-` or a digit): `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
@@ -445,7 +563,7 @@ fn number(buf: &[u8], mut i: usize, last: bool) -> Step<usize> {
         Some(b'0') => i += 1,
         Some(b'1'..=b'9') => i = digits(buf, i + 1),
         Some(b'\n') | None => return ended_here(buf, i, last),
-        Some(_) => return refuse(i, "invalid number"),
+        Some(_) => return refuse(i, Why::Number),
     }
     if buf.get(i) == Some(&b'.') {
         i = some_digits(buf, i + 1, last)?;
@@ -473,7 +591,7 @@ fn some_digits(buf: &[u8], i: usize, last: bool) -> Step<usize> {
     match buf.get(i) {
         Some(b'0'..=b'9') => Ok(digits(buf, i + 1)),
         Some(b'\n') | None => ended_here(buf, i, last),
-        Some(_) => refuse(i, "invalid number"),
+        Some(_) => refuse(i, Why::Number),
     }
 }
 
@@ -483,7 +601,7 @@ fn literal(buf: &[u8], i: usize, word: &[u8], last: bool) -> Step<usize> {
         match buf.get(i + k) {
             Some(&b) if b == want => {}
             Some(b'\n') | None => return ended_here(buf, i + k, last),
-            Some(_) => return refuse(i + k, "expected a value"),
+            Some(_) => return refuse(i + k, Why::Value),
         }
     }
     Ok(i + word.len())
@@ -492,13 +610,13 @@ fn literal(buf: &[u8], i: usize, word: &[u8], last: bool) -> Step<usize> {
 /// The text of a JSON string's contents (between the quotes), already checked for syntax
 /// and UTF-8. `\u` escapes must form characters: a lone surrogate is refused, as serde_json
 /// refuses it in a string it decodes. On error: the offset in `raw` and why.
-pub(crate) fn decode(raw: &[u8]) -> Result<String, (usize, &'static str)> {
-    const LONE: &str = "lone surrogate in a \\u escape";
-    let hex = |at: usize| -> Result<u32, (usize, &'static str)> {
+pub(crate) fn decode(raw: &[u8]) -> Result<String, (usize, Why)> {
+    const LONE: Why = Why::LoneSurrogate;
+    let hex = |at: usize| -> Result<u32, (usize, Why)> {
         raw.get(at..at + 4)
             .and_then(|h| std::str::from_utf8(h).ok())
             .and_then(|h| u32::from_str_radix(h, 16).ok())
-            .ok_or((at, "invalid \\u escape"))
+            .ok_or((at, Why::UnicodeEscape))
     };
     let mut out = Vec::with_capacity(raw.len());
     let mut i = 0;
@@ -518,7 +636,7 @@ pub(crate) fn decode(raw: &[u8]) -> Result<String, (usize, &'static str)> {
             Some(b'r') => b'\r',
             Some(b't') => b'\t',
             Some(b'u') => 0,
-            _ => return Err((i, "invalid escape")),
+            _ => return Err((i, Why::Escape)),
         };
         if raw[i + 1] != b'u' {
             out.push(simple);
@@ -545,5 +663,25 @@ pub(crate) fn decode(raw: &[u8]) -> Result<String, (usize, &'static str)> {
         out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
         i += 6;
     }
-    String::from_utf8(out).map_err(|_| (0, "not UTF-8"))
+    String::from_utf8(out).map_err(|_| (0, Why::Utf8))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reason_survives_the_packing() {
+        for (k, why) in Why::ALL.iter().enumerate() {
+            assert_eq!(*why as usize, k);
+            let stop = Stop((12345 << 8) | *why as usize);
+            match stop.outcome() {
+                Outcome::Incomplete => assert_eq!(*why, Why::Incomplete),
+                Outcome::Refused { at, fault } => {
+                    assert_eq!((at, fault), (12345, why.fault()));
+                }
+                Outcome::Complete { .. } => unreachable!(),
+            }
+        }
+    }
 }
