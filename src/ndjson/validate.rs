@@ -246,6 +246,7 @@ pub(crate) fn check_line<S: Scan>(buf: &[u8], start: usize, last: bool) -> Outco
 }
 
 fn object<S: Scan>(buf: &[u8], start: usize, last: bool) -> Step<Outcome> {
+    let scan = &mut S::default();
     let mut i = skip_whitespace(buf, start);
     match buf.get(i) {
         Some(b'{') => {}
@@ -276,7 +277,7 @@ fn object<S: Scan>(buf: &[u8], start: usize, last: bool) -> Step<Outcome> {
     let mut type_value = match buf.get(i) {
         Some(b'}') => return end_of_line(buf, i + 1, last, None),
         Some(b'"') => {
-            let (next, is_type) = key::<S>(buf, i, last, depth, &resource_type)?;
+            let (next, is_type) = key(scan, buf, i, last, depth, &resource_type)?;
             i = next;
             is_type
         }
@@ -300,50 +301,52 @@ fn object<S: Scan>(buf: &[u8], start: usize, last: bool) -> Step<Outcome> {
                 },
             );
         }
-        match byte {
-            b'"' => {
-                let (end, escaped) = string::<S>(buf, i + 1, last)?;
-                if type_value {
-                    type_value = false;
-                    resource_type = Some(Span {
-                        start: i + 1,
-                        end: end - 1,
-                        escaped,
-                    });
-                }
-                i = end;
+        // Strings first, before the jump table: most values are strings.
+        if byte == b'"' {
+            let (end, escaped) = string(scan, buf, i + 1, last)?;
+            if type_value {
+                type_value = false;
+                resource_type = Some(Span {
+                    start: i + 1,
+                    end: end - 1,
+                    escaped,
+                });
             }
-            b'{' | b'[' => {
-                if depth == MAX_DEPTH {
-                    return refuse(i, Why::Nested);
-                }
-                let is_object = byte == b'{';
-                depth += 1;
-                stack = (stack << 1) | u128::from(is_object);
-                i = skip_whitespace(buf, i + 1);
-                match (buf.get(i), is_object) {
-                    (Some(b'}'), true) | (Some(b']'), false) => {
-                        depth -= 1;
-                        stack >>= 1;
-                        i += 1;
+            i = end;
+        } else {
+            match byte {
+                b'{' | b'[' => {
+                    if depth == MAX_DEPTH {
+                        return refuse(i, Why::Nested);
                     }
-                    (Some(b'"'), true) => {
-                        (i, _) = key::<S>(buf, i, last, depth, &resource_type)?;
-                        continue 'value;
+                    let is_object = byte == b'{';
+                    depth += 1;
+                    stack = (stack << 1) | u128::from(is_object);
+                    i = skip_whitespace(buf, i + 1);
+                    match (buf.get(i), is_object) {
+                        (Some(b'}'), true) | (Some(b']'), false) => {
+                            depth -= 1;
+                            stack >>= 1;
+                            i += 1;
+                        }
+                        (Some(b'"'), true) => {
+                            (i, _) = key(scan, buf, i, last, depth, &resource_type)?;
+                            continue 'value;
+                        }
+                        (Some(b'\n'), _) => return refuse(i, EARLY_NEWLINE),
+                        (Some(_), true) => return refuse(i, Why::KeyOrClose),
+                        (Some(_), false) => continue 'value,
+                        (None, _) => return ended(i, last),
                     }
-                    (Some(b'\n'), _) => return refuse(i, EARLY_NEWLINE),
-                    (Some(_), true) => return refuse(i, Why::KeyOrClose),
-                    (Some(_), false) => continue 'value,
-                    (None, _) => return ended(i, last),
                 }
+                b'-' | b'0'..=b'9' => i = number(buf, i, last)?,
+                b't' => i = literal(buf, i, b"true", last)?,
+                b'f' => i = literal(buf, i, b"false", last)?,
+                b'n' => i = literal(buf, i, b"null", last)?,
+                b'\n' => return refuse(i, EARLY_NEWLINE),
+                0x80.. => return refuse(i, Why::NonAsciiValue),
+                _ => return refuse(i, Why::Value),
             }
-            b'-' | b'0'..=b'9' => i = number(buf, i, last)?,
-            b't' => i = literal(buf, i, b"true", last)?,
-            b'f' => i = literal(buf, i, b"false", last)?,
-            b'n' => i = literal(buf, i, b"null", last)?,
-            b'\n' => return refuse(i, EARLY_NEWLINE),
-            0x80.. => return refuse(i, Why::NonAsciiValue),
-            _ => return refuse(i, Why::Value),
         }
         // After a value: a comma and the next member, or the end of containers.
         loop {
@@ -352,22 +355,24 @@ fn object<S: Scan>(buf: &[u8], start: usize, last: bool) -> Step<Outcome> {
                 return ended(i, last);
             };
             let in_object = stack & 1 == 1;
-            match byte {
-                b',' => {
-                    i += 1;
-                    if in_object {
+            // A comma first, outside the jump table: most values are followed by one.
+            if byte == b',' {
+                i += 1;
+                if in_object {
+                    if buf.get(i) != Some(&b'"') {
                         i = skip_whitespace(buf, i);
                         match buf.get(i) {
-                            Some(b'"') => {
-                                (i, type_value) = key::<S>(buf, i, last, depth, &resource_type)?;
-                            }
+                            Some(b'"') => {}
                             Some(b'\n') => return refuse(i, EARLY_NEWLINE),
                             Some(_) => return refuse(i, Why::Key),
                             None => return ended(i, last),
                         }
                     }
-                    continue 'value;
+                    (i, type_value) = key(scan, buf, i, last, depth, &resource_type)?;
                 }
+                continue 'value;
+            }
+            match byte {
                 b'}' if in_object => {}
                 b']' if !in_object => {}
                 b'\n' => return refuse(i, EARLY_NEWLINE),
@@ -435,13 +440,14 @@ fn not_an_object(buf: &[u8], i: usize, last: bool) -> Step<Outcome> {
 /// starts and whether it is the value of the top-level `resourceType`.
 #[inline(always)]
 fn key<S: Scan>(
+    scan: &mut S,
     buf: &[u8],
     i: usize,
     last: bool,
     depth: usize,
     resource_type: &Option<Span>,
 ) -> Step<(usize, bool)> {
-    let (end, escaped) = string::<S>(buf, i + 1, last)?;
+    let (end, escaped) = string(scan, buf, i + 1, last)?;
     let mut is_type = false;
     if depth == 1 {
         let raw = &buf[i + 1..end - 1];
@@ -472,10 +478,10 @@ fn key<S: Scan>(
 /// The rest of a string whose opening quote is before `i`; returns the index after its
 /// closing quote and whether it holds escapes.
 #[inline(always)]
-fn string<S: Scan>(buf: &[u8], mut i: usize, last: bool) -> Step<(usize, bool)> {
+fn string<S: Scan>(scan: &mut S, buf: &[u8], mut i: usize, last: bool) -> Step<(usize, bool)> {
     let mut escaped = false;
     loop {
-        i = S::next_special(buf, i);
+        i = scan.next_special(buf, i);
         let Some(&byte) = buf.get(i) else {
             return ended_in_string(buf, i, last);
         };
