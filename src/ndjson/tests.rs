@@ -451,3 +451,45 @@ mod scanners_agree {
         }
     }
 }
+
+#[test]
+fn a_buffer_checked_on_two_threads_gives_the_answers_of_one() {
+    let good = b"{\"resourceType\":\"Patient\",\"name\":\"Zo\xc3\xab\"}\n";
+    let mut text = Vec::new();
+    for k in 0..100 {
+        text.extend_from_slice(if k % 7 == 3 { b"\r\n" } else { good });
+    }
+    text.extend_from_slice(b"{\"resourceType\":\"Pat");
+    let mut bad_lines: Vec<Option<usize>> = vec![None];
+    bad_lines.extend([0, 1, 40, 49, 50, 51, 52, 60, 99].map(Some));
+    for bad in bad_lines {
+        let mut text = text.clone();
+        if let Some(line) = bad {
+            // Break one line: its first byte becomes '['.
+            let start = (0..line)
+                .map(|k| if k % 7 == 3 { 2 } else { good.len() })
+                .sum::<usize>();
+            text[start] = b'[';
+        }
+        let run = |checker: LineChecker| {
+            let mut checker = checker;
+            let fed = checker.feed(&text);
+            let counts = (
+                checker.checked_bytes(),
+                checker.resources(),
+                checker.tail.len(),
+            );
+            checker.rewind_to_checked();
+            let more = checker.feed(b"{\"resourceType\":\"Patient\"}\n");
+            (fed, counts, more, checker.finish())
+        };
+        let one = run(LineChecker::new("Patient", true).single_threaded());
+        let two = run(LineChecker::new("Patient", true).splitting_from(64));
+        assert_eq!(one, two, "bad line {bad:?}");
+        if bad.is_none() {
+            assert_eq!(one.1, (text.len() as u64 - 20, 86, 20));
+        } else {
+            assert!(one.0.is_err());
+        }
+    }
+}
