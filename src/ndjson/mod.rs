@@ -7,16 +7,9 @@
 //! with it) is copied, as the unfinished tail kept until its newline arrives. Without
 //! verification, lines are only found (memchr) and counted, and the tail is not kept at
 //! all, only its length.
-//!
-//! Lines are independent, so a large fed buffer (a network read of a fast download is a
-//! few hundred KB) is checked by two threads, each on its half (cut at a line end), when
-//! no other check is running: with several downloads at once, the cores are busy anyway.
 
 mod scan;
 mod validate;
-
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use scan::Scan;
 pub use validate::MAX_DEPTH;
@@ -30,48 +23,6 @@ pub const MAX_LINE: usize = 256 * 1024 * 1024;
 
 /// A tail buffer up to this size is kept for the next tail once its line is checked.
 const KEEP_TAIL_CAPACITY: usize = 64 * 1024;
-
-/// Fed buffers from this size are checked on two threads when a core is free: each half
-/// is then worth far more than starting a thread (tens of microseconds).
-const SPLIT_MIN: usize = 192 * 1024;
-
-/// Threads checking lines right now, in every checker of the process.
-static CHECKING: AtomicUsize = AtomicUsize::new(0);
-
-/// Counts a checking thread while it lives.
-struct Checking;
-
-impl Checking {
-    fn start() -> Checking {
-        CHECKING.fetch_add(1, Ordering::Relaxed);
-        Checking
-    }
-}
-
-impl Drop for Checking {
-    fn drop(&mut self) {
-        CHECKING.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-/// Whether a second thread may help: a core is left besides the checks running now.
-fn core_free() -> bool {
-    static CORES: OnceLock<usize> = OnceLock::new();
-    let cores = *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    CHECKING.load(Ordering::Relaxed) < cores
-}
-
-/// When a fed buffer is checked on two threads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Split {
-    /// From [`SPLIT_MIN`] bytes, when a core is free.
-    Auto,
-    /// Never (one thread).
-    Never,
-    /// From this many bytes, whether or not a core is free (tests).
-    #[cfg(test)]
-    Always(usize),
-}
 
 /// Why a line was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -89,7 +40,6 @@ pub struct LineChecker {
     verify: bool,
     /// The string scanner without SIMD, on a target that has a SIMD one (tests, benchmarks).
     portable: bool,
-    split: Split,
     /// Verifying: the start of an unfinished line.
     tail: Vec<u8>,
     /// Not verifying: the length of the unfinished line, and whether it holds anything but
@@ -112,7 +62,6 @@ impl LineChecker {
             expected_type: expected_type.to_string(),
             verify,
             portable: false,
-            split: Split::Auto,
             tail: Vec::new(),
             held: 0,
             held_text: false,
@@ -128,21 +77,6 @@ impl LineChecker {
     #[doc(hidden)]
     pub fn with_portable_scanner(mut self) -> Self {
         self.portable = true;
-        self
-    }
-
-    /// The same checks on one thread only, whatever the size of the buffers fed (for
-    /// benchmarks that measure one core).
-    #[doc(hidden)]
-    pub fn single_threaded(mut self) -> Self {
-        self.split = Split::Never;
-        self
-    }
-
-    /// A checker that splits every buffer of at least `bytes` over two threads.
-    #[cfg(test)]
-    fn splitting_from(mut self, bytes: usize) -> Self {
-        self.split = Split::Always(bytes);
         self
     }
 
@@ -226,75 +160,6 @@ impl LineChecker {
             self.check_tail::<S>(&chunk[..newline], true)?;
             pos = newline + 1;
         }
-        let _checking = Checking::start();
-        if let Some((middle, end)) = self.split_points(chunk, pos) {
-            self.verify_split::<S>(chunk, pos, middle, end)?;
-            pos = end;
-        }
-        self.verify_lines::<S>(chunk, pos)
-    }
-
-    /// Where to cut `chunk[pos..]` for two threads, if it is worth it: after the newline
-    /// nearest the middle, and after the last newline (the lines of both parts are
-    /// complete); `None` to check it all here.
-    fn split_points(&self, chunk: &[u8], pos: usize) -> Option<(usize, usize)> {
-        let rest = chunk.len() - pos;
-        let worth = match self.split {
-            Split::Auto => rest >= SPLIT_MIN && core_free(),
-            Split::Never => false,
-            #[cfg(test)]
-            Split::Always(bytes) => rest >= bytes,
-        };
-        if !worth {
-            return None;
-        }
-        let middle = pos + rest / 2 + memchr::memchr(b'\n', &chunk[pos + rest / 2..])? + 1;
-        let end = memchr::memrchr(b'\n', chunk)? + 1;
-        (middle < end).then_some((middle, end))
-    }
-
-    /// Checks the complete lines of `chunk[pos..end]`: those up to `middle` here, the others
-    /// on a second thread at the same time, with a checker of its own whose counts are
-    /// then added to these. The first refused line is the one reported, with its number in
-    /// the whole file, as if one thread had checked them all.
-    fn verify_split<S: Scan>(
-        &mut self,
-        chunk: &[u8],
-        pos: usize,
-        middle: usize,
-        end: usize,
-    ) -> Result<(), LineError> {
-        let mut helper = LineChecker {
-            portable: self.portable,
-            split: Split::Never,
-            ..LineChecker::new(&self.expected_type, true)
-        };
-        let (first, second) = std::thread::scope(|scope| {
-            let second = scope.spawn(|| {
-                let _checking = Checking::start();
-                helper.verify_lines::<S>(&chunk[..end], middle)
-            });
-            let first = self.verify_lines::<S>(&chunk[..middle], pos);
-            (first, second.join())
-        });
-        first?;
-        let second = match second {
-            Ok(result) => result,
-            Err(panic) => std::panic::resume_unwind(panic),
-        };
-        let lines_before = self.lines;
-        self.lines += helper.lines;
-        self.resources += helper.resources;
-        self.checked_bytes += helper.checked_bytes;
-        self.checked_lines = lines_before + helper.checked_lines;
-        second.map_err(|refused| LineError {
-            line: lines_before + refused.line,
-            reason: refused.reason,
-        })
-    }
-
-    /// Checks the lines of `chunk` from `pos` in place; keeps an unfinished last one.
-    fn verify_lines<S: Scan>(&mut self, chunk: &[u8], mut pos: usize) -> Result<(), LineError> {
         while pos < chunk.len() {
             match validate::check_line::<S>(chunk, pos, false) {
                 Outcome::Complete { end, line } => {
