@@ -2,7 +2,7 @@
 //!
 //! The checker never changes the bytes: callers write each chunk exactly as received and
 //! feed the same chunk here. Each chunk is checked in place, in one pass that finds the
-//! lines and validates them together ([`validate`]: JSON syntax, UTF-8, a top-level object,
+//! lines and validates them together (`validate`: JSON syntax, UTF-8, a top-level object,
 //! its `resourceType`); only a line split across chunks (and a multi-byte UTF-8 character
 //! with it) is copied, as the unfinished tail kept until its newline arrives. Without
 //! verification, lines are only found (memchr) and counted, and the tail is not kept at
