@@ -17,7 +17,8 @@ use proptest::sample::{Index, select};
 /// `serde_json::from_str::<Head>` per line. The new checker must refuse whatever this one
 /// refuses. It refuses less: it takes a top-level array whose first element is the
 /// expected type (`["Patient"]`, serde's derived structs also read sequences), nesting of
-/// any depth inside skipped values, and an empty `resourceType` when any type is expected.
+/// any depth inside skipped values, an empty `resourceType` when any type is expected, and
+/// a line longer than `MAX_LINE` that arrives within one chunk.
 mod reference {
     use std::borrow::Cow;
 
