@@ -4,9 +4,11 @@
 Builds the release binary, generates an export of a chosen size with the bundled mock
 server, serves the same files with nginx, then times, alternating within each
 repetition: curl, `group-export download` (verified) and `group-export download
---no-verify`, at each --parallel setting, against each server. Every output is checked
-byte for byte (sha256) against the served files. Writes bench/results/<timestamp>.json and
-prints a table.
+--no-verify`, at each --parallel setting, against each server, writing to the disk and (for
+nginx) to a tmpfs, where the disk's write-back and group-export's fsync cost nothing and
+the clients' own CPU shows. Every output is checked byte for byte (sha256) against the
+served files. Writes bench/results/<timestamp>.json and prints a table with MB/s, x curl
+and CPU seconds per GiB of each client.
 
 Python 3 standard library only. Installs curl, nginx and GNU time with apt-get if missing.
 """
@@ -42,6 +44,10 @@ TARGET_RSS_MIB = 32.0
 
 TOOLS = ("curl", "verify", "noverify")
 SERVERS = ("nginx", "mock")
+# Where downloads are written: the work directory's file system, or a tmpfs (nginx only:
+# the mock is the bottleneck of its rows wherever the files go).
+STORAGES = ("disk", "tmpfs")
+GIB = 1024 ** 3
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -573,7 +579,7 @@ def check_output(out: Path, meta: dict, check: bool) -> tuple[bool, str]:
     return True, "sha256 identical" if check else "sizes identical (sha256 not checked)"
 
 
-def measure(tool, server, parallel, binary, manifest_path, names_urls, out_root, meta,
+def measure(tool, server, storage, parallel, binary, manifest_path, names_urls, out_root, meta,
             server_pids, check, tmp) -> dict:
     out = out_root / "out"
     if out.exists():
@@ -597,7 +603,7 @@ def measure(tool, server, parallel, binary, manifest_path, names_urls, out_root,
     nbytes = meta["bytes"]
     cpu = t.get("user_s", 0.0) + t.get("sys_s", 0.0)
     result = {
-        "tool": tool, "server": server, "parallel": parallel,
+        "tool": tool, "server": server, "storage": storage, "parallel": parallel,
         "exit_code": proc.returncode,
         "stderr": proc.stderr.decode(errors="replace")[-2000:] if proc.returncode else "",
         "wall_s": round(wall, 4),
@@ -605,6 +611,7 @@ def measure(tool, server, parallel, binary, manifest_path, names_urls, out_root,
         "user_s": t.get("user_s"), "sys_s": t.get("sys_s"),
         "cpu_s": round(cpu, 3),
         "cpu_s_per_gb": round(cpu / (nbytes / 1e9), 3),
+        "cpu_s_per_gib": round(cpu / (nbytes / GIB), 3),
         "max_rss_kib": t.get("max_rss_kib"),
         "server_cpu_s": round(srv_after - srv_before, 3),
         "server_cpu_s_per_gb": round((srv_after - srv_before) / (nbytes / 1e9), 3),
@@ -619,13 +626,15 @@ def measure(tool, server, parallel, binary, manifest_path, names_urls, out_root,
 
 def summarise(runs: list[dict]) -> list[dict]:
     rows = []
-    keys = sorted({(r["server"], r["parallel"], r["tool"]) for r in runs},
-                  key=lambda k: (SERVERS.index(k[0]), k[1], TOOLS.index(k[2])))
-    for server, par, tool in keys:
-        rs = [r for r in runs if (r["server"], r["parallel"], r["tool"]) == (server, par, tool)
-              and not r.get("warmup")]
+    def key(r: dict) -> tuple:
+        return r["server"], r.get("storage", "disk"), r["parallel"], r["tool"]
+
+    keys = sorted({key(r) for r in runs},
+                  key=lambda k: (SERVERS.index(k[0]), STORAGES.index(k[1]), k[2], TOOLS.index(k[3])))
+    for server, storage, par, tool in keys:
+        rs = [r for r in runs if key(r) == (server, storage, par, tool) and not r.get("warmup")]
         good = [r for r in rs if r["exit_code"] == 0]
-        row = {"server": server, "parallel": par, "tool": tool, "runs": len(rs),
+        row = {"server": server, "storage": storage, "parallel": par, "tool": tool, "runs": len(rs),
                "failed_runs": len(rs) - len(good),
                "all_identical": bool(rs) and all(r["identical"] for r in rs)}
         if good:
@@ -636,6 +645,7 @@ def summarise(runs: list[dict]) -> list[dict]:
                 "mb_per_s_max": round(max(mbs), 1),
                 "wall_s_median": round(statistics.median(r["wall_s"] for r in good), 3),
                 "cpu_s_per_gb_median": round(statistics.median(r["cpu_s_per_gb"] for r in good), 2),
+                "cpu_s_per_gib_median": round(statistics.median(r["cpu_s_per_gib"] for r in good), 2),
                 "user_s_median": round(statistics.median(r["user_s"] or 0 for r in good), 3),
                 "sys_s_median": round(statistics.median(r["sys_s"] or 0 for r in good), 3),
                 "peak_rss_mib": round(max(r["max_rss_kib"] or 0 for r in good) / 1024, 1),
@@ -649,7 +659,8 @@ def summarise(runs: list[dict]) -> list[dict]:
         if row["tool"] == "curl" or "mb_per_s_median" not in row:
             continue
         curl = next((c for c in rows if c["tool"] == "curl" and c["server"] == row["server"]
-                     and c["parallel"] == row["parallel"] and "mb_per_s_median" in c), None)
+                     and c["storage"] == row["storage"] and c["parallel"] == row["parallel"]
+                     and "mb_per_s_median" in c), None)
         if not curl:
             continue
         row["ratio_to_curl"] = round(row["mb_per_s_median"] / curl["mb_per_s_median"], 3)
@@ -658,6 +669,7 @@ def summarise(runs: list[dict]) -> list[dict]:
             def pick(tool):
                 return next((r for r in runs if r["rep"] == rep and r["tool"] == tool
                              and r["server"] == row["server"] and r["parallel"] == row["parallel"]
+                             and r.get("storage", "disk") == row["storage"]
                              and r["exit_code"] == 0 and not r.get("warmup")), None)
             a, b = pick(row["tool"]), pick("curl")
             if a and b:
@@ -679,8 +691,8 @@ def summarise(runs: list[dict]) -> list[dict]:
 
 
 def print_table(rows: list[dict], meta: dict, out=sys.stdout) -> None:
-    head = ["server", "par", "tool", "MB/s med", "[min-max]", "x curl", "CPU s/GB",
-            "peak RSS MiB", "srv CPU s/GB", "output", "targets"]
+    head = ["server", "storage", "par", "tool", "MB/s med", "[min-max]", "x curl", "CPU s/GB",
+            "CPU s/GiB", "peak RSS MiB", "srv CPU s/GB", "output", "targets"]
     lines = []
     for r in rows:
         tgt = r.get("targets", {})
@@ -691,18 +703,19 @@ def print_table(rows: list[dict], meta: dict, out=sys.stdout) -> None:
             flags.append("rss " + ("ok" if tgt["rss"] else "MISS"))
         ratio = r.get("ratio_to_curl_paired_median")
         lines.append([
-            r["server"], str(r["parallel"]), {"verify": "group-export", "noverify": "ge --no-verify"}.get(r["tool"], "curl"),
+            r["server"], r["storage"], str(r["parallel"]), {"verify": "group-export", "noverify": "ge --no-verify"}.get(r["tool"], "curl"),
             f"{r.get('mb_per_s_median', float('nan')):.1f}",
             f"{r.get('mb_per_s_min', float('nan')):.0f}-{r.get('mb_per_s_max', float('nan')):.0f}",
             "" if ratio is None else f"{ratio:.2f}",
             f"{r.get('cpu_s_per_gb_median', float('nan')):.2f}",
+            f"{r.get('cpu_s_per_gib_median', float('nan')):.2f}",
             f"{r.get('peak_rss_mib', float('nan')):.1f}",
             f"{r.get('server_cpu_s_per_gb_median', float('nan')):.2f}",
             ("identical" if r["all_identical"] else "DIFFER") + (f" ({r['failed_runs']} failed)" if r["failed_runs"] else ""),
             ", ".join(flags),
         ])
     widths = [max(len(h), *(len(l[i]) for l in lines)) if lines else len(h) for i, h in enumerate(head)]
-    fmt = lambda cells: "  ".join(c.ljust(w) if i < 3 or i >= 9 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    fmt = lambda cells: "  ".join(c.ljust(w) if i < 4 or i >= 11 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
     print(fmt(head), file=out)
     print("  ".join("-" * w for w in widths), file=out)
     for l in lines:
@@ -752,8 +765,12 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=42, help="seed of the mock's data")
     p.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "group-export-bench"),
                    help="where the dataset (kept between runs) and the downloads go")
-    p.add_argument("--download-dir", help="where downloads are written (default: WORK/dl); e.g. a tmpfs "
-                   "to take the disk (and group-export's fsync) out of the picture")
+    p.add_argument("--download-dir", help="where the disk rows' downloads are written (default: WORK/dl)")
+    p.add_argument("--storage", type=lambda s: parse_list(s, STORAGES), default="disk,tmpfs",
+                   help="disk (--download-dir) and/or tmpfs (--tmpfs-dir; nginx rows only): where downloads "
+                   "are written")
+    p.add_argument("--tmpfs-dir", default="/dev/shm/group-export-bench",
+                   help="where the tmpfs rows' downloads are written (must be on a tmpfs)")
     p.add_argument("--results", default=str(BENCH_DIR / "results"), help="directory of the JSON results")
     p.add_argument("--fresh-data", action="store_true", help="regenerate the dataset even if one is kept")
     p.add_argument("--delete-data", action="store_true", help="delete the dataset at the end")
@@ -770,8 +787,15 @@ def main() -> int:
     binary = build(args)
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    out_root = Path(args.download_dir) if args.download_dir else work / "dl"
-    out_root.mkdir(parents=True, exist_ok=True)
+    out_roots = {}
+    if "disk" in args.storage:
+        out_roots["disk"] = Path(args.download_dir) if args.download_dir else work / "dl"
+    if "tmpfs" in args.storage:
+        out_roots["tmpfs"] = Path(args.tmpfs_dir)
+    for root in out_roots.values():
+        root.mkdir(parents=True, exist_ok=True)
+    if "tmpfs" in out_roots and fs_type(out_roots["tmpfs"]) != "tmpfs":
+        die(f"--tmpfs-dir {out_roots['tmpfs']} is on {fs_type(out_roots['tmpfs'])}, not on a tmpfs")
     tmp = Path(tempfile.mkdtemp(prefix="run-", dir=work))
     servers = Servers()
 
@@ -809,18 +833,21 @@ def main() -> int:
             k = rep % len(args.tools)
             order = args.tools[k:] + args.tools[:k]  # rotate so no tool always goes first
             for server in args.servers:
-                for par in args.parallel:
-                    for tool in order:
-                        plan.append((rep, server, par, tool))
+                for storage in args.storage:
+                    if storage == "tmpfs" and server != "nginx":
+                        continue
+                    for par in args.parallel:
+                        for tool in order:
+                            plan.append((rep, server, storage, par, tool))
         total = len(plan)
-        for i, (rep, server, par, tool) in enumerate(plan, 1):
+        for i, (rep, server, storage, par, tool) in enumerate(plan, 1):
             mpath, names_urls, pids = endpoints[server]
-            r = measure(tool, server, par, binary, mpath, names_urls, out_root, meta, pids,
-                        not args.no_sha, tmp)
+            r = measure(tool, server, storage, par, binary, mpath, names_urls, out_roots[storage], meta,
+                        pids, not args.no_sha, tmp)
             r["rep"] = rep
             r["warmup"] = rep < 0
             runs.append(r)
-            log(f"[{i}/{total}] {'warmup' if rep < 0 else f'rep {rep + 1}'} {server:5} p{par} {tool:8} "
+            log(f"[{i}/{total}] {'warmup' if rep < 0 else f'rep {rep + 1}'} {server:5} {storage:5} p{par} {tool:8} "
                 f"{r['mb_per_s']:8.1f} MB/s  cpu {r['cpu_s']:.2f}s  rss {(r['max_rss_kib'] or 0) / 1024:.1f} MiB  "
                 f"srv cpu {r['server_cpu_s']:.2f}s  {r['check']}"
                 + (f"  EXIT {r['exit_code']}: {r['stderr'].strip()[-300:]}" if r["exit_code"] else ""))
@@ -828,7 +855,8 @@ def main() -> int:
         log("interrupted; stopping servers")
         servers.stop_all()
         shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(out_root / "out", ignore_errors=True)
+        for root in out_roots.values():
+            shutil.rmtree(root / "out", ignore_errors=True)
         return 130
     finally:
         servers.stop_all()
@@ -837,7 +865,7 @@ def main() -> int:
     commit = capture(["git", "--no-optional-locks", "-C", str(REPO), "rev-parse", "HEAD"])
     dirty = bool(capture(["git", "--no-optional-locks", "-C", str(REPO), "status", "--porcelain",
                           "--untracked-files=no"]))
-    out_fs = fs_type(out_root)
+    out_fs = {storage: fs_type(root) for storage, root in out_roots.items()}
     version = capture([str(binary), "--version"])
     verdict = {
         "throughput_targets_met": all(r["targets"].get("throughput", True) for r in rows),
@@ -857,16 +885,21 @@ def main() -> int:
         "machine": machine_info(tools) | {"loadavg_end": [round(x, 2) for x in os.getloadavg()]},
         "config": {"size_requested": args.size, "reps": args.reps, "warmup": args.warmup,
                    "parallel": args.parallel, "servers": args.servers, "tools": args.tools,
-                   "download_dir": str(out_root), "download_fs": out_fs, "sha256_checked": not args.no_sha},
+                   "storages": args.storage,
+                   "download_dirs": {storage: str(root) for storage, root in out_roots.items()},
+                   "download_fs": out_fs, "sha256_checked": not args.no_sha},
         "targets": {"verify_ratio_min": TARGET_VERIFY_RATIO, "noverify_ratio_min": TARGET_NOVERIFY_RATIO,
                     "peak_rss_mib_max": TARGET_RSS_MIB},
         "dataset": meta,
         "notes": {
-            "units": "MB = 10^6 bytes; GB = 10^9 bytes; RSS in MiB (from /usr/bin/time -v, KiB)",
+            "units": "MB = 10^6 bytes; GB = 10^9 bytes; GiB = 2^30 bytes; RSS in MiB (from /usr/bin/time -v, KiB)",
             "nginx": "static files, no gzip: curl and group-export receive the same bytes",
             "mock": "the mock gzips when asked; group-export always asks, so curl runs with --compressed there",
             "download_dir": "group-export fsyncs every file before renaming it; curl does not. On a "
                             "disk file system that is part of group-export's time; on tmpfs it is free",
+            "storage": "disk rows write to --download-dir, tmpfs rows (nginx only) to --tmpfs-dir; "
+                       "x curl compares clients with the same storage",
+            "cpu": "cpu_s_per_gib = (user + sys) CPU seconds of the client process / GiB of data",
             "ratio": "ratio_to_curl_paired_median = median over repetitions of (tool MB/s / curl MB/s "
                      "in the same repetition, server and parallelism)",
         },
@@ -880,12 +913,18 @@ def main() -> int:
     result_path = results / f"{stamp}.json"
     result_path.write_text(json.dumps(doc, indent=2) + "\n")
     shutil.rmtree(tmp, ignore_errors=True)
+    if "tmpfs" in out_roots:
+        try:
+            out_roots["tmpfs"].rmdir()  # the tmpfs is memory: leave nothing there
+        except OSError:
+            pass
     if args.delete_data:
         shutil.rmtree(data, ignore_errors=True)
 
     print(f"\ngroup-export download benchmark - {human_bytes(meta['bytes'])} ({meta['bytes'] / 1e6:.0f} MB) "
           f"in {len(meta['files'])} files, {meta['resources']} resources; {args.reps} reps; "
-          f"{os.cpu_count()} CPUs; downloads to {out_root} ({out_fs})")
+          f"{os.cpu_count()} CPUs; downloads to "
+          + ", ".join(f"{root} ({out_fs[storage]})" for storage, root in out_roots.items()))
     print_table(rows, meta)
     print(f"\nx curl: median of per-repetition ratios. Targets (nginx rows): verified >= {TARGET_VERIFY_RATIO}x curl, "
           f"--no-verify >= {TARGET_NOVERIFY_RATIO}x curl, peak RSS <= {TARGET_RSS_MIB:.0f} MiB.")
