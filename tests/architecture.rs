@@ -1,5 +1,6 @@
-//! The layering of `src/`: the top-level modules form no dependency cycle, and leaf modules
-//! use no module above them.
+//! The layering of `src/`: the top-level modules form no dependency cycle, leaf modules use
+//! no module above them, and no source file grows past 600 lines of code without a reason
+//! written at its top.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -145,5 +146,36 @@ fn leaf_modules_use_nothing_above_them() {
             .filter(|m| !allowed.contains(&m.as_str()))
             .collect();
         assert!(above.is_empty(), "{leaf} uses {above:?}");
+    }
+}
+
+#[test]
+fn no_source_file_is_over_600_lines_without_a_reason() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let code_lines = text
+            .split("#[cfg(test)]")
+            .next()
+            .unwrap_or_default()
+            .lines()
+            .count();
+        let reason = text
+            .lines()
+            .take_while(|l| l.starts_with("//!"))
+            .any(|l| l.contains("longer than 600 lines"));
+        assert!(
+            code_lines <= 600 || reason,
+            "{} has {code_lines} lines of code: split it by concern, or say at its top why \
+             it is longer than 600 lines",
+            file.display()
+        );
+        assert!(
+            text.starts_with("//!"),
+            "{} has no //! header saying what it owns",
+            file.display()
+        );
     }
 }

@@ -40,6 +40,7 @@ mod search;
 mod shaping;
 mod texts;
 mod traffic;
+mod vocabulary;
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

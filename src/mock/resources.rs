@@ -1,11 +1,13 @@
 //! Synthetic clinical resources (Patient, Observation, Condition, Encounter, Coverage) written
 //! as compact JSON text. Each resource is a pure function of (seed, patient id, type, index):
 //! its searchable `Facts` are drawn first and cheaply, so filters and counts never render text.
+//! The words they are made of are in `vocabulary.rs`.
 
 use std::fmt::Write;
 
 use super::json::{ObjectWriter, push_str, write_date, write_instant};
 use super::rng::{Rng, hash_str, mix};
+use super::vocabulary::*;
 
 /// The resource types a Group export can contain, in the order files are listed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -115,7 +117,7 @@ pub struct Concept {
     pub display: &'static str,
 }
 
-const fn concept(system: &'static str, code: &'static str, display: &'static str) -> Concept {
+pub const fn concept(system: &'static str, code: &'static str, display: &'static str) -> Concept {
     Concept {
         system,
         code,
@@ -258,180 +260,6 @@ fn draw_facts(kind: ResourceType, rng: &mut Rng) -> Facts {
         choice,
     }
 }
-
-const GENDERS: &[&str] = &["female", "male", "female", "male", "other", "unknown"];
-const OBSERVATION_STATUS: &[&str] = &[
-    "final",
-    "final",
-    "final",
-    "final",
-    "final",
-    "final",
-    "amended",
-    "preliminary",
-    "cancelled",
-];
-const CLINICAL_STATUS: &[&str] = &[
-    "active",
-    "active",
-    "active",
-    "resolved",
-    "remission",
-    "inactive",
-];
-const ENCOUNTER_STATUS: &[&str] = &[
-    "finished",
-    "finished",
-    "finished",
-    "in-progress",
-    "planned",
-    "cancelled",
-];
-const COVERAGE_STATUS: &[&str] = &["active", "active", "active", "cancelled"];
-
-const GIVEN: &[&str] = &[
-    "Zoë",
-    "José",
-    "Łukasz",
-    "Chloé",
-    "Jürgen",
-    "Søren",
-    "Renée",
-    "François",
-    "Ana",
-    "Mei",
-    "Björn",
-    "Kenji",
-    "Oluwaseun",
-    "María",
-    "Noah",
-    "Ingrid",
-];
-const FAMILY: &[&str] = &[
-    "李",
-    "Müller",
-    "García",
-    "Kowalski",
-    "Nguyễn",
-    "Østergaard",
-    "O'Brien",
-    "Smith",
-    "Dubois",
-    "Brontë",
-    "Schröder",
-    "Wiśniewski",
-    "Papadopoulos",
-    "Johnson",
-];
-/// City, country, postal code, street.
-const PLACES: &[(&str, &str, &str, &str)] = &[
-    ("Zürich", "CH", "8001", "Bahnhofstraße"),
-    ("São Paulo", "BR", "01310-000", "Rua Augusta"),
-    ("Kraków", "PL", "31-042", "ul. Floriańska"),
-    ("Montréal", "CA", "H2X 1Y4", "Rue Saint-Denis"),
-    ("Springfield", "US", "62701", "Main Street"),
-    ("Malmö", "SE", "211 19", "Östra Förstadsgatan"),
-    ("北京", "CN", "100006", "长安街"),
-];
-const NOTES: &[&str] = &[
-    "Messung nach 5 Minuten Ruhe",
-    "Mesure prise à jeun",
-    "Control rutinario — sin incidencias",
-    "患者空腹测量",
-    "Pomiar powtórzony: wynik potwierdzony",
-    "Patient reports feeling well",
-];
-
-struct ObservationKind {
-    code: Concept,
-    category: &'static str,
-    unit: &'static str,
-    /// Value range and step, in hundredths.
-    min: u64,
-    max: u64,
-    step: u64,
-}
-
-const LOINC: &str = "http://loinc.org";
-const SNOMED: &str = "http://snomed.info/sct";
-
-const OBSERVATIONS: &[ObservationKind] = &[
-    ObservationKind {
-        code: concept(LOINC, "8867-4", "Heart rate"),
-        category: "vital-signs",
-        unit: "/min",
-        min: 5_200,
-        max: 11_000,
-        step: 100,
-    },
-    ObservationKind {
-        code: concept(LOINC, "29463-7", "Body weight"),
-        category: "vital-signs",
-        unit: "kg",
-        min: 4_500,
-        max: 12_000,
-        step: 10,
-    },
-    ObservationKind {
-        code: concept(
-            LOINC,
-            "2160-0",
-            "Creatinine [Mass/volume] in Serum or Plasma",
-        ),
-        category: "laboratory",
-        unit: "mg/dL",
-        min: 60,
-        max: 150,
-        step: 10,
-    },
-    ObservationKind {
-        code: concept(LOINC, "4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood"),
-        category: "laboratory",
-        unit: "%",
-        min: 480,
-        max: 950,
-        step: 10,
-    },
-    ObservationKind {
-        code: concept(LOINC, "8310-5", "Body temperature"),
-        category: "vital-signs",
-        unit: "Cel",
-        min: 3_600,
-        max: 3_900,
-        step: 10,
-    },
-];
-
-const CONDITIONS: &[Concept] = &[
-    concept(SNOMED, "44054006", "Diabetes mellitus type 2"),
-    concept(SNOMED, "38341003", "Hypertensive disorder"),
-    concept(SNOMED, "195967001", "Asthma"),
-    concept(SNOMED, "35489007", "Depressive disorder"),
-    concept(SNOMED, "13645005", "Chronic obstructive lung disease"),
-    concept(SNOMED, "55822004", "Hyperlipidemia"),
-];
-const ENCOUNTER_TYPES: &[Concept] = &[
-    concept(SNOMED, "185349003", "Encounter for check up"),
-    concept(SNOMED, "390906007", "Follow-up encounter"),
-    concept(SNOMED, "50849002", "Emergency room admission"),
-];
-const COVERAGE_TYPES: &[Concept] = &[
-    concept(
-        "http://terminology.hl7.org/CodeSystem/v3-ActCode",
-        "EHCPOL",
-        "extended healthcare",
-    ),
-    concept(
-        "http://terminology.hl7.org/CodeSystem/v3-ActCode",
-        "PUBLICPOL",
-        "public healthcare",
-    ),
-];
-const PAYERS: &[(&str, &str)] = &[
-    ("payer-aok", "Allgemeine Ortskrankenkasse Baden-Württemberg"),
-    ("payer-blue", "Blue Valley Health Plan"),
-    ("payer-mutuelle", "Mutuelle Générale de l'Éducation"),
-];
 
 /// Appends `{"coding":[{…}]}` (with `text` when given).
 fn write_concept(out: &mut String, c: &Concept, text: Option<&str>) {

@@ -8,6 +8,9 @@
 //! ([`Outcome::Incomplete`]); the caller keeps the start of the line and checks it again,
 //! whole, once its newline has arrived.
 //!
+//! It is longer than 600 lines on purpose: one state machine, whose states read best side by
+//! side (splitting it would scatter the transitions of one token over files).
+//!
 //! Nesting is tracked with a bit stack, not recursion, and limited to [`MAX_DEPTH`] levels.
 //! Errors are found left to right, so a refused line is refused at the first byte where no
 //! continuation could make it valid, whether or not the rest of it has arrived.
