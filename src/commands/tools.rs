@@ -15,12 +15,17 @@ pub async fn serve_mock(args: cli::MockServerArgs) -> Result<()> {
     let addr = std::net::SocketAddr::new(args.host, args.port);
     let server = mock::MockServer::start(args.config, addr)
         .await
-        .map_err(|source| Error::io(addr.to_string(), source))?;
+        .map_err(mock_failed)?;
     crate::report::stdout_line(&server.base_url())?;
     tracing::info!("mock Bulk Data server ready; Ctrl-C stops it");
     super::interrupted().await;
     server.shutdown().await;
     Ok(())
+}
+
+/// The mock server could not start: its settings (a tenant, a key file, a port in use).
+fn mock_failed(error: anyhow::Error) -> Error {
+    Error::usage(format!("cannot start the mock server: {error:#}"))
 }
 
 /// `demo`: the bundled mock server in this process, and a full `run` against it.
@@ -36,7 +41,7 @@ pub async fn demo(settings: Settings, out: std::path::PathBuf) -> Result<()> {
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     let server = mock::MockServer::start(config, addr)
         .await
-        .map_err(|source| Error::io(addr.to_string(), source))?;
+        .map_err(mock_failed)?;
     tracing::info!("bundled mock server listening at {}", server.base_url());
     let mut settings = settings;
     settings.set_base_url(crate::config::parse_base_url(&server.base_url())?);

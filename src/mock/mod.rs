@@ -47,6 +47,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
+use anyhow::Context;
 use futures::FutureExt;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -100,28 +101,37 @@ impl Hooks {
 
 impl MockServer {
     /// Binds `addr` (e.g. 127.0.0.1:0) and serves in a tokio task of the current runtime.
-    pub async fn start(config: MockConfig, addr: SocketAddr) -> io::Result<MockServer> {
+    ///
+    /// Errors are only shown (this is an edge of the program), so they are `anyhow` errors
+    /// with the context of what was being set up.
+    pub async fn start(config: MockConfig, addr: SocketAddr) -> anyhow::Result<MockServer> {
         let tenant_ok = !config.tenant.is_empty()
             && config
                 .tenant
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'));
         if !tenant_ok {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!(
-                    "invalid tenant '{}': use letters, digits, '-', '.', '_'",
-                    config.tenant
-                ),
-            ));
+            anyhow::bail!(
+                "invalid tenant '{}': use letters, digits, '-', '.', '_'",
+                config.tenant
+            );
         }
-        let catalogue = Catalogue::new(&config).map_err(io::Error::other)?;
-        let auth =
-            Auth::new(&config).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-        let listener = TcpListener::bind(addr).await?;
+        let catalogue = Catalogue::new(&config)
+            .map_err(anyhow::Error::msg)
+            .context("building the synthetic data")?;
+        let auth = Auth::new(&config)
+            .map_err(anyhow::Error::msg)
+            .context("registering the client's keys")?;
+        let listener = TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("listening on {addr}"))?;
         let local = listener.local_addr()?;
         let redirect_listener = if config.redirect_files {
-            Some(TcpListener::bind(SocketAddr::new(local.ip(), 0)).await?)
+            let redirect = SocketAddr::new(local.ip(), 0);
+            let listener = TcpListener::bind(redirect)
+                .await
+                .with_context(|| format!("listening on {redirect} for redirected files"))?;
+            Some(listener)
         } else {
             None
         };
@@ -250,7 +260,7 @@ impl BackgroundMock {
             {
                 Ok(runtime) => runtime,
                 Err(e) => {
-                    let _ = ready_tx.send(Err(e));
+                    let _ = ready_tx.send(Err(anyhow::Error::from(e)));
                     return;
                 }
             };
@@ -270,7 +280,7 @@ impl BackgroundMock {
         });
         let (base_url, hooks) = match ready_rx.recv() {
             Ok(Ok(ready)) => ready,
-            Ok(Err(e)) => panic!("mock server failed to start: {e}"),
+            Ok(Err(e)) => panic!("mock server failed to start: {e:#}"),
             Err(_) => panic!("mock server thread ended before starting"),
         };
         BackgroundMock {
