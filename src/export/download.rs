@@ -106,6 +106,8 @@ fn write_loop(
     let mut start = checker.checked_bytes();
     let mut written = start;
     let mut held = Vec::new();
+    // `held`'s share of the process's budget for unfinished lines.
+    let mut held_share = crate::ndjson::Held::default();
     while let Some(message) = rx.blocking_recv() {
         match message {
             Write::Bytes(chunk) => {
@@ -120,7 +122,20 @@ fn write_loop(
                 sink.write(&held[..from_held])?;
                 sink.write(&chunk[..take - from_held])?;
                 held.drain(..from_held);
-                held.extend_from_slice(&chunk[take - from_held..]);
+                let keep = &chunk[take - from_held..];
+                held_share.set(held.len());
+                if held_share.grow(keep.len()).is_err() {
+                    return Err(verification(
+                        task,
+                        format!(
+                            "line {}: unfinished lines of all the files downloading at once \
+                             would take more than {} MiB",
+                            checker.checked_lines() + 1,
+                            crate::ndjson::MAX_HELD / 1024 / 1024
+                        ),
+                    ));
+                }
+                held.extend_from_slice(keep);
                 written = end;
                 checked.map_err(|e| verification(task, e.to_string()))?;
             }
@@ -137,6 +152,7 @@ fn write_loop(
                 *checker = LineChecker::new(&task.expected_type, checker.verifies());
                 (start, written) = (0, 0);
                 held.clear();
+                held_share.set(0);
             }
         }
     }

@@ -11,6 +11,8 @@
 mod scan;
 mod validate;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use scan::Scan;
 pub use validate::MAX_DEPTH;
 use validate::{Fault, Line, Outcome, Span};
@@ -20,6 +22,52 @@ use validate::{Fault, Line, Outcome, Span};
 /// resource this big (a Binary with a large attachment) is far beyond what exports hold.
 /// Longer lines are refused however they arrive.
 pub const MAX_LINE: usize = 256 * 1024 * 1024;
+
+/// The most bytes of unfinished lines held in memory at once by the whole process: every
+/// checker's tail and the `--stdout` writer's unsent line (see [`Held`]). A server that
+/// never ends its lines in several files at once is bounded in all, not per file.
+pub const MAX_HELD: usize = MAX_LINE;
+
+/// Bytes of unfinished lines held now, by everyone (see [`MAX_HELD`]).
+static HELD: AtomicUsize = AtomicUsize::new(0);
+
+/// A share of [`MAX_HELD`]: bytes of an unfinished line someone holds, given back when it
+/// shrinks or is dropped.
+#[derive(Debug, Default)]
+pub struct Held {
+    bytes: usize,
+}
+
+impl Held {
+    /// Holds `bytes` more; refused (and nothing taken) when that would pass [`MAX_HELD`].
+    pub fn grow(&mut self, bytes: usize) -> Result<(), LineTooLong> {
+        let before = HELD.fetch_add(bytes, Ordering::AcqRel);
+        if before.saturating_add(bytes) > MAX_HELD {
+            HELD.fetch_sub(bytes, Ordering::AcqRel);
+            return Err(LineTooLong);
+        }
+        self.bytes += bytes;
+        Ok(())
+    }
+
+    /// Holds `bytes` in all from now on (less than before: the line was finished).
+    pub fn set(&mut self, bytes: usize) {
+        if bytes < self.bytes {
+            HELD.fetch_sub(self.bytes - bytes, Ordering::AcqRel);
+            self.bytes = bytes;
+        }
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        HELD.fetch_sub(self.bytes, Ordering::AcqRel);
+    }
+}
+
+/// More unfinished bytes than [`MAX_HELD`] would be held at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LineTooLong;
 
 /// A tail buffer up to this size is kept for the next tail once its line is checked.
 const KEEP_TAIL_CAPACITY: usize = 64 * 1024;
@@ -42,6 +90,8 @@ pub struct LineChecker {
     portable: bool,
     /// Verifying: the start of an unfinished line.
     tail: Vec<u8>,
+    /// The tail's share of [`MAX_HELD`].
+    held_tail: Held,
     /// Not verifying: the length of the unfinished line, and whether it holds anything but
     /// whitespace (its bytes are not needed).
     held: usize,
@@ -63,6 +113,7 @@ impl LineChecker {
             verify,
             portable: false,
             tail: Vec::new(),
+            held_tail: Held::default(),
             held: 0,
             held_text: false,
             lines: 0,
@@ -104,8 +155,14 @@ impl LineChecker {
             self.tail = Vec::new();
         }
         self.tail.clear();
+        self.held_tail.set(0);
         (self.held, self.held_text) = (0, false);
         self.lines = self.lines.min(self.checked_lines);
+    }
+
+    /// Complete lines checked so far.
+    pub fn checked_lines(&self) -> u64 {
+        self.checked_lines
     }
 
     /// Whether lines are parsed (false: only counted).
@@ -191,6 +248,7 @@ impl LineChecker {
         }
         let mut line = std::mem::take(&mut self.tail);
         line.extend_from_slice(rest);
+        self.held_tail.set(0);
         self.lines += 1;
         match validate::check_line::<S>(&line, 0, true) {
             Outcome::Complete { line: kind, .. } => self.accept(&line, 0, kind)?,
@@ -213,6 +271,16 @@ impl LineChecker {
     fn keep_tail(&mut self, bytes: &[u8]) -> Result<(), LineError> {
         if self.tail.len() + bytes.len() > MAX_LINE {
             return Err(self.too_long(self.lines + 1));
+        }
+        if self.held_tail.grow(bytes.len()).is_err() {
+            return Err(LineError {
+                line: self.lines + 1,
+                reason: format!(
+                    "unfinished lines of all the files downloading at once would take more \
+                     than {} MiB",
+                    MAX_HELD / 1024 / 1024
+                ),
+            });
         }
         self.tail.extend_from_slice(bytes);
         Ok(())

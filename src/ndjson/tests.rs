@@ -451,3 +451,33 @@ mod scanners_agree {
         }
     }
 }
+
+#[test]
+fn unfinished_lines_are_bounded_for_the_whole_process_not_per_checker() {
+    let piece = vec![b'x'; 1024 * 1024];
+    let mut first = LineChecker::new("Patient", true);
+    first
+        .feed(b"{\"resourceType\":\"Patient\",\"a\":\"")
+        .unwrap();
+    for _ in 0..(MAX_HELD / piece.len()) * 3 / 4 {
+        first.feed(&piece).unwrap();
+    }
+    // A second file's line, well under the per-line limit, does not fit beside it.
+    let mut second = LineChecker::new("Patient", true);
+    second
+        .feed(b"{\"resourceType\":\"Patient\",\"a\":\"")
+        .unwrap();
+    let refused = (0..MAX_HELD / piece.len() / 2)
+        .find_map(|_| second.feed(&piece).err())
+        .expect("refused before its own limit");
+    assert!(refused.reason.contains("all the files"), "{refused}");
+    // Once the first line is done, its share comes back.
+    first.feed(b"\"}\n").unwrap();
+    let mut third = LineChecker::new("Patient", true);
+    third
+        .feed(b"{\"resourceType\":\"Patient\",\"a\":\"")
+        .unwrap();
+    for _ in 0..MAX_HELD / piece.len() / 2 {
+        third.feed(&piece).unwrap();
+    }
+}
