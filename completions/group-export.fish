@@ -215,6 +215,9 @@ complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l el
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l output-format -d '_outputFormat to ask for' -r
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l patient -d 'Only these patients of the Group (sent with POST), e.g. Patient/123' -r
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l include-associated-data -d 'includeAssociatedData values, e.g. LatestProvenanceResources' -r
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l level -d 'Export every patient (Patient-level, [base]/Patient/$export) or the whole server (system-level, [base]/$export) instead of a Group\'s members; {group} in --out is then `patients` or `system`' -r -f -a "patient\t'every patient: [base]/Patient/$export'
+system\t'the whole server: [base]/$export'"
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l param -d 'Any other kick-off parameter, as NAME=VALUE (repeatable; `true`/`false` are sent as booleans in a POST), e.g. allowPartialManifests=true, organizeOutputBy=Patient' -r
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
@@ -322,6 +325,9 @@ complete -c group-export -n "__fish_group_export_using_subcommand run" -l elemen
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l output-format -d '_outputFormat to ask for' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l patient -d 'Only these patients of the Group (sent with POST), e.g. Patient/123' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l include-associated-data -d 'includeAssociatedData values, e.g. LatestProvenanceResources' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l level -d 'Export every patient (Patient-level, [base]/Patient/$export) or the whole server (system-level, [base]/$export) instead of a Group\'s members; {group} in --out is then `patients` or `system`' -r -f -a "patient\t'every patient: [base]/Patient/$export'
+system\t'the whole server: [base]/$export'"
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l param -d 'Any other kick-off parameter, as NAME=VALUE (repeatable; `true`/`false` are sent as booleans in a POST), e.g. allowPartialManifests=true, organizeOutputBy=Patient' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l timeout -d 'Give up waiting after this long (the job goes on; poll again later)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l max-wait -d 'The longest single wait between two status requests, whatever Retry-After says' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l parallel -d 'Files downloaded at once' -r

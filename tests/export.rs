@@ -1053,3 +1053,80 @@ fn stdout_gets_whole_checked_lines_only_even_when_a_file_fails() {
     );
     assert!(stdout.ends_with('\n'));
 }
+
+#[test]
+fn patient_and_system_level_exports_kick_off_at_their_own_endpoints() {
+    let mock = fast_mock();
+    for (level, path, dir_name) in [
+        ("patient", "/Patient/$export", "patients"),
+        ("system", "/demo-tenant/$export", "system"),
+    ] {
+        let root = tempfile::tempdir().unwrap();
+        let mut cmd = group_export(&mock.base_url());
+        cmd.args(["run", "--level", level, "--type", "Patient", "--out"])
+            .arg(root.path().join("{group}"));
+        let (code, _, stderr) = run(cmd);
+        assert_eq!(code, 0, "{level}: {stderr}");
+        let out = root.path().join(dir_name);
+        assert!(out.join("Patient.001.ndjson").exists(), "{level}: {stderr}");
+        let kicked = mock
+            .requests()
+            .into_iter()
+            .filter(|r| r.path.ends_with(path))
+            .count();
+        assert!(kicked >= 1, "{level}: no request to {path}");
+    }
+    // A Group id with --level is a mistake, caught before anything is sent.
+    let before = mock.requests().len();
+    let mut cmd = group_export(&mock.base_url());
+    cmd.args(["run", "cohort-001", "--level", "system", "--out", "x"]);
+    let (code, _, stderr) = run(cmd);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(mock.requests().len(), before);
+}
+
+#[test]
+fn extra_kickoff_parameters_are_sent_as_given() {
+    let mock = fast_mock();
+    let root = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = export_run(
+        &mock,
+        root.path(),
+        &[
+            "--param",
+            "allowPartialManifests=true",
+            "--type",
+            "Patient,Condition",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let kickoff = mock
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with("/$export"))
+        .unwrap();
+    assert!(
+        kickoff
+            .query
+            .as_deref()
+            .unwrap_or_default()
+            .contains("allowPartialManifests=true"),
+        "{kickoff:?}"
+    );
+    // The manifest came in pages of 2 entries; every file of every page is here.
+    assert!(root.path().join("Patient.001.ndjson").exists());
+    assert!(root.path().join("Condition.001.ndjson").exists());
+    // A parameter with a flag of its own is refused.
+    let mut cmd = group_export(&mock.base_url());
+    cmd.args([
+        "run",
+        "cohort-001",
+        "--param",
+        "_type=Patient",
+        "--out",
+        "y",
+    ]);
+    let (code, _, stderr) = run(cmd);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("flag of its own"), "{stderr}");
+}

@@ -20,6 +20,15 @@ pub struct JobTarget {
     pub status_url: Option<String>,
 }
 
+/// Which resources an export covers besides a Group's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportLevel {
+    /// every patient: [base]/Patient/$export
+    Patient,
+    /// the whole server: [base]/$export
+    System,
+}
+
 /// The kick-off parameters of the Bulk Data IG.
 #[derive(Debug, Clone, Args)]
 pub struct KickoffArgs {
@@ -58,6 +67,15 @@ pub struct KickoffArgs {
     /// Ask the server to ignore parameters it does not support (Prefer: handling=lenient)
     #[arg(long)]
     pub lenient: bool,
+    /// Export every patient (Patient-level, [base]/Patient/$export) or the whole server
+    /// (system-level, [base]/$export) instead of a Group's members; {group} in --out is
+    /// then `patients` or `system`
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub level: Option<ExportLevel>,
+    /// Any other kick-off parameter, as NAME=VALUE (repeatable; `true`/`false` are sent as
+    /// booleans in a POST), e.g. allowPartialManifests=true, organizeOutputBy=Patient
+    #[arg(long = "param", value_name = "K=V")]
+    pub params: Vec<String>,
 }
 
 /// How long to wait for the export.
@@ -126,8 +144,9 @@ pub struct NewJobArgs {
 
 #[derive(Debug, Args)]
 pub struct KickoffCommand {
-    /// The Group's logical id
-    pub group_id: String,
+    /// The Group's logical id (none with --level patient|system)
+    #[arg(required_unless_present = "level")]
+    pub group_id: Option<String>,
     /// The job directory to create; {group}, {date} and {time} (UTC) are filled in (the
     /// directory made is printed on stderr)
     #[arg(long, value_name = "DIR")]
@@ -174,8 +193,9 @@ pub struct DownloadCommand {
 
 #[derive(Debug, Args)]
 pub struct RunCommand {
-    /// The Group's logical id
-    pub group_id: String,
+    /// The Group's logical id (none with --level patient|system)
+    #[arg(required_unless_present = "level")]
+    pub group_id: Option<String>,
     /// The job directory; re-running with the same directory resumes the job.
     /// {group}, {date} and {time} (UTC) are filled in, e.g. 'exports/{group}/{date}'
     #[arg(long, value_name = "DIR")]

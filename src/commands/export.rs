@@ -2,13 +2,13 @@
 //! requests and options (`crate::export`), and what they print on stdout.
 
 use crate::cli::{
-    DownloadArgs, DownloadCommand, KickoffArgs, KickoffCommand, NewJobArgs, PollArgs, PollCommand,
-    RunCommand, StatusCommand, SummaryFormat,
+    DownloadArgs, DownloadCommand, ExportLevel, KickoffArgs, KickoffCommand, NewJobArgs, PollArgs,
+    PollCommand, RunCommand, StatusCommand, SummaryFormat,
 };
 use crate::error::{Error, Result};
 use crate::export::job::Foreign;
 use crate::export::poll::PollOptions;
-use crate::export::request::ExportRequest;
+use crate::export::request::{ExportRequest, Level};
 use crate::export::scheduler::DownloadOptions;
 use crate::export::target::JobTarget;
 use crate::export::{self, Context, JobStatus, NewJob, RunOptions};
@@ -17,7 +17,7 @@ use crate::report::stdout_line;
 
 /// `kickoff`: prints the status URL on stdout, and the directory made on stderr.
 pub async fn kickoff(ctx: &Context, command: KickoffCommand) -> Result<()> {
-    let request = export_request(&command.group_id, &command.kickoff);
+    let request = export_request(command.group_id.as_deref(), &command.kickoff)?;
     let new = new_job(&command.out, &command.new_job, false);
     let (dir, url) = export::kickoff(ctx, request, &new).await?;
     if new.out != dir {
@@ -62,7 +62,7 @@ pub async fn download(ctx: &Context, command: DownloadCommand) -> Result<()> {
 
 pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
     let (download, summary) = download_options(&command.download)?;
-    let request = export_request(&command.group_id, &command.kickoff);
+    let request = export_request(command.group_id.as_deref(), &command.kickoff)?;
     let new = new_job(&command.out, &command.new_job, command.restart);
     let options = RunOptions {
         poll: poll_options(&command.poll),
@@ -136,10 +136,28 @@ fn new_job(out: &std::path::Path, args: &NewJobArgs, restart: bool) -> NewJob {
 }
 
 /// The export request of the kick-off flags; `--since auto` is resolved by the workflow.
-fn export_request(group_id: &str, args: &KickoffArgs) -> ExportRequest {
+fn export_request(group_id: Option<&str>, args: &KickoffArgs) -> Result<ExportRequest> {
     let since_auto = args.since.as_deref() == Some("auto");
-    ExportRequest {
-        group_id: group_id.to_string(),
+    let level = match (args.level, group_id) {
+        (None, _) => Level::Group,
+        (Some(_), Some(id)) => {
+            return Err(Error::usage(format!(
+                "--level exports no Group: drop the Group id '{}'",
+                crate::text::escape_control(id)
+            )));
+        }
+        (Some(ExportLevel::Patient), None) => Level::Patient,
+        (Some(ExportLevel::System), None) => Level::System,
+    };
+    let extra = args
+        .params
+        .iter()
+        .map(|param| crate::groups::parse_param(param))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(ExportRequest {
+        group_id: group_id.unwrap_or_default().to_string(),
+        level,
+        extra,
         types: args.types.clone(),
         since: args.since.clone().filter(|_| !since_auto),
         until: args.until.clone(),
@@ -151,7 +169,7 @@ fn export_request(group_id: &str, args: &KickoffArgs) -> ExportRequest {
         post: args.post,
         lenient: args.lenient,
         since_auto,
-    }
+    })
 }
 
 fn poll_options(args: &PollArgs) -> PollOptions {

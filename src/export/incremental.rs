@@ -29,6 +29,12 @@ pub struct RequestKey {
     /// Left out when empty, so that keys recorded before it existed stay the same.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub include_associated_data: Vec<String>,
+    /// Patient or system (left out for Group-level exports, as above).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<super::request::Level>,
+    /// `--param`s (left out when none, as above).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra: Vec<(String, String)>,
 }
 
 /// The record of the last complete export of one request.
@@ -58,6 +64,13 @@ impl RequestKey {
             elements: normal(&request.elements),
             patients: normal(&request.patients),
             include_associated_data: normal(&request.include_associated_data),
+            level: Some(request.level).filter(|l| *l != super::request::Level::Group),
+            extra: {
+                let mut extra = request.extra.clone();
+                extra.sort();
+                extra.dedup();
+                extra
+            },
         }
     }
 
@@ -68,7 +81,12 @@ impl RequestKey {
         let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
         });
-        format!("{}-{hash:016x}.json", self.group_id)
+        let name = match (&self.level, self.group_id.as_str()) {
+            (Some(super::request::Level::Patient), _) => "patients",
+            (Some(super::request::Level::System), _) => "system",
+            (_, group) => group,
+        };
+        format!("{name}-{hash:016x}.json")
     }
 }
 

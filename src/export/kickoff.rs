@@ -1,4 +1,5 @@
-//! The kick-off request (`GET|POST [base]/Group/{id}/$export`) and its 202 answer.
+//! The kick-off request (`GET|POST [base]/Group/{id}/$export`, `[base]/Patient/$export` or
+//! `[base]/$export`) and its 202 answer.
 
 use reqwest::Method;
 use reqwest::header::{CONTENT_LOCATION, HeaderValue};
@@ -9,10 +10,11 @@ use crate::error::{Error, Op, Result};
 use crate::http::retry::Resend;
 use crate::http::{Body, Client, Request};
 
-/// `[base]/Group/{id}/$export`, with the parameters in the query for a GET kick-off.
+/// `[base]/Group/{id}/$export` (or `[base]/Patient/$export`, `[base]/$export`), with the
+/// parameters in the query for a GET kick-off.
 pub fn kickoff_url(client: &Client, request: &ExportRequest) -> Result<Url> {
-    let mut url = client.endpoint(&["Group", &request.group_id, "$export"])?;
-    let pairs = request.query_pairs();
+    let mut url = client.endpoint(&request.kickoff_segments())?;
+    let pairs = request.all_pairs();
     if !request.uses_post() && !pairs.is_empty() {
         url.query_pairs_mut().extend_pairs(pairs);
     }
@@ -34,7 +36,7 @@ pub struct Kicked {
 pub async fn kickoff(client: &Client, request: &ExportRequest) -> Result<Kicked> {
     request.validate()?;
     let url = kickoff_url(client, request)?;
-    let op = Op::Kickoff(format!("Group/{}", request.group_id));
+    let op = Op::Kickoff(request.target());
     let prefer = if request.lenient {
         "respond-async, handling=lenient"
     } else {

@@ -112,8 +112,8 @@ pub async fn ensure_started(
         })
         .await?;
     tracing::info!(
-        "export of Group/{} started in {}; status URL {status_url}",
-        request.group_id,
+        "export of {} started in {}; status URL {status_url}",
+        request.target(),
         session.dir.root().display()
     );
     Ok(session)
@@ -121,9 +121,9 @@ pub async fn ensure_started(
 
 fn request_parameters(request: &ExportRequest) -> serde_json::Value {
     request
-        .query_pairs()
+        .all_pairs()
         .into_iter()
-        .map(|(name, value)| (name.to_string(), value.into()))
+        .map(|(name, value)| (name, value.into()))
         .collect::<serde_json::Map<_, _>>()
         .into()
 }
@@ -138,7 +138,7 @@ fn check_same_export(dir: &JobDir, job: &Job, request: &ExportRequest, base: &st
     let other = job
         .request
         .as_ref()
-        .map(|r| format!("an export of Group/{}", r.group_id))
+        .map(|r| format!("an export of {}", r.target()))
         .unwrap_or_else(|| "another export".into());
     let differs = match &job.base_url {
         Some(other_base) if other_base != base => format!("from {other_base}"),

@@ -76,7 +76,7 @@ pub async fn kickoff(
     new: &NewJob,
 ) -> Result<(PathBuf, Url)> {
     let request = incremental::resolve_since_auto(ctx, request)?;
-    let out = target::expand_out(&new.out, &request.group_id, jiff::Timestamp::now())?;
+    let out = target::expand_out(&new.out, request.out_name(), jiff::Timestamp::now())?;
     let dir = JobDir::create(&out, new.foreign)?;
     let session = lifecycle::ensure_started(ctx, dir, request, new.restart).await?;
     if session.job.read(|job| job.server_job_ended) {
@@ -179,7 +179,7 @@ pub async fn run(
 ) -> Result<()> {
     let started = Instant::now();
     let request = incremental::resolve_since_auto(ctx, request)?;
-    let out = target::expand_out(&new.out, &request.group_id, jiff::Timestamp::now())?;
+    let out = target::expand_out(&new.out, request.out_name(), jiff::Timestamp::now())?;
     let dir = JobDir::create(&out, new.foreign)?;
     let session = lifecycle::ensure_started(ctx, dir, request, new.restart).await?;
     lifecycle::ensure_manifest(ctx, &session, options.poll).await?;

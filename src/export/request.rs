@@ -7,10 +7,26 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::fhir::Parameters;
 
+/// Which resources an export covers: a Group's members (Group-level, the default), every
+/// patient (Patient-level, `[base]/Patient/$export`), or the whole server (system-level,
+/// `[base]/$export`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    #[default]
+    Group,
+    Patient,
+    System,
+}
+
 /// Everything that identifies an export: two runs with equal requests are the same job.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExportRequest {
+    /// The Group's id (Group-level exports; empty otherwise).
     pub group_id: String,
+    /// Left out of job files when Group, as jobs written before it existed are.
+    #[serde(default, skip_serializing_if = "is_group")]
+    pub level: Level,
     #[serde(default)]
     pub types: Vec<String>,
     #[serde(default)]
@@ -36,7 +52,26 @@ pub struct ExportRequest {
     /// `--since auto`: `since` was taken from the last complete export of this request.
     #[serde(default)]
     pub since_auto: bool,
+    /// Kick-off parameters the command line does not name (`--param K=V`), sent as given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra: Vec<(String, String)>,
 }
+
+fn is_group(level: &Level) -> bool {
+    *level == Level::Group
+}
+
+/// Kick-off parameters that `--param` may not set: they have flags of their own.
+const NAMED_PARAMETERS: &[&str] = &[
+    "_outputFormat",
+    "_type",
+    "_since",
+    "_until",
+    "_typeFilter",
+    "_elements",
+    "patient",
+    "includeAssociatedData",
+];
 
 impl ExportRequest {
     /// The same export, ignoring a `since` that `--since auto` chose (it moves on after
@@ -53,9 +88,52 @@ impl ExportRequest {
         }
     }
 
+    /// What is exported, for messages and `--out`'s `{group}`: `Group/g1`, `Patient`, the
+    /// system.
+    pub fn target(&self) -> String {
+        match self.level {
+            Level::Group => format!("Group/{}", self.group_id),
+            Level::Patient => "every Patient".into(),
+            Level::System => "the whole system".into(),
+        }
+    }
+
+    /// What `{group}` stands for in `--out`: the Group's id, `patients` or `system`.
+    pub fn out_name(&self) -> &str {
+        match self.level {
+            Level::Group => &self.group_id,
+            Level::Patient => "patients",
+            Level::System => "system",
+        }
+    }
+
+    /// The path segments of the kick-off below the base URL.
+    pub fn kickoff_segments(&self) -> Vec<&str> {
+        match self.level {
+            Level::Group => vec!["Group", &self.group_id, "$export"],
+            Level::Patient => vec!["Patient", "$export"],
+            Level::System => vec!["$export"],
+        }
+    }
+
     /// Checks what can be checked before asking the server.
     pub fn validate(&self) -> Result<()> {
-        crate::groups::check_id("Group", &self.group_id)?;
+        match self.level {
+            Level::Group => crate::groups::check_id("Group", &self.group_id)?,
+            _ if !self.group_id.is_empty() => {
+                return Err(Error::usage(
+                    "a Patient- or system-level export takes no Group id",
+                ));
+            }
+            _ => {}
+        }
+        for (name, _) in &self.extra {
+            if NAMED_PARAMETERS.contains(&name.as_str()) {
+                return Err(Error::usage(format!(
+                    "--param {name}=…: {name} has a flag of its own (see --help)"
+                )));
+            }
+        }
         for (flag, value) in [("--since", &self.since), ("--until", &self.until)] {
             if let Some(value) = value {
                 check_instant(flag, value)?;
@@ -111,6 +189,15 @@ impl ExportRequest {
         pairs
     }
 
+    /// Every kick-off parameter as (name, value): the named ones, then `--param`s.
+    pub fn all_pairs(&self) -> Vec<(String, String)> {
+        self.query_pairs()
+            .into_iter()
+            .map(|(name, value)| (name.to_string(), value))
+            .chain(self.extra.iter().cloned())
+            .collect()
+    }
+
     /// The POST body: a FHIR Parameters resource with each parameter's FHIR type.
     pub fn parameters(&self) -> Parameters {
         let mut parameters = Parameters::new();
@@ -128,6 +215,17 @@ impl ExportRequest {
                 "valueReference",
                 serde_json::json!({ "reference": patient }),
             );
+        }
+        for (name, value) in &self.extra {
+            let key = match value.as_str() {
+                "true" | "false" => "valueBoolean",
+                _ => "valueString",
+            };
+            let value = match key {
+                "valueBoolean" => Value::Bool(value == "true"),
+                _ => Value::String(value.clone()),
+            };
+            parameters.push(name, key, value);
         }
         parameters
     }
@@ -189,6 +287,38 @@ mod tests {
             url.as_str().contains("_type=Patient%2CObservation"),
             "{url}"
         );
+    }
+
+    #[test]
+    fn extra_parameters_go_in_the_query_and_the_body_and_flags_keep_their_own() {
+        let mut r = request();
+        r.extra = vec![
+            ("allowPartialManifests".into(), "true".into()),
+            ("organizeOutputBy".into(), "Patient".into()),
+        ];
+        assert!(r.validate().is_ok());
+        let pairs = r.all_pairs();
+        assert!(pairs.contains(&("organizeOutputBy".into(), "Patient".into())));
+        let json = serde_json::to_value(r.parameters()).unwrap();
+        let params = json["parameter"].as_array().unwrap();
+        assert!(
+            params
+                .contains(&serde_json::json!({"name":"allowPartialManifests","valueBoolean":true}))
+        );
+        r.extra = vec![("_since".into(), "2020-01-01T00:00:00Z".into())];
+        assert!(r.validate().is_err());
+        let system = ExportRequest {
+            level: Level::System,
+            group_id: String::new(),
+            ..ExportRequest::default()
+        };
+        assert_eq!(system.kickoff_segments(), ["$export"]);
+        assert!(system.validate().is_ok());
+        // Jobs written before levels existed read as Group-level, and Group-level jobs
+        // are written as they were.
+        let old: ExportRequest = serde_json::from_str(r#"{"group_id":"g1"}"#).unwrap();
+        assert_eq!(old.level, Level::Group);
+        assert!(!serde_json::to_string(&old).unwrap().contains("level"));
     }
 
     #[test]
