@@ -284,6 +284,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand download" -l m
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l parallel -d 'Files downloaded at once' -r
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l only-types -d 'Download only the output files of these types, comma-separated (what the server exports is --type)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l types -d 'The old spelling of --only-types (one letter from --type: easy to mix up)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l compress -d 'Store finished files compressed: gzip writes `<Type>.<NNN>.ndjson.gz` once a file is complete and verified (a file still downloading stays a plain `.part`)' -r -f -a "none\t'as received'
+gzip\t'gzip-compressed, as `.ndjson.gz`'"
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l format -d 'Print the final summary as text (stderr) or JSON (stdout)' -r -f -a "text\t'readable lines for people'
 json\t'one JSON document on stdout, for scripts'"
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
@@ -333,6 +335,8 @@ complete -c group-export -n "__fish_group_export_using_subcommand run" -l max-wa
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l parallel -d 'Files downloaded at once' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l only-types -d 'Download only the output files of these types, comma-separated (what the server exports is --type)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l types -d 'The old spelling of --only-types (one letter from --type: easy to mix up)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l compress -d 'Store finished files compressed: gzip writes `<Type>.<NNN>.ndjson.gz` once a file is complete and verified (a file still downloading stays a plain `.part`)' -r -f -a "none\t'as received'
+gzip\t'gzip-compressed, as `.ndjson.gz`'"
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l format -d 'Print the final summary as text (stderr) or JSON (stdout)' -r -f -a "text\t'readable lines for people'
 json\t'one JSON document on stdout, for scripts'"
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r

@@ -341,29 +341,6 @@ fn files(out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, ".RE")
 }
 
-/// The keys a profile may set, and the commands whose flags they are (none: every command).
-/// `tests/cli.rs` checks this list against the keys `config show` prints.
-const PROFILE_KEYS: &[(&str, &str)] = &[
-    ("base_url", ""),
-    ("token_file", ""),
-    ("client_id", ""),
-    ("client_secret_file", ""),
-    ("client_auth", ""),
-    ("private_key", ""),
-    ("kid", ""),
-    ("alg", ""),
-    ("token_url", ""),
-    ("scope", ""),
-    ("request_timeout", ""),
-    ("retries", ""),
-    ("progress", ""),
-    ("state_dir", ""),
-    ("types", "--type of kickoff and run"),
-    ("parallel", "download and run"),
-    ("timeout", "poll and run"),
-    ("max_wait", "poll and run"),
-];
-
 fn configuration(out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, ".SH CONFIGURATION")?;
     paragraphs(
@@ -389,15 +366,16 @@ state_dir = "/var/lib/group-export""#;
         writeln!(out, "{}", escape_line(line))?;
     }
     writeln!(out, ".fi\n.RE")?;
-    let every: Vec<&str> = PROFILE_KEYS
+    let keys = crate::config::profile_keys();
+    let every: Vec<&str> = keys
         .iter()
         .filter(|(_, commands)| commands.is_empty())
         .map(|(key, _)| *key)
         .collect();
-    let some: Vec<String> = PROFILE_KEYS
+    let some: Vec<String> = keys
         .iter()
         .filter(|(_, commands)| !commands.is_empty())
-        .map(|(key, commands)| format!("{key} ({commands})"))
+        .map(|(key, commands)| format!("{key} ({})", commands.join(", ")))
         .collect();
     paragraphs(
         out,

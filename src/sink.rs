@@ -67,6 +67,7 @@ impl Sink {
 /// A file being written as `<final>.part`.
 pub struct FileSink {
     root: PathBuf,
+    compression: Compression,
     name: String,
     final_path: PathBuf,
     part_path: PathBuf,
@@ -79,14 +80,55 @@ pub struct FileSink {
     writeback_from: u64,
 }
 
+/// How a finished file is stored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Compression {
+    /// As received: `<name>`.
+    #[default]
+    None,
+    /// Compressed once complete and verified: `<name>.gz` (gzip, fast level). The `.part`
+    /// stays plain, so an interrupted file is resumed like any other.
+    Gzip,
+}
+
+impl Compression {
+    /// The name a finished file has on disk.
+    pub fn stored_name(self, name: &str) -> String {
+        match self {
+            Compression::None => name.to_string(),
+            Compression::Gzip => format!("{name}.gz"),
+        }
+    }
+}
+
+/// Opens a finished file of a job for reading, decompressed when it was stored compressed:
+/// the one way job files are read back (re-checks, the server's error files, hydration).
+pub fn open_stored(
+    root: &Path,
+    name: &str,
+    compression: Compression,
+) -> Result<Box<dyn std::io::BufRead + Send>> {
+    let path = root.join(compression.stored_name(name));
+    let file = File::open(&path).map_err(|e| io_error(&path, e))?;
+    let reader = std::io::BufReader::with_capacity(BUFFER, file);
+    Ok(match compression {
+        Compression::None => Box::new(reader),
+        Compression::Gzip => Box::new(std::io::BufReader::with_capacity(
+            BUFFER,
+            flate2::bufread::MultiGzDecoder::new(reader),
+        )),
+    })
+}
+
 impl FileSink {
     /// `root/<name>.part`, to go on writing after its first `keep` bytes (anything after
     /// them is cut off now); with `keep` 0 the `.part` is made anew at the first byte.
-    /// Never through a symbolic link.
-    pub fn open(root: &Path, name: &str, keep: u64) -> Result<FileSink> {
-        let final_path = root.join(name);
-        let part_path = part_path(&final_path);
+    /// Never through a symbolic link. The finished file is stored as `compression` says.
+    pub fn open(root: &Path, name: &str, keep: u64, compression: Compression) -> Result<FileSink> {
+        let final_path = root.join(compression.stored_name(name));
+        let part_path = part_path(&root.join(name));
         let mut sink = FileSink {
+            compression,
             root: root.to_path_buf(),
             name: name.to_string(),
             final_path,
@@ -158,10 +200,41 @@ impl FileSink {
         let file = writer
             .into_inner()
             .map_err(|e| io_error(&part, e.into_error()))?;
-        file.sync_all().map_err(|e| io_error(&part, e))?;
-        drop(file);
-        // The job records the file as done next: the rename is made durable before that.
-        fsutil::rename_into_place(&part, &self.final_path)
+        match self.compression {
+            Compression::None => {
+                file.sync_all().map_err(|e| io_error(&part, e))?;
+                drop(file);
+                // The job records the file as done next: the rename is made durable
+                // before that.
+                fsutil::rename_into_place(&part, &self.final_path)
+            }
+            Compression::Gzip => {
+                drop(file);
+                self.compress(&part)
+            }
+        }
+    }
+
+    /// Compresses the verified `.part` into `<name>.gz` (through its own `.part`, synced
+    /// and renamed into place), then removes the plain `.part`.
+    fn compress(&self, plain: &Path) -> Result<()> {
+        let packed_part = part_path(&self.final_path);
+        let packed = fsutil::create_fresh(&packed_part)?;
+        let mut encoder = flate2::write::GzEncoder::new(
+            BufWriter::with_capacity(BUFFER, packed),
+            flate2::Compression::fast(),
+        );
+        let mut source = File::open(plain).map_err(|e| io_error(plain, e))?;
+        std::io::copy(&mut source, &mut encoder).map_err(|e| io_error(&packed_part, e))?;
+        let packed = encoder
+            .finish()
+            .map_err(|e| io_error(&packed_part, e))?
+            .into_inner()
+            .map_err(|e| io_error(&packed_part, e.into_error()))?;
+        packed.sync_all().map_err(|e| io_error(&packed_part, e))?;
+        drop(packed);
+        fsutil::rename_into_place(&packed_part, &self.final_path)?;
+        std::fs::remove_file(plain).map_err(|e| io_error(plain, e))
     }
 }
 
@@ -206,7 +279,7 @@ mod tests {
         let path = dir.path().join(name);
         let step = WRITEBACK_STEP as usize;
         let first = pattern(step * 2 + 12_345, 1);
-        let mut file = FileSink::open(dir.path(), name, 0).unwrap();
+        let mut file = FileSink::open(dir.path(), name, 0, Compression::None).unwrap();
         for piece in first.chunks(100_003) {
             file.write(piece).unwrap();
         }
@@ -216,7 +289,7 @@ mod tests {
         // A later run keeps a prefix that is not a multiple of anything and goes on.
         let keep = step + 777;
         let second = pattern(step + 999, 2);
-        let mut file = FileSink::open(dir.path(), name, keep as u64).unwrap();
+        let mut file = FileSink::open(dir.path(), name, keep as u64, Compression::None).unwrap();
         for piece in second.chunks(65_536) {
             file.write(piece).unwrap();
         }
@@ -236,14 +309,43 @@ mod lazy_tests {
     #[test]
     fn a_file_that_never_got_a_byte_leaves_no_part_and_an_empty_one_commits() {
         let dir = tempfile::tempdir().unwrap();
-        let sink = FileSink::open(dir.path(), "error/OperationOutcome.001.ndjson", 0).unwrap();
+        let none = Compression::None;
+        let sink =
+            FileSink::open(dir.path(), "error/OperationOutcome.001.ndjson", 0, none).unwrap();
         drop(sink);
         assert!(!dir.path().join("error").exists(), "nothing made");
-        let sink = FileSink::open(dir.path(), "Patient.001.ndjson", 0).unwrap();
+        let sink = FileSink::open(dir.path(), "Patient.001.ndjson", 0, none).unwrap();
         sink.commit().unwrap();
         assert_eq!(
             std::fs::read(dir.path().join("Patient.001.ndjson")).unwrap(),
             b""
         );
+    }
+
+    #[test]
+    fn a_compressed_file_is_stored_gzipped_once_complete_and_reads_back_whole() {
+        use std::io::Read;
+        let dir = tempfile::tempdir().unwrap();
+        let name = "Patient.001.ndjson";
+        let line = b"{\"resourceType\":\"Patient\"}\n";
+        let mut sink = FileSink::open(dir.path(), name, 0, Compression::Gzip).unwrap();
+        for _ in 0..1000 {
+            sink.write(line).unwrap();
+        }
+        assert!(
+            dir.path().join("Patient.001.ndjson.part").exists(),
+            "plain while written"
+        );
+        sink.commit().unwrap();
+        assert!(!dir.path().join("Patient.001.ndjson.part").exists());
+        assert!(!dir.path().join(name).exists());
+        let stored = std::fs::metadata(dir.path().join("Patient.001.ndjson.gz")).unwrap();
+        assert!(stored.len() < 1000, "compressed: {} bytes", stored.len());
+        let mut text = Vec::new();
+        open_stored(dir.path(), name, Compression::Gzip)
+            .unwrap()
+            .read_to_end(&mut text)
+            .unwrap();
+        assert_eq!(text, line.repeat(1000));
     }
 }

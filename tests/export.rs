@@ -1130,3 +1130,45 @@ fn extra_kickoff_parameters_are_sent_as_given() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("flag of its own"), "{stderr}");
 }
+
+/// A gzip file's text.
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .unwrap();
+    out
+}
+
+#[test]
+fn compressed_output_holds_the_same_data_and_is_known_on_a_rerun() {
+    let expected = reference(&[]);
+    let mock = mock(MockConfig {
+        polls_before_complete: 0,
+        error_file: Some(IssueSeverity::Error),
+        ..MockConfig::default()
+    });
+    let root = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = export_run(&mock, root.path(), &["--compress", "gzip"]);
+    assert_eq!(code, 7, "the error file was read back compressed: {stderr}");
+    let stored = files(root.path());
+    let plain: Vec<(String, Vec<u8>)> = stored
+        .iter()
+        .filter(|(name, _)| name.ends_with(".ndjson.gz") && !name.starts_with("error/"))
+        .map(|(name, bytes)| (name.trim_end_matches(".gz").to_string(), gunzip(bytes)))
+        .collect();
+    assert_same_files(&plain, &expected);
+    assert!(
+        stored.iter().all(|(name, _)| !name.ends_with(".ndjson")),
+        "all compressed"
+    );
+    // A re-run finds every file complete (sizes of the compressed files) and fetches none.
+    let before = requests_to(&mock.requests(), "$export-download").len();
+    let (code, _, stderr) = export_run(&mock, root.path(), &["--compress", "gzip"]);
+    assert_eq!(code, 7, "{stderr}");
+    assert_eq!(
+        requests_to(&mock.requests(), "$export-download").len(),
+        before
+    );
+}

@@ -120,9 +120,28 @@ pub struct DownloadArgs {
     /// Skip the per-line JSON and resourceType check (line counts are still compared)
     #[arg(long)]
     pub no_verify: bool,
+    /// Store finished files compressed: gzip writes `<Type>.<NNN>.ndjson.gz` once a file is
+    /// complete and verified (a file still downloading stays a plain `.part`)
+    #[arg(
+        long,
+        env = "GROUP_EXPORT_COMPRESS",
+        value_enum,
+        value_name = "HOW",
+        default_value_t = CompressFlag::None
+    )]
+    pub compress: CompressFlag,
     /// Print the final summary as text (stderr) or JSON (stdout)
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub format: SummaryFormat,
+}
+
+/// How finished files are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompressFlag {
+    /// as received
+    None,
+    /// gzip-compressed, as `.ndjson.gz`
+    Gzip,
 }
 
 /// Where and how the final summary is printed.

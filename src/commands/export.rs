@@ -2,8 +2,8 @@
 //! requests and options (`crate::export`), and what they print on stdout.
 
 use crate::cli::{
-    DownloadArgs, DownloadCommand, ExportLevel, KickoffArgs, KickoffCommand, NewJobArgs, PollArgs,
-    PollCommand, RunCommand, StatusCommand, SummaryFormat,
+    CompressFlag, DownloadArgs, DownloadCommand, ExportLevel, KickoffArgs, KickoffCommand,
+    NewJobArgs, PollArgs, PollCommand, RunCommand, StatusCommand, SummaryFormat,
 };
 use crate::error::{Error, Result};
 use crate::export::job::Foreign;
@@ -14,6 +14,7 @@ use crate::export::target::JobTarget;
 use crate::export::{self, Context, JobStatus, NewJob, RunOptions};
 use crate::report;
 use crate::report::stdout_line;
+use crate::sink::Compression;
 
 /// `kickoff`: prints the status URL on stdout, and the directory made on stderr.
 pub async fn kickoff(ctx: &Context, command: KickoffCommand) -> Result<()> {
@@ -198,6 +199,10 @@ fn download_options(args: &DownloadArgs) -> Result<(DownloadOptions, report::Sum
         stdout: args.stdout,
         only_types,
         verify: !args.no_verify,
+        compression: match args.compress {
+            CompressFlag::None => Compression::None,
+            CompressFlag::Gzip => Compression::Gzip,
+        },
     };
     Ok((options, summary_format(args.format)))
 }

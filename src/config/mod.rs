@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
-pub use resolve::{Invocation, Setting, TOKEN_ENV, parse};
+pub use resolve::{Invocation, Setting, TOKEN_ENV, parse, profile_keys};
 
 use crate::auth::AuthOptions;
 use crate::cli::{ClientAuth, GlobalArgs, ProgressMode as ProgressFlag, SigningAlg};

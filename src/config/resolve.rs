@@ -58,9 +58,16 @@ const KEYS: &[Key] = &[
     global("state_dir"),
     of(&["kickoff", "run"], "types"),
     of(&["download", "run"], "parallel"),
+    of(&["download", "run"], "compress"),
     of(&["poll", "run"], "timeout"),
     of(&["poll", "run"], "max_wait"),
 ];
+
+/// The keys a profile may set that are flags, each with the commands whose flag it is
+/// (none: a global flag), for the man page.
+pub fn profile_keys() -> Vec<(&'static str, &'static [&'static str])> {
+    KEYS.iter().map(|key| (key.name, key.commands)).collect()
+}
 
 /// Secrets a profile may hold inline (allowed, with a warning, for users who insist).
 const INLINE_SECRETS: &[&str] = &["token", "client_secret"];

@@ -56,7 +56,7 @@ pub async fn conclude(
     let manifest = snapshot.manifest.clone().unwrap_or_default();
     let all_files = plan::plan(&manifest)?;
     let missing = missing_files(&snapshot, &all_files, &downloads);
-    let issues = ServerIssues::read(dir.root(), &all_files);
+    let issues = ServerIssues::read(dir.root(), &all_files, &snapshot);
     let failed = downloads.results.iter().filter(|r| r.is_err()).count();
     let verified = how.verified && !snapshot.files.values().any(|r| r.unverified);
     let complete = failed == 0 && missing.is_empty() && verified;
@@ -307,16 +307,19 @@ impl ServerIssues {
     /// Distinct issues shown.
     const SHOWN: usize = 10;
 
-    fn read(root: &Path, tasks: &[FileTask]) -> ServerIssues {
+    fn read(root: &Path, tasks: &[FileTask], job: &Job) -> ServerIssues {
         let mut issues = ServerIssues::default();
         // (is not an error, text) → count; BTreeMap: errors (false) first, then by text.
         let mut counts = BTreeMap::<(bool, String), u64>::new();
         let files = tasks
             .iter()
             .filter(|t| t.kind == FileKind::Error)
-            .filter_map(|t| std::fs::File::open(root.join(&t.name)).ok());
+            .filter_map(|t| {
+                let record = job.files.get(&t.name).filter(|r| r.done)?;
+                crate::sink::open_stored(root, &t.name, record.compression()).ok()
+            });
         for file in files {
-            let lines = std::io::BufRead::lines(std::io::BufReader::new(file));
+            let lines = std::io::BufRead::lines(file);
             for line in lines.map_while(std::result::Result::ok) {
                 if line.trim().is_empty() {
                     continue;

@@ -6,14 +6,12 @@
 
 use std::path::Path;
 
-use tokio::io::AsyncReadExt;
-
 use super::fetch::{self, Answer, Resume, Transfer, Write};
 use super::plan::{FileKind, FileTask};
 use crate::error::{Error, Result};
 use crate::fsutil::io_error;
 use crate::ndjson::{LineChecker, LineError};
-use crate::sink::Sink;
+use crate::sink::{Compression, Sink};
 
 /// What one finished download held.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -22,47 +20,73 @@ pub struct Downloaded {
     pub bytes: u64,
 }
 
-/// Feeds a file on disk through `checker` up to its end or its first refused line;
+/// Feeds what `reader` holds through `checker` up to its end or its first refused line;
 /// returns the bytes read and the checker's verdict.
-async fn feed_file(
-    path: &Path,
+fn feed(
+    reader: &mut dyn std::io::BufRead,
     checker: &mut LineChecker,
 ) -> std::io::Result<(u64, std::result::Result<(), LineError>)> {
-    let mut file = tokio::fs::File::open(path).await?;
-    let mut buffer = vec![0; 256 * 1024];
     let mut bytes = 0u64;
     loop {
-        let n = file.read(&mut buffer).await?;
+        let buffer = reader.fill_buf()?;
+        let n = buffer.len();
         if n == 0 {
             return Ok((bytes, Ok(())));
         }
         bytes += n as u64;
-        if let Err(refused) = checker.feed(&buffer[..n]) {
+        if let Err(refused) = checker.feed(buffer) {
             return Ok((bytes, Err(refused)));
         }
+        reader.consume(n);
     }
 }
 
-/// Re-reads a `.part` left by an earlier run through the line checker; returns how many
-/// bytes of it are complete, valid lines (a torn or damaged tail is not kept).
-pub async fn rescan(part: &Path, checker: &mut LineChecker) -> Result<u64> {
-    match feed_file(part, checker).await {
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(io_error(part, e)),
+/// [`feed`] of a job file (stored as `compression` says) on a blocking thread.
+async fn feed_stored(
+    root: &Path,
+    name: &str,
+    compression: Compression,
+    mut checker: LineChecker,
+) -> Result<(u64, std::result::Result<(), LineError>, LineChecker)> {
+    let (root, name) = (root.to_path_buf(), name.to_string());
+    let fed = tokio::task::spawn_blocking(move || {
+        let path = root.join(compression.stored_name(&name));
+        let mut reader = crate::sink::open_stored(&root, &name, compression)?;
+        let (bytes, verdict) = feed(&mut reader, &mut checker).map_err(|e| io_error(&path, e))?;
+        Ok((bytes, verdict, checker))
+    });
+    match fed.await {
+        Ok(result) => result,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
     }
+}
+
+/// Re-reads the `.part` of `name` left by an earlier run through the line checker;
+/// returns how many bytes of it are complete, valid lines (a torn or damaged tail is not
+/// kept).
+pub async fn rescan(root: &Path, name: &str, checker: &mut LineChecker) -> Result<u64> {
+    let part = format!("{name}.part");
+    if !root.join(&part).exists() {
+        return Ok(0);
+    }
+    let fresh = LineChecker::new("", checker.verifies());
+    let taken = std::mem::replace(checker, fresh);
+    let (_, _, fed) = feed_stored(root, &part, Compression::None, taken).await?;
+    *checker = fed;
     checker.rewind_to_checked();
     Ok(checker.checked_bytes())
 }
 
 /// Checks a file saved earlier without verification, as a download would have: every
 /// line, and the manifest's `count`.
-pub async fn verify_saved(path: &Path, task: &FileTask) -> Result<Downloaded> {
+pub async fn verify_saved(
+    root: &Path,
+    task: &FileTask,
+    compression: Compression,
+) -> Result<Downloaded> {
     let refused = |reason: String| verification(task, format!("saved with --no-verify: {reason}"));
-    let mut checker = LineChecker::new(&task.expected_type, true);
-    let (bytes, verdict) = feed_file(path, &mut checker)
-        .await
-        .map_err(|e| io_error(path, e))?;
+    let checker = LineChecker::new(&task.expected_type, true);
+    let (bytes, verdict, mut checker) = feed_stored(root, &task.name, compression, checker).await?;
     verdict.map_err(|e| refused(e.to_string()))?;
     let resources = checker.finish().map_err(|e| refused(e.to_string()))?;
     check_count(task, resources).map_err(refused)?;

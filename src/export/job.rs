@@ -88,6 +88,9 @@ pub struct FileRecord {
     /// says otherwise is of another version of the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub length: Option<u64>,
+    /// Stored gzip-compressed (`--compress gzip`) as `<name>.gz`, of this many bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gzipped_bytes: Option<u64>,
 }
 
 impl FileRecord {
@@ -102,7 +105,21 @@ impl FileRecord {
             unverified: false,
             start_over: false,
             length: None,
+            gzipped_bytes: None,
         }
+    }
+
+    /// How the finished file is stored.
+    pub fn compression(&self) -> crate::sink::Compression {
+        match self.gzipped_bytes {
+            Some(_) => crate::sink::Compression::Gzip,
+            None => crate::sink::Compression::None,
+        }
+    }
+
+    /// The finished file's size on disk.
+    pub fn stored_bytes(&self) -> u64 {
+        self.gzipped_bytes.unwrap_or(self.bytes)
     }
 }
 

@@ -178,7 +178,8 @@ async fn discard(ctx: &Context, dir: &JobDir, job: &Job) -> Result<()> {
     let mut removed = 0;
     for name in names {
         let path = dir.root().join(&name);
-        for path in [part_path(&path), path] {
+        let gzipped = crate::sink::Compression::Gzip.stored_name(&name);
+        for path in [part_path(&path), dir.root().join(gzipped), path] {
             match std::fs::remove_file(&path) {
                 Ok(()) => removed += 1,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

@@ -4,7 +4,6 @@
 //! after another in manifest order. One failure does not stop the others.
 
 use std::collections::HashSet;
-use std::path::Path;
 
 use futures::StreamExt;
 
@@ -20,7 +19,7 @@ use crate::fsutil::{io_error, part_path};
 use crate::http::limiter::{Limiter, Permit};
 use crate::ndjson::LineChecker;
 use crate::report::DownloadProgress;
-use crate::sink::{FileSink, Sink};
+use crate::sink::{Compression, FileSink, Sink};
 
 /// How to download the files of a job.
 #[derive(Debug, Clone)]
@@ -33,6 +32,8 @@ pub struct DownloadOptions {
     pub only_types: Vec<String>,
     /// Check every line (false: `--no-verify`, only counts).
     pub verify: bool,
+    /// How finished files are stored (`--compress`).
+    pub compression: Compression,
 }
 
 /// The outcome of the downloads: each file's result, in plan order.
@@ -61,8 +62,12 @@ pub async fn download_all(
     // instead of one 404 per file.
     if finished_and_ended {
         let on_disk = |t: &FileTask| {
-            job.read(|job| job.files.get(&t.name).is_some_and(|r| r.done))
-                && dir.root().join(&t.name).exists()
+            let record = job.read(|job| job.files.get(&t.name).filter(|r| r.done).cloned());
+            record.is_some_and(|r| {
+                dir.root()
+                    .join(r.compression().stored_name(&t.name))
+                    .exists()
+            })
         };
         if options.stdout || !tasks.iter().all(on_disk) {
             return Err(Error::usage(format!(
@@ -99,6 +104,7 @@ pub async fn download_all(
         progress: &progress,
         send_token: manifest.requires_access_token,
         verify: options.verify,
+        compression: options.compression,
     };
     let limiter = Limiter::new(usize::from(options.parallel));
     let (stdout_tasks, disk_tasks): (Vec<_>, Vec<_>) = tasks
@@ -184,6 +190,7 @@ struct Files<'a> {
     progress: &'a DownloadProgress,
     send_token: bool,
     verify: bool,
+    compression: Compression,
 }
 
 impl Files<'_> {
@@ -224,11 +231,12 @@ impl Files<'_> {
         let path = dir.root().join(&task.name);
         let record = job.read(|job| job.record(&task.name, &task.file.url).cloned());
         if let Some(record) = record.as_ref().filter(|r| r.done) {
-            match self.check_finished(task, &path, record).await? {
+            match self.check_finished(task, record).await? {
                 Some(done) => return Ok(done),
-                // Damaged since: back to a .part, to be continued from its last good line.
+                // Damaged since: back to a .part, to be continued from its last good line
+                // (a compressed one is fetched again, and replaced once that is verified).
                 None => {
-                    if path.exists() {
+                    if record.gzipped_bytes.is_none() && path.exists() {
                         crate::fsutil::rename_into_place(&path, &part_path(&path))?;
                     }
                     job.update(|job| {
@@ -245,7 +253,7 @@ impl Files<'_> {
         let mut checker = LineChecker::new(&task.expected_type, self.verify);
         let resumable = record.as_ref().filter(|r| !r.start_over);
         let offset = match resumable {
-            Some(_) => download::rescan(&part_path(&path), &mut checker).await?,
+            Some(_) => download::rescan(dir.root(), &task.name, &mut checker).await?,
             None => 0,
         };
         if offset > 0 {
@@ -258,7 +266,12 @@ impl Files<'_> {
                 .filter(|_| offset > 0),
             length: resumable.and_then(|r| r.length).filter(|_| offset > 0),
         };
-        let sink = Sink::File(FileSink::open(dir.root(), &task.name, offset)?);
+        let sink = Sink::File(FileSink::open(
+            dir.root(),
+            &task.name,
+            offset,
+            self.compression,
+        )?);
         // Written before the body's first byte reaches the .part (for small jobs; see
         // `JobFile::record`), so a later run knows what the .part holds.
         let record_answer = async |answer: &Answer| {
@@ -290,6 +303,17 @@ impl Files<'_> {
             }
             Err(error) => return Err(error),
         };
+        let gzipped_bytes = match self.compression {
+            Compression::None => None,
+            Compression::Gzip => {
+                let stored = dir.root().join(self.compression.stored_name(&task.name));
+                Some(
+                    std::fs::metadata(&stored)
+                        .map_err(|e| io_error(&stored, e))?
+                        .len(),
+                )
+            }
+        };
         job.update(|job| {
             job.files.insert(
                 task.name.clone(),
@@ -298,6 +322,7 @@ impl Files<'_> {
                     bytes: done.bytes,
                     resources: done.resources,
                     unverified: !self.verify,
+                    gzipped_bytes,
                     ..FileRecord::started(&task.file.url, None)
                 },
             );
@@ -311,9 +336,10 @@ impl Files<'_> {
     async fn check_finished(
         &self,
         task: &FileTask,
-        path: &Path,
         record: &FileRecord,
     ) -> Result<Option<Downloaded>> {
+        let stored = record.compression().stored_name(&task.name);
+        let path = &self.dir.root().join(&stored);
         let size = match std::fs::symlink_metadata(path) {
             Ok(meta) if meta.is_file() => meta.len(),
             Ok(_) => {
@@ -332,17 +358,16 @@ impl Files<'_> {
             }
             Err(e) => return Err(io_error(path, e)),
         };
-        if size != record.bytes {
+        if size != record.stored_bytes() {
             tracing::warn!(
-                "{}: {size} bytes, {} when it was saved; downloading it again from its last good line",
-                task.name,
-                record.bytes
+                "{stored}: {size} bytes, {} when it was saved; downloading it again",
+                record.stored_bytes()
             );
             return Ok(None);
         }
         if self.verify && record.unverified {
             tracing::info!("{}: saved with --no-verify; checking it now", task.name);
-            match download::verify_saved(path, task).await {
+            match download::verify_saved(self.dir.root(), task, record.compression()).await {
                 Ok(checked) => {
                     self.job.update(|job| {
                         if let Some(saved) = job.files.get_mut(&task.name) {
