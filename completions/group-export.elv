@@ -51,6 +51,8 @@ set edit:completion:arg-completer[group-export] = {|@words|
             cand run 'Kick off, poll and download in one go; re-running with the same --out resumes'
             cand status 'Ask the status URL once (no waiting)'
             cand cancel 'Cancel the export on the server (DELETE on the status URL)'
+            cand jobs 'List the job directories under ROOT: export, state, files, resources, size, age'
+            cand report 'Write the run report of a job: DIR/report.html and DIR/report.md'
             cand demo 'Run a full export against the bundled mock server, into --out DIR'
             cand mock-server 'Run the bundled mock Bulk Data server (prints its base URL on stdout)'
             cand config 'Show the configuration in effect'
@@ -411,6 +413,101 @@ set edit:completion:arg-completer[group-export] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'group-export;jobs'= {
+            cand --format 'Output format (auto: table on a terminal, ndjson otherwise)'
+            cand --base-url 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT'
+            cand --header 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)'
+            cand --request-timeout 'Timeout for connecting and for each response to start, e.g. 30s, 2m'
+            cand --retries 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)'
+            cand --token-file 'Read a bearer access token from FILE (first line)'
+            cand --client-id 'OAuth2 client id (with --client-secret-file or --private-key)'
+            cand --client-secret-file 'File holding the OAuth2 client secret (client_credentials grant)'
+            cand --client-auth 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body'
+            cand --private-key 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file'
+            cand --kid 'Key id (kid) put in the assertion header, as registered with the server'
+            cand --alg 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)'
+            cand --token-url 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)'
+            cand --scope 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)'
+            cand --config 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)'
+            cand --profile 'The profile of the configuration file to use (default: its default_profile)'
+            cand --state-dir 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)'
+            cand --progress 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)'
+            cand --check-server 'Ask each job''s status URL whether its export still exists on the server'
+            cand --help-all 'Print help with the global and authentication options, which the help of each command leaves out'
+            cand -v 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+            cand --verbose 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+            cand -q 'Print only errors on stderr'
+            cand --quiet 'Print only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand clean 'Remove the data of finished jobs older than --older-than (never a running one; failed or incomplete ones only with --force)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'group-export;jobs;clean'= {
+            cand --older-than 'Only jobs that last moved (completed, else kicked off) longer ago than this, e.g. 30d'
+            cand --base-url 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT'
+            cand --header 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)'
+            cand --request-timeout 'Timeout for connecting and for each response to start, e.g. 30s, 2m'
+            cand --retries 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)'
+            cand --token-file 'Read a bearer access token from FILE (first line)'
+            cand --client-id 'OAuth2 client id (with --client-secret-file or --private-key)'
+            cand --client-secret-file 'File holding the OAuth2 client secret (client_credentials grant)'
+            cand --client-auth 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body'
+            cand --private-key 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file'
+            cand --kid 'Key id (kid) put in the assertion header, as registered with the server'
+            cand --alg 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)'
+            cand --token-url 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)'
+            cand --scope 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)'
+            cand --config 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)'
+            cand --profile 'The profile of the configuration file to use (default: its default_profile)'
+            cand --state-dir 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)'
+            cand --progress 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)'
+            cand --force 'Also remove failed and incomplete jobs (never running ones)'
+            cand --dry-run 'Say what would be removed, remove nothing'
+            cand --help-all 'Print help with the global and authentication options, which the help of each command leaves out'
+            cand -v 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+            cand --verbose 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+            cand -q 'Print only errors on stderr'
+            cand --quiet 'Print only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'group-export;jobs;help'= {
+            cand clean 'Remove the data of finished jobs older than --older-than (never a running one; failed or incomplete ones only with --force)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'group-export;jobs;help;clean'= {
+        }
+        &'group-export;jobs;help;help'= {
+        }
+        &'group-export;report'= {
+            cand --out 'The job directory'
+            cand --base-url 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT'
+            cand --header 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)'
+            cand --request-timeout 'Timeout for connecting and for each response to start, e.g. 30s, 2m'
+            cand --retries 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)'
+            cand --token-file 'Read a bearer access token from FILE (first line)'
+            cand --client-id 'OAuth2 client id (with --client-secret-file or --private-key)'
+            cand --client-secret-file 'File holding the OAuth2 client secret (client_credentials grant)'
+            cand --client-auth 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body'
+            cand --private-key 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file'
+            cand --kid 'Key id (kid) put in the assertion header, as registered with the server'
+            cand --alg 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)'
+            cand --token-url 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)'
+            cand --scope 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)'
+            cand --config 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)'
+            cand --profile 'The profile of the configuration file to use (default: its default_profile)'
+            cand --state-dir 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)'
+            cand --progress 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)'
+            cand --open 'Open report.html in the desktop''s browser (xdg-open)'
+            cand --help-all 'Print help with the global and authentication options, which the help of each command leaves out'
+            cand -v 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+            cand --verbose 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+            cand -q 'Print only errors on stderr'
+            cand --quiet 'Print only errors on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'group-export;demo'= {
             cand --out 'Where to write the export'
             cand --base-url 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT'
@@ -618,6 +715,8 @@ set edit:completion:arg-completer[group-export] = {|@words|
             cand run 'Kick off, poll and download in one go; re-running with the same --out resumes'
             cand status 'Ask the status URL once (no waiting)'
             cand cancel 'Cancel the export on the server (DELETE on the status URL)'
+            cand jobs 'List the job directories under ROOT: export, state, files, resources, size, age'
+            cand report 'Write the run report of a job: DIR/report.html and DIR/report.md'
             cand demo 'Run a full export against the bundled mock server, into --out DIR'
             cand mock-server 'Run the bundled mock Bulk Data server (prints its base URL on stdout)'
             cand config 'Show the configuration in effect'
@@ -647,6 +746,13 @@ set edit:completion:arg-completer[group-export] = {|@words|
         &'group-export;help;status'= {
         }
         &'group-export;help;cancel'= {
+        }
+        &'group-export;help;jobs'= {
+            cand clean 'Remove the data of finished jobs older than --older-than (never a running one; failed or incomplete ones only with --force)'
+        }
+        &'group-export;help;jobs;clean'= {
+        }
+        &'group-export;help;report'= {
         }
         &'group-export;help;demo'= {
         }

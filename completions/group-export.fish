@@ -59,6 +59,8 @@ complete -c group-export -n "__fish_group_export_needs_command" -f -a "download"
 complete -c group-export -n "__fish_group_export_needs_command" -f -a "run" -d 'Kick off, poll and download in one go; re-running with the same --out resumes'
 complete -c group-export -n "__fish_group_export_needs_command" -f -a "status" -d 'Ask the status URL once (no waiting)'
 complete -c group-export -n "__fish_group_export_needs_command" -f -a "cancel" -d 'Cancel the export on the server (DELETE on the status URL)'
+complete -c group-export -n "__fish_group_export_needs_command" -f -a "jobs" -d 'List the job directories under ROOT: export, state, files, resources, size, age'
+complete -c group-export -n "__fish_group_export_needs_command" -f -a "report" -d 'Write the run report of a job: DIR/report.html and DIR/report.md'
 complete -c group-export -n "__fish_group_export_needs_command" -f -a "demo" -d 'Run a full export against the bundled mock server, into --out DIR'
 complete -c group-export -n "__fish_group_export_needs_command" -f -a "mock-server" -d 'Run the bundled mock Bulk Data server (prints its base URL on stdout)'
 complete -c group-export -n "__fish_group_export_needs_command" -f -a "config" -d 'Show the configuration in effect'
@@ -433,6 +435,101 @@ complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l hel
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l format -d 'Output format (auto: table on a terminal, ndjson otherwise)' -r -f -a "auto\t'table on a terminal, ndjson otherwise'
+table\t'aligned columns for people'
+json\t'one JSON document'
+ndjson\t'one JSON object per line'"
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l client-auth -d 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body' -r -f -a "basic\t'client_secret_basic: an HTTP Basic Authorization header'
+post\t'client_secret_post: client_id and client_secret in the form body'"
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l private-key -d 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l kid -d 'Key id (kid) put in the assertion header, as registered with the server' -r
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l alg -d 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)' -r -f -a "RS384\t''
+ES384\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
+bars\t'progress bars'
+plain\t'one log line per event, for cron mail and CI logs'
+json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
+none\t'no progress display (log lines and the summary stay; -q hides them)'"
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l check-server -d 'Ask each job\'s status URL whether its export still exists on the server'
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l help-all -d 'Print help with the global and authentication options, which the help of each command leaves out'
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -s q -l quiet -d 'Print only errors on stderr'
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -a "clean" -d 'Remove the data of finished jobs older than --older-than (never a running one; failed or incomplete ones only with --force)'
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l older-than -d 'Only jobs that last moved (completed, else kicked off) longer ago than this, e.g. 30d' -r
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l client-auth -d 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body' -r -f -a "basic\t'client_secret_basic: an HTTP Basic Authorization header'
+post\t'client_secret_post: client_id and client_secret in the form body'"
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l private-key -d 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l kid -d 'Key id (kid) put in the assertion header, as registered with the server' -r
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l alg -d 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)' -r -f -a "RS384\t''
+ES384\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
+bars\t'progress bars'
+plain\t'one log line per event, for cron mail and CI logs'
+json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
+none\t'no progress display (log lines and the summary stay; -q hides them)'"
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l force -d 'Also remove failed and incomplete jobs (never running ones)'
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l dry-run -d 'Say what would be removed, remove nothing'
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l help-all -d 'Print help with the global and authentication options, which the help of each command leaves out'
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -s q -l quiet -d 'Print only errors on stderr'
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "clean" -d 'Remove the data of finished jobs older than --older-than (never a running one; failed or incomplete ones only with --force)'
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c group-export -n "__fish_group_export_using_subcommand report" -l out -d 'The job directory' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand report" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
+complete -c group-export -n "__fish_group_export_using_subcommand report" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand report" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
+complete -c group-export -n "__fish_group_export_using_subcommand report" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand report" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand report" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand report" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand report" -l client-auth -d 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body' -r -f -a "basic\t'client_secret_basic: an HTTP Basic Authorization header'
+post\t'client_secret_post: client_id and client_secret in the form body'"
+complete -c group-export -n "__fish_group_export_using_subcommand report" -l private-key -d 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand report" -l kid -d 'Key id (kid) put in the assertion header, as registered with the server' -r
+complete -c group-export -n "__fish_group_export_using_subcommand report" -l alg -d 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)' -r -f -a "RS384\t''
+ES384\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand report" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand report" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand report" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand report" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand report" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand report" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
+bars\t'progress bars'
+plain\t'one log line per event, for cron mail and CI logs'
+json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
+none\t'no progress display (log lines and the summary stay; -q hides them)'"
+complete -c group-export -n "__fish_group_export_using_subcommand report" -l open -d 'Open report.html in the desktop\'s browser (xdg-open)'
+complete -c group-export -n "__fish_group_export_using_subcommand report" -l help-all -d 'Print help with the global and authentication options, which the help of each command leaves out'
+complete -c group-export -n "__fish_group_export_using_subcommand report" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+complete -c group-export -n "__fish_group_export_using_subcommand report" -s q -l quiet -d 'Print only errors on stderr'
+complete -c group-export -n "__fish_group_export_using_subcommand report" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -l out -d 'Where to write the export' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
@@ -640,20 +737,23 @@ complete -c group-export -n "__fish_group_export_using_subcommand completions" -
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "groups" -d 'Find and read Groups'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "kickoff" -d 'Start a Group export; prints the status URL and records the job in --out DIR'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "poll" -d 'Wait until the export of a job is complete and save its manifest'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "download" -d 'Download (or resume) every file of a job\'s manifest, verified'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "run" -d 'Kick off, poll and download in one go; re-running with the same --out resumes'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "status" -d 'Ask the status URL once (no waiting)'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "cancel" -d 'Cancel the export on the server (DELETE on the status URL)'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "demo" -d 'Run a full export against the bundled mock server, into --out DIR'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "mock-server" -d 'Run the bundled mock Bulk Data server (prints its base URL on stdout)'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "config" -d 'Show the configuration in effect'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "man" -d 'Print the man page (roff) on stdout'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "completions" -d 'Print shell completions for SHELL on stdout'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel jobs report demo mock-server config man completions help" -f -a "groups" -d 'Find and read Groups'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel jobs report demo mock-server config man completions help" -f -a "kickoff" -d 'Start a Group export; prints the status URL and records the job in --out DIR'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel jobs report demo mock-server config man completions help" -f -a "poll" -d 'Wait until the export of a job is complete and save its manifest'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel jobs report demo mock-server config man completions help" -f -a "download" -d 'Download (or resume) every file of a job\'s manifest, verified'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel jobs report demo mock-server config man completions help" -f -a "run" -d 'Kick off, poll and download in one go; re-running with the same --out resumes'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel jobs report demo mock-server config man completions help" -f -a "status" -d 'Ask the status URL once (no waiting)'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel jobs report demo mock-server config man completions help" -f -a "cancel" -d 'Cancel the export on the server (DELETE on the status URL)'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel jobs report demo mock-server config man completions help" -f -a "jobs" -d 'List the job directories under ROOT: export, state, files, resources, size, age'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel jobs report demo mock-server config man completions help" -f -a "report" -d 'Write the run report of a job: DIR/report.html and DIR/report.md'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel jobs report demo mock-server config man completions help" -f -a "demo" -d 'Run a full export against the bundled mock server, into --out DIR'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel jobs report demo mock-server config man completions help" -f -a "mock-server" -d 'Run the bundled mock Bulk Data server (prints its base URL on stdout)'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel jobs report demo mock-server config man completions help" -f -a "config" -d 'Show the configuration in effect'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel jobs report demo mock-server config man completions help" -f -a "man" -d 'Print the man page (roff) on stdout'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel jobs report demo mock-server config man completions help" -f -a "completions" -d 'Print shell completions for SHELL on stdout'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel jobs report demo mock-server config man completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c group-export -n "__fish_group_export_using_subcommand help; and __fish_seen_subcommand_from groups" -f -a "search" -d 'Search Groups (GET [base]/Group, or POST [base]/Group/_search with --post)'
 complete -c group-export -n "__fish_group_export_using_subcommand help; and __fish_seen_subcommand_from groups" -f -a "read" -d 'Read one Group by id'
 complete -c group-export -n "__fish_group_export_using_subcommand help; and __fish_seen_subcommand_from groups" -f -a "members" -d 'List the members of one Group with their period and inactive flag'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and __fish_seen_subcommand_from jobs" -f -a "clean" -d 'Remove the data of finished jobs older than --older-than (never a running one; failed or incomplete ones only with --force)'
 complete -c group-export -n "__fish_group_export_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print every setting, its value (secrets redacted) and where it came from: flag, environment, profile or default'

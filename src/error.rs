@@ -159,6 +159,10 @@ pub enum Error {
     #[error("interrupted; state saved: run the same command again to continue")]
     Interrupted,
 
+    /// `status`: the export is still running (not an error: exit code 8 says it to scripts).
+    #[error("the export is still running")]
+    StillRunning,
+
     /// stdout was closed by the reader (`| head`): not an error for the user.
     #[error("broken pipe")]
     BrokenPipe,

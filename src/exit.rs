@@ -15,6 +15,7 @@ pub enum Code {
     TimedOut = 5,
     Verification = 6,
     ServerReportedErrors = 7,
+    StillRunning = 8,
     JobLocked = 73,
     LocalIo = 74,
     TryAgainLater = 75,
@@ -23,7 +24,8 @@ pub enum Code {
 
 /// The table in one line, for `--help` and the man page (README.md has it as a table).
 pub const SUMMARY: &str = "Exit codes: 0 ok, 1 internal, 2 usage, 3 auth, 4 server rejected, \
-    5 timed out, 6 verification failed, 7 server reported errors, 73 job locked, \
+    5 timed out, 6 verification failed, 7 server reported errors, 8 still running (status), \
+    73 job locked, \
     74 local I/O, 75 try again later, 130 interrupted.";
 
 /// The exit code for an error.
@@ -48,6 +50,7 @@ pub fn code(error: &Error) -> Code {
         Error::JobLocked(_) => Code::JobLocked,
         Error::Interrupted => Code::Interrupted,
         Error::BrokenPipe => Code::Success,
+        Error::StillRunning => Code::StillRunning,
         Error::Internal(_) => Code::Internal,
     }
 }
@@ -150,7 +153,7 @@ pub fn hint(error: &Error) -> Option<String> {
 mod tests {
     use super::*;
 
-    const CODES: [Code; 12] = [
+    const CODES: [Code; 13] = [
         Code::Success,
         Code::Internal,
         Code::Usage,
@@ -159,6 +162,7 @@ mod tests {
         Code::TimedOut,
         Code::Verification,
         Code::ServerReportedErrors,
+        Code::StillRunning,
         Code::JobLocked,
         Code::LocalIo,
         Code::TryAgainLater,

@@ -73,6 +73,61 @@ pub fn ndjson_line(out: &mut impl Write, resource: &Value) -> io::Result<()> {
     out.write_all(b"\n")
 }
 
+/// Prints the jobs of `group-export jobs`.
+pub fn jobs(
+    out: &mut impl Write,
+    entries: &[crate::export::inventory::JobEntry],
+    format: ListFormat,
+) -> io::Result<()> {
+    match format {
+        ListFormat::Json => pretty(out, &serde_json::to_value(entries).unwrap_or_default()),
+        ListFormat::Ndjson | ListFormat::Auto => entries.iter().try_for_each(|entry| {
+            serde_json::to_writer(&mut *out, entry)?;
+            out.write_all(b"\n")
+        }),
+        ListFormat::Table => {
+            let mut table = Table::new(&[
+                "DIRECTORY",
+                "EXPORT",
+                "STATE",
+                "FILES",
+                "RESOURCES",
+                "SIZE",
+                "AGE",
+                "SERVER JOB",
+            ]);
+            let now = jiff::Timestamp::now();
+            for e in entries {
+                let age = e.last_moved().map_or_else(String::new, |at| {
+                    let secs = now.duration_since(at).as_secs().max(0) as u64;
+                    // Whole minutes at least, whole days past a day.
+                    let rounded = match secs {
+                        s if s >= 86_400 => s - s % 3600,
+                        s => s - s % 60,
+                    };
+                    humantime::format_duration(std::time::Duration::from_secs(rounded)).to_string()
+                });
+                table.row(vec![
+                    e.directory.display().to_string(),
+                    e.export.clone(),
+                    e.state.label().to_string(),
+                    format!("{}/{}", e.files_done, e.files),
+                    e.resources.to_string(),
+                    indicatif::HumanBytes(e.bytes).to_string(),
+                    age,
+                    if e.server_job_exists {
+                        "exists"
+                    } else {
+                        "gone"
+                    }
+                    .to_string(),
+                ]);
+            }
+            table.write(out)
+        }
+    }
+}
+
 /// Prints one Group.
 pub fn group(out: &mut impl Write, resource: &Value, format: ReadFormat) -> io::Result<()> {
     if format != ReadFormat::Table {

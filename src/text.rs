@@ -14,6 +14,34 @@ pub fn escape_control(text: &str) -> String {
     out
 }
 
+/// Text for an HTML page: markup characters as entities, control characters escaped.
+pub fn html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in escape_control(text).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text for a cell of a Markdown table: on one line, its `|` and markup escaped.
+pub fn markdown_cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in escape_control(text).chars() {
+        if matches!(c, '|' | '\\' | '`' | '*' | '_' | '<' | '>' | '[' | ']') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A one-line summary of a response body that is not FHIR (a gateway's HTML page, plain
 /// text): tags dropped, whitespace collapsed, cut to a readable length.
 pub fn summarize_body(body: &[u8]) -> String {
@@ -68,6 +96,15 @@ mod tests {
         let mut short = "ok".to_string();
         clip(&mut short, 3);
         assert_eq!(short, "ok");
+    }
+
+    #[test]
+    fn page_texts_cannot_inject_markup() {
+        assert_eq!(
+            html("<script>alert('x')</script>&\u{1b}"),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;\\u{1b}"
+        );
+        assert_eq!(markdown_cell("a|b *c*"), "a\\|b \\*c\\*");
     }
 
     #[test]

@@ -476,7 +476,7 @@ fn status_and_cancel_work_on_a_job_directory() {
     status.args(["status", "--out"]).arg(dir.path());
     status
         .assert()
-        .code(0)
+        .code(8)
         .stdout(predicate::str::starts_with("in progress: Running ("));
 
     // While a run works in the directory (it holds the lock), status still reads the job;
@@ -488,7 +488,7 @@ fn status_and_cancel_work_on_a_job_directory() {
     lock.try_lock().unwrap();
     let mut status = group_export(&mock.base_url());
     status.args(["status", "--out"]).arg(dir.path());
-    status.assert().code(0);
+    status.assert().code(8);
     let mut cancel = group_export(&mock.base_url());
     cancel.args(["cancel", "--out"]).arg(dir.path());
     cancel.assert().code(73);
@@ -652,7 +652,7 @@ fn sigterm_saves_the_job_exits_130_and_a_rerun_continues_the_same_job() {
     status.args(["status", "--out"]).arg(dir.path());
     status
         .assert()
-        .code(0)
+        .code(8)
         .stdout(predicate::str::starts_with("in progress"));
     let kickoffs_before = kickoffs(&mock.requests()).len();
     let mut rerun = group_export(&mock.base_url());

@@ -12,9 +12,11 @@ use crate::mock::MockConfig;
 
 mod export;
 mod groups;
+mod ops;
 
 pub use export::*;
 pub use groups::*;
+pub use ops::*;
 
 /// Find FHIR Groups and export their members' data with the FHIR Bulk Data Access API.
 #[derive(Debug, Parser)]
@@ -324,6 +326,18 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
         group-export cancel --out exports/g1    # the files already downloaded stay")]
     Cancel(JobTarget),
+
+    /// List the job directories under ROOT: export, state, files, resources, size, age
+    #[command(after_help = "Examples:\n  \
+        group-export jobs /data/exports\n  \
+        group-export jobs /data/exports --format json | jq -r '.[] | select(.state==\"failed\") | .directory'\n  \
+        group-export jobs clean /data/exports --older-than 30d")]
+    Jobs(JobsCommand),
+
+    /// Write the run report of a job: DIR/report.html and DIR/report.md
+    #[command(after_help = "Examples:\n  \
+        group-export report --out exports/g1 --open")]
+    Report(ReportCommand),
 
     /// Run a full export against the bundled mock server, into --out DIR
     #[command(after_help = "Examples:\n  \

@@ -78,9 +78,19 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
 pub async fn status(ctx: &Context, command: StatusCommand) -> Result<()> {
     let target = job_target(&command.target)?;
     let status = export::status(ctx, &target).await?;
+    let running = matches!(status, JobStatus::InProgress { .. });
+    let ended = |printed: Result<()>| {
+        printed.and_then(|()| {
+            if running {
+                Err(Error::StillRunning)
+            } else {
+                Ok(())
+            }
+        })
+    };
     if command.format == SummaryFormat::Json {
         let json = serde_json::to_string(&status).map_err(|e| Error::Internal(e.to_string()))?;
-        return stdout_line(&json);
+        return ended(stdout_line(&json));
     }
     let line = match status {
         JobStatus::InProgress { progress } => format!(
@@ -109,7 +119,7 @@ pub async fn status(ctx: &Context, command: StatusCommand) -> Result<()> {
         ),
         JobStatus::Cancelled => "cancelled: the server job was deleted".into(),
     };
-    stdout_line(&line)
+    ended(stdout_line(&line))
 }
 
 pub async fn cancel(ctx: &Context, target: crate::cli::JobTarget) -> Result<()> {

@@ -3,6 +3,7 @@
 
 mod export;
 mod groups;
+mod jobs;
 mod tools;
 
 use crate::cli::Command;
@@ -31,6 +32,10 @@ pub async fn run(invocation: Invocation, settings: Settings) -> Result<()> {
         Command::Run(command) => until_interrupted(export::run(&export_context()?, command)).await,
         Command::Status(command) => export::status(&export_context()?, command).await,
         Command::Cancel(target) => export::cancel(&export_context()?, target).await,
+        Command::Jobs(command) => {
+            jobs::jobs(command, || Client::new(settings.client.clone())).await
+        }
+        Command::Report(command) => jobs::report(command),
         Command::Demo { out } => tools::demo(settings, out).await,
         Command::MockServer(args) => tools::serve_mock(args).await,
         Command::Config(crate::cli::ConfigCommand::Show { format }) => {

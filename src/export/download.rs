@@ -18,6 +18,9 @@ use crate::sink::{Compression, Sink};
 pub struct Downloaded {
     pub resources: u64,
     pub bytes: u64,
+    /// Requests it took (more than one: resumed, retried or started over; none: it was
+    /// found complete on disk).
+    pub requests: u32,
 }
 
 /// Feeds what `reader` holds through `checker` up to its end or its first refused line;
@@ -90,7 +93,11 @@ pub async fn verify_saved(
     verdict.map_err(|e| refused(e.to_string()))?;
     let resources = checker.finish().map_err(|e| refused(e.to_string()))?;
     check_count(task, resources).map_err(refused)?;
-    Ok(Downloaded { resources, bytes })
+    Ok(Downloaded {
+        resources,
+        bytes,
+        requests: 0,
+    })
 }
 
 /// The manifest's `count` against the resources received, when it gives one. An `error[]`
@@ -207,7 +214,11 @@ pub async fn download(
         let result = write_loop(rx, &mut sink, &mut checker, &owned_task);
         (result, sink, checker)
     });
-    let (fetched, file_progress) = fetch::fetch(transfer, tx, resume, on_answer).await;
+    let fetch::Fetched {
+        length: fetched,
+        requests,
+        bar: file_progress,
+    } = fetch::fetch(transfer, tx, resume, on_answer).await;
     let (written, sink, mut checker) = match writer.await {
         Ok(outcome) => outcome,
         Err(e) => std::panic::resume_unwind(e.into_panic()),
@@ -220,7 +231,14 @@ pub async fn download(
                 .finish()
                 .map_err(|e| verification(task, e.to_string()))?;
             check_count(task, resources).map_err(|reason| verification(task, reason))?;
-            Ok((held, Downloaded { resources, bytes }))
+            Ok((
+                held,
+                Downloaded {
+                    resources,
+                    bytes,
+                    requests,
+                },
+            ))
         });
     let result = match verified {
         Ok((held, done)) => commit(sink, held).await.map(|()| done),

@@ -98,6 +98,16 @@ struct Fetch<'a, F> {
     retrier: Retrier,
     on_answer: F,
     bar: Option<FileProgress<'a>>,
+    /// Requests made for the file (more than one: resumed, retried or started over).
+    requests: u32,
+}
+
+/// What the network side ends with: the file's length (or the failure), how many requests
+/// it took, and the file's progress display.
+pub struct Fetched<'a> {
+    pub length: Result<u64>,
+    pub requests: u32,
+    pub bar: Option<FileProgress<'a>>,
 }
 
 /// What to do after an answer was looked at.
@@ -108,14 +118,14 @@ enum Next {
     Again,
 }
 
-/// Runs the network side; returns the file's length (bytes handed to the writer) and its
-/// progress display.
+/// Runs the network side; returns the file's length (bytes handed to the writer), the
+/// requests it took and its progress display.
 pub async fn fetch<'a>(
     transfer: &'a Transfer<'a>,
     tx: Sender<Write>,
     resume: Resume,
     on_answer: impl AsyncFnMut(&Answer) -> Result<()>,
-) -> (Result<u64>, Option<FileProgress<'a>>) {
+) -> Fetched<'a> {
     let task = transfer.task;
     let url = match Url::parse(&task.file.url) {
         Ok(url) => url,
@@ -124,7 +134,11 @@ pub async fn fetch<'a>(
                 op: Op::Status,
                 reason: format!("bad url for {}: {e}", task.name),
             };
-            return (Err(error), None);
+            return Fetched {
+                length: Err(error),
+                requests: 0,
+                bar: None,
+            };
         }
     };
     let mut fetch = Fetch {
@@ -138,15 +152,20 @@ pub async fn fetch<'a>(
         retrier: transfer.client.retry_policy().for_request(),
         on_answer,
         bar: None,
+        requests: 0,
     };
-    let result = loop {
+    let length = loop {
         match fetch.round().await {
             Ok(Next::Done(length)) => break Ok(length),
             Ok(Next::Again) => {}
             Err(error) => break Err(error),
         }
     };
-    (result, fetch.bar)
+    Fetched {
+        length,
+        requests: fetch.requests,
+        bar: fetch.bar,
+    }
 }
 
 impl<'a, F: AsyncFnMut(&Answer) -> Result<()>> Fetch<'a, F> {
@@ -189,6 +208,7 @@ impl<'a, F: AsyncFnMut(&Answer) -> Result<()>> Fetch<'a, F> {
     /// One request and its answer.
     async fn round(&mut self) -> Result<Next> {
         let transfer = self.transfer;
+        self.requests += 1;
         let ranged = self.offset > 0;
         let mut request = Request::file(self.url.clone(), self.op(), transfer.send_token);
         request.throttle = transfer.throttle.clone();

@@ -91,6 +91,14 @@ pub struct FileRecord {
     /// Stored gzip-compressed (`--compress gzip`) as `<name>.gz`, of this many bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gzipped_bytes: Option<u64>,
+    /// Requests made for the file over every run (for the run report: more than one means
+    /// resumed, retried or started over).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub requests: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl FileRecord {
@@ -106,6 +114,7 @@ impl FileRecord {
             start_over: false,
             length: None,
             gzipped_bytes: None,
+            requests: 0,
         }
     }
 

@@ -11,6 +11,7 @@ pub mod download;
 pub mod eventlog;
 pub mod fetch;
 pub mod incremental;
+pub mod inventory;
 pub mod job;
 pub mod jobfile;
 pub mod kickoff;
@@ -18,6 +19,7 @@ pub mod lifecycle;
 pub mod plan;
 pub mod poll;
 pub mod request;
+pub mod runreport;
 pub mod scheduler;
 pub mod target;
 
@@ -201,7 +203,7 @@ async fn download_and_conclude(
 ) -> Result<()> {
     let downloads =
         scheduler::download_all(ctx, &session.dir, &session.job, &session.events, options).await?;
-    conclude::conclude(
+    let concluded = conclude::conclude(
         ctx,
         &session.dir,
         &session.job,
@@ -210,8 +212,10 @@ async fn download_and_conclude(
         started,
         how,
     )
-    .await?;
-    session.job.flush().await
+    .await;
+    session.job.flush().await?;
+    runreport::write_quietly(session.dir.root());
+    concluded
 }
 
 /// What `status` found.

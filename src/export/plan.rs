@@ -36,13 +36,6 @@ impl FileTask {
     }
 }
 
-/// What one finished download held.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Downloaded {
-    pub resources: u64,
-    pub bytes: u64,
-}
-
 /// The download plan of a manifest: output files as `<Type>.<NNN>.ndjson` numbered per
 /// type in manifest order, `error/…` and `deleted/…` likewise. Types are checked to be
 /// resource type names, since they become file names, URLs to be http(s), and the

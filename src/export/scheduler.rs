@@ -272,12 +272,15 @@ impl Files<'_> {
             offset,
             self.compression,
         )?);
+        // Requests of earlier runs of this file (a resume counts on from them).
+        let requests_before = record.as_ref().map_or(0, |r| r.requests);
         // Written before the body's first byte reaches the .part (for small jobs; see
         // `JobFile::record`), so a later run knows what the .part holds.
         let record_answer = async |answer: &Answer| {
             job.record(|job| {
                 let mut record = FileRecord::started(&task.file.url, answer.validator.clone());
                 record.length = answer.length;
+                record.requests = requests_before + 1;
                 job.files.insert(task.name.clone(), record);
             })
             .await
@@ -323,6 +326,7 @@ impl Files<'_> {
                     resources: done.resources,
                     unverified: !self.verify,
                     gzipped_bytes,
+                    requests: requests_before + done.requests,
                     ..FileRecord::started(&task.file.url, None)
                 },
             );
@@ -387,6 +391,7 @@ impl Files<'_> {
         Ok(Some(Downloaded {
             resources: record.resources,
             bytes: record.bytes,
+            requests: 0,
         }))
     }
 

@@ -18,7 +18,7 @@ use tracing_subscriber::registry::LookupSpan;
 
 use crate::text::escape_control;
 
-pub use progress::{DownloadProgress, FileProgress, PollProgress, Reporter};
+pub use progress::{DownloadProgress, FileProgress, PollProgress, Reporter, parse_percent};
 pub use summary::{
     Summary, SummaryFormat, Totals, TypeSummary, plural, print_manifest, print_summary,
 };
@@ -151,6 +151,10 @@ pub fn error(error: &crate::error::Error) -> std::process::ExitCode {
     }
     if code == Code::Success {
         return std::process::ExitCode::SUCCESS;
+    }
+    // Said on stdout already, as data; the code is for scripts.
+    if matches!(error, crate::error::Error::StillRunning) {
+        return std::process::ExitCode::from(code as u8);
     }
     let hint = hint(error);
     if json_mode() {

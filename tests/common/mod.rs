@@ -109,7 +109,8 @@ pub fn fixed_server(response: &'static [u8]) -> String {
     format!("http://{addr}/fhir")
 }
 
-/// Every data file under `dir` (recursively; the job state and log.ndjson excluded) with
+/// Every data file under `dir` (recursively; the job state, log.ndjson and the run report
+/// excluded) with
 /// its bytes, sorted by name.
 pub fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
@@ -122,7 +123,8 @@ pub fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
                 .unwrap()
                 .to_string_lossy()
                 .into_owned();
-            if name.starts_with(".group-export") || name == "log.ndjson" {
+            let own = ["log.ndjson", "report.html", "report.md"];
+            if name.starts_with(".group-export") || own.contains(&name.as_str()) {
                 continue;
             }
             if path.is_dir() {
