@@ -52,6 +52,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('poll', 'poll', [CompletionResultType]::ParameterValue, 'Wait until the export of a job is complete and save its manifest')
             [CompletionResult]::new('download', 'download', [CompletionResultType]::ParameterValue, 'Download (or resume) every file of a job''s manifest, verified')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Kick off, poll and download in one go; re-running with the same --out resumes')
+            [CompletionResult]::new('hydrate', 'hydrate', [CompletionResultType]::ParameterValue, 'Fetch what a finished export''s resources point at: attachments, and the Medications and Observations the export left out (resumable, verified)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Ask the status URL once (no waiting)')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel the export on the server (DELETE on the status URL)')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run a full export against the bundled mock server, into --out DIR')
@@ -332,6 +333,12 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--only-types', '--only-types', [CompletionResultType]::ParameterName, 'Download only the output files of these types, comma-separated (what the server exports is --type)')
             [CompletionResult]::new('--types', '--types', [CompletionResultType]::ParameterName, 'The old spelling of --only-types (one letter from --type: easy to mix up)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Print the final summary as text (stderr) or JSON (stdout)')
+            [CompletionResult]::new('--hydrate', '--hydrate', [CompletionResultType]::ParameterName, 'After a complete, verified download, hydrate: attachments, medications, observations (see `group-export hydrate`); with --since auto, the export is recorded only once its hydration succeeded')
+            [CompletionResult]::new('--attachment-types', '--attachment-types', [CompletionResultType]::ParameterName, 'Fetch only attachments of these content types, comma-separated (text/plain, application/pdf, text/*); default: every type')
+            [CompletionResult]::new('--max-attachment-size', '--max-attachment-size', [CompletionResultType]::ParameterName, 'The largest attachment fetched (e.g. 500K, 20M, 1G); a larger one is counted as failed and not fetched')
+            [CompletionResult]::new('--inline-under', '--inline-under', [CompletionResultType]::ParameterName, 'Also write copies of the resources (DIR/inlined/) with attachments smaller than SIZE inlined as base64 data; the originals are never changed')
+            [CompletionResult]::new('--inline-types', '--inline-types', [CompletionResultType]::ParameterName, 'The content types that --inline-under inlines, comma-separated')
+            [CompletionResult]::new('--send-token-to', '--send-token-to', [CompletionResultType]::ParameterName, 'Also send the access token (and --header values) to attachments and references on ORIGIN, e.g. https://docs.example.org (repeatable); by default only the FHIR server''s origin gets them, and never across a redirect to another origin')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
@@ -356,6 +363,42 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--keep-server-job', '--keep-server-job', [CompletionResultType]::ParameterName, 'Leave the export on the server after a complete, verified download (no DELETE)')
             [CompletionResult]::new('--restart', '--restart', [CompletionResultType]::ParameterName, 'Start a new export in --out even if it holds one (its files there are removed; a server job still running is cancelled)')
             [CompletionResult]::new('--allow-nonempty-out', '--allow-nonempty-out', [CompletionResultType]::ParameterName, 'Write into a directory that is not empty and holds no job of group-export')
+            [CompletionResult]::new('--help-all', '--help-all', [CompletionResultType]::ParameterName, 'Print help with the global and authentication options, which the help of each command leaves out')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v requests, -vv headers with secrets redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v requests, -vv headers with secrets redacted)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'group-export;hydrate' {
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The job directory of a finished export; a template with {group}, {date}, {time} takes the newest job that matches')
+            [CompletionResult]::new('--tasks', '--tasks', [CompletionResultType]::ParameterName, 'What to fetch, comma-separated: attachments (the content of DocumentReference, DiagnosticReport and Media attachments), medications (Medications that MedicationRequest/Dispense/Administration/Statement reference), observations (those DiagnosticReport.result and Observation.hasMember reference); default: all')
+            [CompletionResult]::new('--attachment-types', '--attachment-types', [CompletionResultType]::ParameterName, 'Fetch only attachments of these content types, comma-separated (text/plain, application/pdf, text/*); default: every type')
+            [CompletionResult]::new('--max-attachment-size', '--max-attachment-size', [CompletionResultType]::ParameterName, 'The largest attachment fetched (e.g. 500K, 20M, 1G); a larger one is counted as failed and not fetched')
+            [CompletionResult]::new('--inline-under', '--inline-under', [CompletionResultType]::ParameterName, 'Also write copies of the resources (DIR/inlined/) with attachments smaller than SIZE inlined as base64 data; the originals are never changed')
+            [CompletionResult]::new('--inline-types', '--inline-types', [CompletionResultType]::ParameterName, 'The content types that --inline-under inlines, comma-separated')
+            [CompletionResult]::new('--send-token-to', '--send-token-to', [CompletionResultType]::ParameterName, 'Also send the access token (and --header values) to attachments and references on ORIGIN, e.g. https://docs.example.org (repeatable); by default only the FHIR server''s origin gets them, and never across a redirect to another origin')
+            [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'Transfers at once (attachments, searches), fewer while the server answers 429')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Print the per-task summary as text (stderr) or JSON (stdout)')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)')
+            [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Read a bearer access token from FILE (first line)')
+            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth2 client id (with --client-secret-file or --private-key)')
+            [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'File holding the OAuth2 client secret (client_credentials grant)')
+            [CompletionResult]::new('--client-auth', '--client-auth', [CompletionResultType]::ParameterName, 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body')
+            [CompletionResult]::new('--private-key', '--private-key', [CompletionResultType]::ParameterName, 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file')
+            [CompletionResult]::new('--kid', '--kid', [CompletionResultType]::ParameterName, 'Key id (kid) put in the assertion header, as registered with the server')
+            [CompletionResult]::new('--alg', '--alg', [CompletionResultType]::ParameterName, 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)')
+            [CompletionResult]::new('--token-url', '--token-url', [CompletionResultType]::ParameterName, 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'The profile of the configuration file to use (default: its default_profile)')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)')
+            [CompletionResult]::new('--progress', '--progress', [CompletionResultType]::ParameterName, 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)')
             [CompletionResult]::new('--help-all', '--help-all', [CompletionResultType]::ParameterName, 'Print help with the global and authentication options, which the help of each command leaves out')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v requests, -vv headers with secrets redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v requests, -vv headers with secrets redacted)')
@@ -501,6 +544,10 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--accept-any-group', '--accept-any-group', [CompletionResultType]::ParameterName, 'Export an unknown Group id as an empty export (`output: []`) instead of 404')
             [CompletionResult]::new('--require-auth', '--require-auth', [CompletionResultType]::ParameterName, 'Require `Authorization: Bearer` with a token from `/auth/token`')
             [CompletionResult]::new('--redirect-files', '--redirect-files', [CompletionResultType]::ParameterName, 'Answer file URLs with `307` to a second listener on another port that serves the same bytes without a token (like pre-signed storage URLs)')
+            [CompletionResult]::new('--wrong-attachment-hash', '--wrong-attachment-hash', [CompletionResultType]::ParameterName, 'The first member''s progress note (DocumentReference doc-syn-patient-000000-0) carries an `Attachment.hash` of other bytes than its Binary serves')
+            [CompletionResult]::new('--wrong-attachment-size', '--wrong-attachment-size', [CompletionResultType]::ParameterName, 'The first member''s progress note carries an `Attachment.size` one byte too large')
+            [CompletionResult]::new('--dangling-references', '--dangling-references', [CompletionResultType]::ParameterName, 'The first member''s DiagnosticReport and MedicationRequests also reference what does not exist (Observation/lab-…-gone, Medication/med-withdrawn) and a urn:uuid: reference')
+            [CompletionResult]::new('--binary-as-resource', '--binary-as-resource', [CompletionResultType]::ParameterName, 'Answer `Binary/{id}` with a FHIR Binary resource (base64 `data`) whatever `Accept` asks for, as some servers do')
             [CompletionResult]::new('--help-all', '--help-all', [CompletionResultType]::ParameterName, 'Print help with the global and authentication options, which the help of each command leaves out')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v requests, -vv headers with secrets redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v requests, -vv headers with secrets redacted)')
@@ -638,6 +685,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('poll', 'poll', [CompletionResultType]::ParameterValue, 'Wait until the export of a job is complete and save its manifest')
             [CompletionResult]::new('download', 'download', [CompletionResultType]::ParameterValue, 'Download (or resume) every file of a job''s manifest, verified')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Kick off, poll and download in one go; re-running with the same --out resumes')
+            [CompletionResult]::new('hydrate', 'hydrate', [CompletionResultType]::ParameterValue, 'Fetch what a finished export''s resources point at: attachments, and the Medications and Observations the export left out (resumable, verified)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Ask the status URL once (no waiting)')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel the export on the server (DELETE on the status URL)')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run a full export against the bundled mock server, into --out DIR')
@@ -673,6 +721,9 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             break
         }
         'group-export;help;run' {
+            break
+        }
+        'group-export;help;hydrate' {
             break
         }
         'group-export;help;status' {

@@ -57,6 +57,7 @@ complete -c group-export -n "__fish_group_export_needs_command" -f -a "kickoff" 
 complete -c group-export -n "__fish_group_export_needs_command" -f -a "poll" -d 'Wait until the export of a job is complete and save its manifest'
 complete -c group-export -n "__fish_group_export_needs_command" -f -a "download" -d 'Download (or resume) every file of a job\'s manifest, verified'
 complete -c group-export -n "__fish_group_export_needs_command" -f -a "run" -d 'Kick off, poll and download in one go; re-running with the same --out resumes'
+complete -c group-export -n "__fish_group_export_needs_command" -f -a "hydrate" -d 'Fetch what a finished export\'s resources point at: attachments, and the Medications and Observations the export left out (resumable, verified)'
 complete -c group-export -n "__fish_group_export_needs_command" -f -a "status" -d 'Ask the status URL once (no waiting)'
 complete -c group-export -n "__fish_group_export_needs_command" -f -a "cancel" -d 'Cancel the export on the server (DELETE on the status URL)'
 complete -c group-export -n "__fish_group_export_needs_command" -f -a "demo" -d 'Run a full export against the bundled mock server, into --out DIR'
@@ -329,6 +330,14 @@ complete -c group-export -n "__fish_group_export_using_subcommand run" -l only-t
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l types -d 'The old spelling of --only-types (one letter from --type: easy to mix up)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l format -d 'Print the final summary as text (stderr) or JSON (stdout)' -r -f -a "text\t'readable lines for people'
 json\t'one JSON document on stdout, for scripts'"
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l hydrate -d 'After a complete, verified download, hydrate: attachments, medications, observations (see `group-export hydrate`); with --since auto, the export is recorded only once its hydration succeeded' -r -f -a "attachments\t''
+medications\t''
+observations\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l attachment-types -d 'Fetch only attachments of these content types, comma-separated (text/plain, application/pdf, text/*); default: every type' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l max-attachment-size -d 'The largest attachment fetched (e.g. 500K, 20M, 1G); a larger one is counted as failed and not fetched' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l inline-under -d 'Also write copies of the resources (DIR/inlined/) with attachments smaller than SIZE inlined as base64 data; the originals are never changed' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l inline-types -d 'The content types that --inline-under inlines, comma-separated' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l send-token-to -d 'Also send the access token (and --header values) to attachments and references on ORIGIN, e.g. https://docs.example.org (repeatable); by default only the FHIR server\'s origin gets them, and never across a redirect to another origin' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
@@ -363,6 +372,45 @@ complete -c group-export -n "__fish_group_export_using_subcommand run" -l help-a
 complete -c group-export -n "__fish_group_export_using_subcommand run" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand run" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l out -d 'The job directory of a finished export; a template with {group}, {date}, {time} takes the newest job that matches' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l tasks -d 'What to fetch, comma-separated: attachments (the content of DocumentReference, DiagnosticReport and Media attachments), medications (Medications that MedicationRequest/Dispense/Administration/Statement reference), observations (those DiagnosticReport.result and Observation.hasMember reference); default: all' -r -f -a "attachments\t''
+medications\t''
+observations\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l attachment-types -d 'Fetch only attachments of these content types, comma-separated (text/plain, application/pdf, text/*); default: every type' -r
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l max-attachment-size -d 'The largest attachment fetched (e.g. 500K, 20M, 1G); a larger one is counted as failed and not fetched' -r
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l inline-under -d 'Also write copies of the resources (DIR/inlined/) with attachments smaller than SIZE inlined as base64 data; the originals are never changed' -r
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l inline-types -d 'The content types that --inline-under inlines, comma-separated' -r
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l send-token-to -d 'Also send the access token (and --header values) to attachments and references on ORIGIN, e.g. https://docs.example.org (repeatable); by default only the FHIR server\'s origin gets them, and never across a redirect to another origin' -r
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l parallel -d 'Transfers at once (attachments, searches), fewer while the server answers 429' -r
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l format -d 'Print the per-task summary as text (stderr) or JSON (stdout)' -r -f -a "text\t'readable lines for people'
+json\t'one JSON document on stdout, for scripts'"
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l client-auth -d 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body' -r -f -a "basic\t'client_secret_basic: an HTTP Basic Authorization header'
+post\t'client_secret_post: client_id and client_secret in the form body'"
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l private-key -d 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l kid -d 'Key id (kid) put in the assertion header, as registered with the server' -r
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l alg -d 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)' -r -f -a "RS384\t''
+ES384\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
+bars\t'progress bars'
+plain\t'one log line per event, for cron mail and CI logs'
+json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
+none\t'no progress display (log lines and the summary stay; -q hides them)'"
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l help-all -d 'Print help with the global and authentication options, which the help of each command leaves out'
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -s q -l quiet -d 'Print only errors on stderr'
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l out -d 'The job directory written by kickoff or run; a template with {group}, {date}, {time} takes the newest job that matches' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l status-url -d 'A status URL (Content-Location of a kick-off), when there is no job directory' -r
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l format -d 'A line for people, or one JSON object (`state`: inProgress, complete, finished, cancelled), on stdout' -r -f -a "text\t'readable lines for people'
@@ -512,6 +560,10 @@ complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l accept-any-group -d 'Export an unknown Group id as an empty export (`output: []`) instead of 404'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l require-auth -d 'Require `Authorization: Bearer` with a token from `/auth/token`'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l redirect-files -d 'Answer file URLs with `307` to a second listener on another port that serves the same bytes without a token (like pre-signed storage URLs)'
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l wrong-attachment-hash -d 'The first member\'s progress note (DocumentReference doc-syn-patient-000000-0) carries an `Attachment.hash` of other bytes than its Binary serves'
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l wrong-attachment-size -d 'The first member\'s progress note carries an `Attachment.size` one byte too large'
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l dangling-references -d 'The first member\'s DiagnosticReport and MedicationRequests also reference what does not exist (Observation/lab-…-gone, Medication/med-withdrawn) and a urn:uuid: reference'
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l binary-as-resource -d 'Answer `Binary/{id}` with a FHIR Binary resource (base64 `data`) whatever `Accept` asks for, as some servers do'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l help-all -d 'Print help with the global and authentication options, which the help of each command leaves out'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -s q -l quiet -d 'Print only errors on stderr'
@@ -630,19 +682,20 @@ complete -c group-export -n "__fish_group_export_using_subcommand completions" -
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "groups" -d 'Find and read Groups'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "kickoff" -d 'Start a Group export; prints the status URL and records the job in --out DIR'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "poll" -d 'Wait until the export of a job is complete and save its manifest'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "download" -d 'Download (or resume) every file of a job\'s manifest, verified'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "run" -d 'Kick off, poll and download in one go; re-running with the same --out resumes'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "status" -d 'Ask the status URL once (no waiting)'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "cancel" -d 'Cancel the export on the server (DELETE on the status URL)'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "demo" -d 'Run a full export against the bundled mock server, into --out DIR'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "mock-server" -d 'Run the bundled mock Bulk Data server (prints its base URL on stdout)'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "config" -d 'Show the configuration in effect'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "man" -d 'Print the man page (roff) on stdout'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "completions" -d 'Print shell completions for SHELL on stdout'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run hydrate status cancel demo mock-server config man completions help" -f -a "groups" -d 'Find and read Groups'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run hydrate status cancel demo mock-server config man completions help" -f -a "kickoff" -d 'Start a Group export; prints the status URL and records the job in --out DIR'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run hydrate status cancel demo mock-server config man completions help" -f -a "poll" -d 'Wait until the export of a job is complete and save its manifest'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run hydrate status cancel demo mock-server config man completions help" -f -a "download" -d 'Download (or resume) every file of a job\'s manifest, verified'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run hydrate status cancel demo mock-server config man completions help" -f -a "run" -d 'Kick off, poll and download in one go; re-running with the same --out resumes'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run hydrate status cancel demo mock-server config man completions help" -f -a "hydrate" -d 'Fetch what a finished export\'s resources point at: attachments, and the Medications and Observations the export left out (resumable, verified)'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run hydrate status cancel demo mock-server config man completions help" -f -a "status" -d 'Ask the status URL once (no waiting)'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run hydrate status cancel demo mock-server config man completions help" -f -a "cancel" -d 'Cancel the export on the server (DELETE on the status URL)'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run hydrate status cancel demo mock-server config man completions help" -f -a "demo" -d 'Run a full export against the bundled mock server, into --out DIR'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run hydrate status cancel demo mock-server config man completions help" -f -a "mock-server" -d 'Run the bundled mock Bulk Data server (prints its base URL on stdout)'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run hydrate status cancel demo mock-server config man completions help" -f -a "config" -d 'Show the configuration in effect'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run hydrate status cancel demo mock-server config man completions help" -f -a "man" -d 'Print the man page (roff) on stdout'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run hydrate status cancel demo mock-server config man completions help" -f -a "completions" -d 'Print shell completions for SHELL on stdout'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run hydrate status cancel demo mock-server config man completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c group-export -n "__fish_group_export_using_subcommand help; and __fish_seen_subcommand_from groups" -f -a "search" -d 'Search Groups (GET [base]/Group, or POST [base]/Group/_search with --post)'
 complete -c group-export -n "__fish_group_export_using_subcommand help; and __fish_seen_subcommand_from groups" -f -a "read" -d 'Read one Group by id'
 complete -c group-export -n "__fish_group_export_using_subcommand help; and __fish_seen_subcommand_from groups" -f -a "members" -d 'List the members of one Group with their period and inactive flag'
