@@ -483,9 +483,18 @@ fn medications_and_observations_left_out_are_fetched_once_in_batches() {
             .unwrap_or_default()
             .contains("_id=")
     );
+    // 50 ids of lab results make a long URL: POSTed as a form instead; no reads.
+    let observations = requests_to(&requests, "/Observation");
+    assert_eq!(observations.len(), 2, "a batch per pass");
     assert!(
-        requests_to(&requests, "/Observation/").is_empty(),
-        "no reads"
+        observations
+            .iter()
+            .all(|r| r.method == "POST" && r.path.ends_with("/_search"))
+    );
+    let form = String::from_utf8_lossy(&observations[0].body);
+    assert!(
+        form.contains("_id=lab-syn-patient-000000-0%2Clab-syn-patient-000000-1"),
+        "{form}"
     );
 }
 
@@ -494,9 +503,24 @@ fn a_server_that_refuses_id_searches_is_read_one_by_one() {
     let mock = faulty(&["file[Medication/_search]:400,times=always"], |_| {});
     let dir = tempfile::tempdir().unwrap();
     exported(&mock, dir.path(), &[]);
-    let (code, _, stderr) = hydrate(&mock, dir.path(), &["--tasks", "medications"]);
+    let (code, _, stderr) = hydrate(
+        &mock,
+        dir.path(),
+        &["--tasks", "medications", "--progress", "json"],
+    );
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("one by one"), "{stderr}");
+    // Every line on stderr is a JSON event, the summary among them.
+    let events: Vec<Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON event"))
+        .collect();
+    let summary = events
+        .iter()
+        .find(|e| e["event"] == "hydrate_summary")
+        .expect("a summary event");
+    assert_eq!(summary["tasks"][0]["task"], "medications");
+    assert!(events.iter().any(|e| e["event"] == "file_done"));
     let medications = lines(&dir.path().join("hydrated/Medication.001.ndjson"));
     let requests = mock.requests();
     assert_eq!(

@@ -231,6 +231,12 @@ pub async fn run(run: &Run<'_>, state: &mut State) -> Result<TaskReport> {
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
+    if names.is_empty() {
+        report.notes.push(format!(
+            "nothing to fetch: the export has no {} files",
+            SOURCES.join(", ")
+        ));
+    }
     for name in &names {
         let mut lines = Lines::open(&run.root, name)?;
         while let Some(line) = lines.next_line()? {
@@ -422,6 +428,11 @@ fn write_index(run: &Run, names: &[String], stored: &HashMap<u128, Stored>) -> R
                 let Some(record) = stored.get(&key(location.as_str())) else {
                     continue;
                 };
+                // A resource that says other things of the same content (counted as failed).
+                let said = wanted(run, String::new(), attachment).and_then(|w| w.ok());
+                if said.is_some_and(|w| fetch::verify(&w, record).is_err()) {
+                    continue;
+                }
                 let mut entry = json!({
                     "resource": label(&resource),
                     "element": element,

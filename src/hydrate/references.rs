@@ -39,8 +39,9 @@ use crate::sink::{FileSink, Sink};
 const BATCH: usize = 50;
 /// References collected before they are fetched.
 const CHUNK: usize = 5000;
-/// Longest search URL sent as a GET; longer searches are POSTed.
-const MAX_GET_URL: usize = 1800;
+/// Longest search URL sent as a GET; longer searches are POSTed (proxies in front of FHIR
+/// servers often refuse URLs of a few KiB).
+const MAX_GET_URL: usize = 1024;
 /// Most passes over resources fetched (`hasMember` of `hasMember` of …).
 const MAX_PASSES: usize = 10;
 /// Most pages of one search's answer.
@@ -155,6 +156,13 @@ pub async fn run(
             sources.push((name.clone(), paths));
         }
     }
+    if sources.is_empty() {
+        let kinds: Vec<&str> = task.sources.iter().map(|(t, _)| *t).collect();
+        report.notes.push(format!(
+            "nothing to follow: the export has no {} files",
+            kinds.join(", ")
+        ));
+    }
     for round in 0..MAX_PASSES {
         let before = pass.written.len();
         for (name, paths) in &sources {
@@ -243,7 +251,7 @@ impl Pass<'_, '_> {
                 references(&resource, &parts, &mut found);
             }
             for reference in found {
-                self.consider(&resource, reference, report);
+                self.consider(name, &resource, reference, report);
             }
             if self.pending.len() >= CHUNK {
                 self.fetch(report).await?;
@@ -252,7 +260,7 @@ impl Pass<'_, '_> {
         Ok(())
     }
 
-    fn consider(&mut self, resource: &Value, reference: &str, report: &mut TaskReport) {
+    fn consider(&mut self, file: &str, resource: &Value, reference: &str, report: &mut TaskReport) {
         let wanted = match parse_reference(&self.run.base, self.task.target, reference) {
             Ok(Target::OtherType) => return,
             Ok(Target::Contained) => {
@@ -265,7 +273,7 @@ impl Pass<'_, '_> {
             Err(why) => {
                 report.found += 1;
                 report.fail(Error::InvalidResponse {
-                    op: Op::Reference(format!("{} search", self.task.target)),
+                    op: Op::Reference(format!("export file {file}")),
                     reason: format!("{}: {why}", super::attachments::label(resource)),
                 });
                 return;
