@@ -719,3 +719,47 @@ fn hydrate_needs_a_finished_export() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("--hydrate"), "{stderr}");
 }
+
+#[test]
+fn a_killed_reference_hydration_keeps_its_finished_batches() {
+    let mock = faulty(&["file[Observation/_search]:delay=60s,skip=1"], |_| {});
+    let dir = tempfile::tempdir().unwrap();
+    exported(&mock, dir.path(), &[]);
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("group-export"))
+        .env_clear()
+        .env("GROUP_EXPORT_BASE_URL", mock.base_url())
+        .args(["hydrate", "--tasks", "observations", "--out"])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The first pass's batch is done; the second pass (hasMember) is held: kill it there.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while requests_to(&mock.requests(), "/Observation/_search").len() < 2 {
+        assert!(std::time::Instant::now() < deadline, "no second search");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!dir.path().join("hydrated").exists(), "nothing joined yet");
+    let (code, stdout, stderr) = hydrate(
+        &mock,
+        dir.path(),
+        &["--tasks", "observations", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let searches = requests_to(&mock.requests(), "/Observation/_search")
+        .into_iter()
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .collect::<Vec<_>>();
+    assert_eq!(searches.len(), 3, "the held search again, and no other");
+    assert_eq!(searches[1], searches[2]);
+    // The first run's 50 count as present now; all 100 are in one file.
+    let observations = task(&summary(&stdout), "observations").clone();
+    assert_eq!(observations["fetched"], 50);
+    let fetched = lines(&dir.path().join("hydrated/Observation.001.ndjson"));
+    assert_eq!(fetched.len(), 100);
+    let ids: HashSet<&str> = fetched.iter().map(|o| o["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 100);
+}
