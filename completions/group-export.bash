@@ -1531,7 +1531,7 @@ _group__export() {
             return 0
             ;;
         group__export__subcmd__hydrate)
-            opts="-v -q -h --out --tasks --attachment-types --max-attachment-size --inline-under --inline-types --send-token-to --parallel --format --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+            opts="-v -q -h --out --tasks --attachment-types --max-attachment-size --extract-inline --inline-under --inline-types --send-token-to --parallel --format --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2129,7 +2129,7 @@ _group__export() {
             return 0
             ;;
         group__export__subcmd__run)
-            opts="-v -q -h --out --type --since --until --type-filter --elements --output-format --patient --include-associated-data --post --lenient --timeout --max-wait --parallel --stdout --only-types --types --no-verify --format --keep-server-job --restart --allow-nonempty-out --hydrate --attachment-types --max-attachment-size --inline-under --inline-types --send-token-to --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+            opts="-v -q -h --out --type --since --until --type-filter --elements --output-format --patient --include-associated-data --post --lenient --timeout --max-wait --parallel --stdout --only-types --types --no-verify --format --keep-server-job --restart --allow-nonempty-out --hydrate --attachment-types --max-attachment-size --extract-inline --inline-under --inline-types --send-token-to --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

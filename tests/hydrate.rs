@@ -763,3 +763,37 @@ fn a_killed_reference_hydration_keeps_its_finished_batches() {
     let ids: HashSet<&str> = fetched.iter().map(|o| o["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 100);
 }
+
+#[test]
+fn inline_data_can_be_extracted_and_indexed_too() {
+    let mock = faulty(&[], |_| {});
+    let dir = tempfile::tempdir().unwrap();
+    exported(&mock, dir.path(), &[]);
+    let (code, _, stderr) = hydrate(
+        &mock,
+        dir.path(),
+        &["--tasks", "attachments", "--extract-inline"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("25 extracted to attachments/"), "{stderr}");
+    let index = lines(&dir.path().join("attachments/index.ndjson"));
+    let inline: Vec<&Value> = index.iter().filter(|e| e["url"].is_null()).collect();
+    assert_eq!(inline.len(), 25);
+    for (doc, entry) in lines(&dir.path().join("DocumentReference.001.ndjson"))
+        .iter()
+        .filter(|d| d["content"][0]["attachment"]["data"].is_string())
+        .zip(inline)
+    {
+        assert_eq!(
+            entry["resource"],
+            format!("DocumentReference/{}", doc["id"].as_str().unwrap())
+        );
+        let data = STANDARD
+            .decode(doc["content"][0]["attachment"]["data"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(
+            std::fs::read(dir.path().join(entry["path"].as_str().unwrap())).unwrap(),
+            data
+        );
+    }
+}

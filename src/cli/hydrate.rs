@@ -18,6 +18,10 @@ pub struct HydrateArgs {
     /// failed and not fetched
     #[arg(long, value_name = "SIZE", default_value = "100M", value_parser = parse_size)]
     pub max_attachment_size: u64,
+    /// Also store attachments that carry their content inline (data) under
+    /// DIR/attachments/, and index them (with a null url)
+    #[arg(long)]
+    pub extract_inline: bool,
     /// Also write copies of the resources (DIR/inlined/) with attachments smaller than
     /// SIZE inlined as base64 data; the originals are never changed
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]

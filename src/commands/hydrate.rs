@@ -82,6 +82,7 @@ fn options(
         tasks,
         attachment_types: args.attachment_types.clone(),
         max_attachment_size: args.max_attachment_size,
+        extract_inline: args.extract_inline,
         inline_under: args.inline_under,
         inline_types: args.inline_types.clone(),
         parallel,

@@ -12,7 +12,7 @@
 //!
 //! Relative URLs (`Binary/123`) are resolved by appending their segments to the FHIR base,
 //! never by relative resolution; other schemes than http(s) are refused; inline `data` is
-//! left as it is. What was stored is recorded in the journal
+//! left as it is, or with `--extract-inline` stored and indexed too (with a null `url`). What was stored is recorded in the journal
 //! `DIR/.group-export/hydrate/fetched.ndjson` (one line per URL, appended as each is
 //! stored), so a killed run fetches none of it again. Memory: the journal's records (about
 //! 150 bytes per stored URL), the failed URLs' hashes, and at most [`CHUNK`] attachments
@@ -188,11 +188,70 @@ fn read_journal(run: &Run) -> Result<HashMap<u128, Stored>> {
     Ok(stored)
 }
 
+/// An attachment's inline `data`, decoded and stored (`--extract-inline`).
+fn extract(run: &Run, from: &str, attachment: &Map<String, Value>) -> Result<Stored> {
+    let max = run.options.max_attachment_size;
+    let bad = |reason: String| Error::InvalidResponse {
+        op: Op::Attachment(format!("data of {from}")),
+        reason,
+    };
+    let data = attachment
+        .get("data")
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad("Attachment.data is not a string".into()))?;
+    if data.len() as u64 / 4 * 3 > max {
+        return Err(bad(format!("more than --max-attachment-size ({max})")));
+    }
+    let bytes = STANDARD
+        .decode(data.trim())
+        .map_err(|e| bad(format!("Attachment.data is not base64 ({e})")))?;
+    let sha1 = match attachment.get("hash").and_then(Value::as_str) {
+        None => None,
+        Some(hash) => Some(
+            STANDARD
+                .decode(hash.trim())
+                .ok()
+                .and_then(|b| b.try_into().ok())
+                .ok_or_else(|| bad("Attachment.hash is not a base64 SHA-1".into()))?,
+        ),
+    };
+    let want = Wanted {
+        location: Url::parse("data:,").map_err(|e| Error::Internal(e.to_string()))?,
+        content_type: attachment
+            .get("contentType")
+            .and_then(Value::as_str)
+            .map(String::from),
+        size: attachment.get("size").and_then(Value::as_u64),
+        sha1,
+        from: from.to_string(),
+    };
+    fetch::store(run, &want, &bytes)
+}
+
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
     (0..text.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
         .collect()
+}
+
+/// The journal, open for appending; a last line torn by a kill is ended first, so the next
+/// line starts on a line of its own.
+fn open_journal(run: &Run) -> Result<std::fs::File> {
+    use std::io::{Read, Seek, SeekFrom};
+    let path = run.root.join(JOURNAL);
+    let mut file = crate::fsutil::open_append(&path)?;
+    let io = |e| crate::fsutil::io_error(&path, e);
+    let length = file.seek(SeekFrom::End(0)).map_err(io)?;
+    if length > 0 {
+        let mut last = [0u8];
+        file.seek(SeekFrom::Start(length - 1)).map_err(io)?;
+        file.read_exact(&mut last).map_err(io)?;
+        if last[0] != b'\n' {
+            file.write_all(b"\n").map_err(io)?;
+        }
+    }
+    Ok(file)
 }
 
 fn journal_line(location: &Url, stored: &Stored) -> Vec<u8> {
@@ -219,11 +278,12 @@ pub async fn run(run: &Run<'_>, state: &mut State) -> Result<TaskReport> {
         let _ = std::fs::remove_file(incoming.join(name));
     }
     let mut stored = read_journal(run)?;
-    let mut journal = crate::fsutil::open_append(&run.root.join(JOURNAL))?;
+    let mut journal = open_journal(run)?;
     let mut failed: HashSet<u128> = HashSet::new();
     let mut pending: Vec<Wanted> = Vec::new();
     let mut queued: HashSet<u128> = HashSet::new();
-    let (mut filtered, mut inline) = (0u64, 0u64);
+    let (mut filtered, mut inline, mut empty) = (0u64, 0u64, 0u64);
+    let mut extracted: HashMap<u128, Stored> = HashMap::new();
     let limiter = Limiter::new(usize::from(run.options.parallel));
     let names: Vec<String> = SOURCES
         .iter()
@@ -249,6 +309,17 @@ pub async fn run(run: &Run<'_>, state: &mut State) -> Result<TaskReport> {
                     if attachment.contains_key("data") {
                         inline += 1;
                         report.present += 1;
+                        if run.options.extract_inline {
+                            let from = format!("{} {element}", label(&resource));
+                            match extract(run, &from, attachment) {
+                                Ok(record) => {
+                                    extracted.insert(key(&from), record);
+                                }
+                                Err(error) => report.fail(error),
+                            }
+                        }
+                    } else {
+                        empty += 1;
                     }
                     continue;
                 }
@@ -310,10 +381,20 @@ pub async fn run(run: &Run<'_>, state: &mut State) -> Result<TaskReport> {
             .notes
             .push(format!("{filtered} not of --attachment-types"));
     }
-    if inline > 0 {
+    if empty > 0 {
         report.notes.push(format!(
-            "{inline} inline (data in the resource), not fetched"
+            "{empty} with neither url nor data: nothing to fetch"
         ));
+    }
+    if inline > 0 {
+        report.notes.push(if run.options.extract_inline {
+            format!(
+                "{inline} inline (data in the resource), {} extracted to attachments/",
+                extracted.len()
+            )
+        } else {
+            format!("{inline} inline (data in the resource), not fetched")
+        });
     }
     let stored_files = stored
         .values()
@@ -325,7 +406,7 @@ pub async fn run(run: &Run<'_>, state: &mut State) -> Result<TaskReport> {
         stored.len(),
         stored_files
     ));
-    write_index(run, &names, &stored)?;
+    write_index(run, &names, &stored, &extracted)?;
     report.output.push(INDEX.to_string());
     if let Some(under) = run.options.inline_under {
         let written = super::inline::write_copies(run, &names, &stored, under)?;
@@ -408,7 +489,12 @@ async fn fetch_chunk(
 }
 
 /// `attachments/index.ndjson`, made anew from the resources and what is stored.
-fn write_index(run: &Run, names: &[String], stored: &HashMap<u128, Stored>) -> Result<()> {
+fn write_index(
+    run: &Run,
+    names: &[String],
+    stored: &HashMap<u128, Stored>,
+    extracted: &HashMap<u128, Stored>,
+) -> Result<()> {
     let mut sink = Sink::File(FileSink::open(&run.root, INDEX, 0)?);
     let mut checker = LineChecker::new("", false);
     let mut entries = 0u64;
@@ -419,25 +505,36 @@ fn write_index(run: &Run, names: &[String], stored: &HashMap<u128, Stored>) -> R
                 continue;
             };
             for (element, attachment) in attachments_of(&resource) {
-                let Some(url) = attachment.get("url").and_then(Value::as_str) else {
-                    continue;
+                let url = attachment.get("url").and_then(Value::as_str);
+                let (location, record) = match url {
+                    Some(url) => {
+                        let Ok(location) = resolve(&run.base, url) else {
+                            continue;
+                        };
+                        let Some(record) = stored.get(&key(location.as_str())) else {
+                            continue;
+                        };
+                        // A resource that says other things of the same content (counted
+                        // as failed).
+                        let said = wanted(run, String::new(), attachment).and_then(|w| w.ok());
+                        if said.is_some_and(|w| fetch::verify(&w, record).is_err()) {
+                            continue;
+                        }
+                        (Some(location.to_string()), record)
+                    }
+                    None => {
+                        let from = format!("{} {element}", label(&resource));
+                        match extracted.get(&key(&from)) {
+                            Some(record) => (None, record),
+                            None => continue,
+                        }
+                    }
                 };
-                let Ok(location) = resolve(&run.base, url) else {
-                    continue;
-                };
-                let Some(record) = stored.get(&key(location.as_str())) else {
-                    continue;
-                };
-                // A resource that says other things of the same content (counted as failed).
-                let said = wanted(run, String::new(), attachment).and_then(|w| w.ok());
-                if said.is_some_and(|w| fetch::verify(&w, record).is_err()) {
-                    continue;
-                }
                 let mut entry = json!({
                     "resource": label(&resource),
                     "element": element,
                     "url": url,
-                    "location": location.as_str(),
+                    "location": location,
                     "path": record.path(),
                     "contentType": record.content_type,
                     "size": record.size,

@@ -193,14 +193,36 @@ async fn fetch_once(
         bar.failed();
         return Err(error);
     }
-    tokio::task::block_in_place(|| sink.commit())?;
+    tokio::task::block_in_place(|| place(run, sink, &incoming, &stored))?;
+    bar.done(1, size);
+    Ok(stored)
+}
+
+/// Commits a verified `.part` and moves it to where its content belongs.
+fn place(run: &Run<'_>, sink: Sink, incoming: &str, stored: &Stored) -> Result<()> {
+    sink.commit()?;
     let path = stored.path();
     let parent = std::path::Path::new(&path)
         .parent()
         .unwrap_or(std::path::Path::new(""));
     crate::fsutil::create_dir_below(&run.root, parent)?;
-    crate::fsutil::rename_into_place(&run.root.join(&incoming), &run.root.join(&path))?;
-    bar.done(1, size);
+    crate::fsutil::rename_into_place(&run.root.join(incoming), &run.root.join(&path))
+}
+
+/// Stores content that is at hand (an attachment's inline `data`, `--extract-inline`) as
+/// a fetched one is stored: checked against what the resource says of it first.
+pub fn store(run: &Run<'_>, wanted: &Wanted, bytes: &[u8]) -> Result<Stored> {
+    let stored = Stored {
+        content_type: wanted.content_type.clone(),
+        size: bytes.len() as u64,
+        sha256: Sha256::digest(bytes).into(),
+        sha1: Sha1::digest(bytes).into(),
+    };
+    verify(wanted, &stored)?;
+    let incoming = format!("{WORK_DIR}/incoming/{:032x}", key(&wanted.from));
+    let mut sink = Sink::File(FileSink::open(&run.root, &incoming, 0)?);
+    sink.write(bytes)?;
+    place(run, sink, &incoming, &stored)?;
     Ok(stored)
 }
 

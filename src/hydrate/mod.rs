@@ -75,6 +75,8 @@ pub struct HydrateOptions {
     pub attachment_types: Vec<String>,
     /// The largest attachment fetched.
     pub max_attachment_size: u64,
+    /// Also store inline `data` under `attachments/` (and index it).
+    pub extract_inline: bool,
     /// Inline attachments smaller than this into copies of their resources.
     pub inline_under: Option<u64>,
     /// Content types that are inlined.
