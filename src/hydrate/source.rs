@@ -24,6 +24,7 @@ fn open(root: &Path, name: &str) -> Result<Option<Box<dyn Read + Send>>> {
 
 /// The lines of one NDJSON file of the job.
 pub struct Lines {
+    path: std::path::PathBuf,
     name: String,
     reader: Option<BufReader<Box<dyn Read + Send>>>,
     line: Vec<u8>,
@@ -34,6 +35,7 @@ impl Lines {
     /// The lines of `root/name`; a missing file has none.
     pub fn open(root: &Path, name: &str) -> Result<Lines> {
         Ok(Lines {
+            path: root.join(name),
             name: name.to_string(),
             reader: open(root, name)?.map(|r| BufReader::with_capacity(256 * 1024, r)),
             line: Vec::new(),
@@ -52,7 +54,7 @@ impl Lines {
                 .by_ref()
                 .take(MAX_LINE as u64 + 2)
                 .read_until(b'\n', &mut self.line)
-                .map_err(|e| io_error(Path::new(&self.name), e))?;
+                .map_err(|e| io_error(&self.path, e))?;
             if read == 0 {
                 return Ok(None);
             }
@@ -80,8 +82,8 @@ impl Lines {
     }
 }
 
-/// The whole of a (small) file of the job: a stored attachment to inline, read up to
-/// `max` bytes.
+/// The whole of a (small) file of the job (a stored attachment to inline, the state), read
+/// up to `max` bytes.
 pub fn read_all(root: &Path, name: &str, max: u64) -> Result<Option<Vec<u8>>> {
     let Some(reader) = open(root, name)? else {
         return Ok(None);
@@ -92,8 +94,9 @@ pub fn read_all(root: &Path, name: &str, max: u64) -> Result<Option<Vec<u8>>> {
         .read_to_end(&mut bytes)
         .map_err(|e| io_error(&root.join(name), e))?;
     if bytes.len() as u64 > max {
-        return Err(Error::Internal(format!(
-            "{name} is larger than the {max} bytes it was stored with"
+        return Err(Error::usage(format!(
+            "{} is larger than the {max} bytes expected of it: it is not what hydration wrote",
+            root.join(name).display()
         )));
     }
     Ok(Some(bytes))

@@ -27,6 +27,8 @@ use crate::fsutil;
 pub const STATE_FILE: &str = ".group-export/hydrate.json";
 pub const WORK_DIR: &str = ".group-export/hydrate";
 const VERSION: u32 = 1;
+/// The state file is a few lines per task; anything near this is not ours.
+const MAX_STATE: u64 = 16 * 1024 * 1024;
 
 /// What `hydrate.json` holds.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -58,15 +60,11 @@ impl State {
     /// The state of `root`, or a new one.
     pub fn load(root: &Path) -> Result<State> {
         let path = root.join(STATE_FILE);
-        let bytes = match std::fs::read(&path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(State {
-                    version: VERSION,
-                    ..State::default()
-                });
-            }
-            Err(e) => return Err(fsutil::io_error(&path, e)),
+        let Some(bytes) = super::source::read_all(root, STATE_FILE, MAX_STATE)? else {
+            return Ok(State {
+                version: VERSION,
+                ..State::default()
+            });
         };
         let state: State = serde_json::from_slice(&bytes).map_err(|e| {
             Error::usage(format!(
