@@ -524,7 +524,7 @@ set edit:completion:arg-completer[group-export] = {|@words|
             cand --omit-counts 'Leave `count` out of every manifest entry (it is optional in the IG)'
             cand --accept-any-group 'Export an unknown Group id as an empty export (`output: []`) instead of 404'
             cand --require-auth 'Require `Authorization: Bearer` with a token from `/auth/token`'
-            cand --redirect-files 'Answer file URLs with `307` to a second listener on another port that serves the same bytes without a token (like pre-signed storage URLs)'
+            cand --redirect-files 'Answer file URLs (and `Binary/{id}` attachments) with `307` to a listener on another port that serves the same bytes without a token (like pre-signed storage URLs)'
             cand --wrong-attachment-hash 'The first member''s progress note (DocumentReference doc-syn-patient-000000-0) carries an `Attachment.hash` of other bytes than its Binary serves'
             cand --wrong-attachment-size 'The first member''s progress note carries an `Attachment.size` one byte too large'
             cand --dangling-references 'The first member''s DiagnosticReport and MedicationRequests also reference what does not exist (Observation/lab-…-gone, Medication/med-withdrawn) and a urn:uuid: reference'

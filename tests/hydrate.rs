@@ -797,3 +797,42 @@ fn inline_data_can_be_extracted_and_indexed_too() {
         );
     }
 }
+
+#[test]
+fn the_token_is_not_sent_across_a_redirect_to_another_origin() {
+    let mock = faulty(&[], |c| {
+        c.require_auth = true;
+        c.redirect_files = true;
+    });
+    let keys = tempfile::tempdir().unwrap();
+    let key = key_path(keys.path());
+    let auth = [
+        "--client-id",
+        "demo-client",
+        "--private-key",
+        key.to_str().unwrap(),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    exported(&mock, dir.path(), &auth);
+    let mut cmd = group_export(&mock.base_url());
+    cmd.args(auth)
+        .args(["hydrate", "--tasks", "attachments", "--out"])
+        .arg(dir.path());
+    let (code, _, stderr) = run(cmd);
+    assert_eq!(code, 0, "{stderr}");
+    let requests = mock.requests();
+    let asked = attachment_requests(&requests, "/Binary/");
+    assert_eq!(asked.len(), 75);
+    assert!(
+        asked
+            .iter()
+            .all(|r| r.status == Some(307) && r.header("authorization").is_some())
+    );
+    let followed = requests_to(&requests, "/documents/");
+    assert_eq!(followed.len(), 100, "75 redirected and 25 scans");
+    assert!(followed.iter().all(|r| r.header("authorization").is_none()));
+    assert_eq!(
+        lines(&dir.path().join("attachments/index.ndjson")).len(),
+        100
+    );
+}

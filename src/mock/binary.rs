@@ -1,6 +1,7 @@
 //! The endpoints that hydration reads: `Binary/{id}` on the FHIR server (raw bytes in the
 //! type asked for with `Accept`, or a FHIR Binary resource with base64 `data` when
-//! `application/fhir+json` is asked for, or always with `--binary-as-resource`), documents on
+//! `application/fhir+json` is asked for, or always with `--binary-as-resource`; with
+//! `--redirect-files`, a 307 to the document listener), documents on
 //! the document listener (another origin, which takes no credentials), and reads and
 //! searches (`_id=a,b`, GET or `POST _search`) of Medication and Observation.
 //!
@@ -76,6 +77,17 @@ pub async fn read_binary(
 ) -> Result<Response, MockError> {
     let shaping = faults(&state, &id, "Binary")?;
     let (content_type, bytes) = attachment(&state, &id)?;
+    if state.config.redirect_files {
+        // As export files: to the other origin, which takes no credentials.
+        let location = format!("{}/documents/{id}", state.clinical(&headers).documents);
+        let location = HeaderValue::from_str(&location)
+            .map_err(|_| MockError::invalid("the id cannot be put in a URL"))?;
+        let response = (
+            StatusCode::TEMPORARY_REDIRECT,
+            [(header::LOCATION, location)],
+        );
+        return Ok(shaped(response.into_response(), shaping));
+    }
     let as_resource = state.config.binary_as_resource
         || (!accepts(&headers, content_type) && accepts(&headers, FHIR_JSON));
     let response = if as_resource {

@@ -192,8 +192,8 @@ pub struct MockConfig {
     #[arg(long, default_value_t = true, action = ArgAction::Set)]
     pub smart_configuration: bool,
 
-    /// Answer file URLs with `307` to a second listener on another port that serves the same
-    /// bytes without a token (like pre-signed storage URLs)
+    /// Answer file URLs (and `Binary/{id}` attachments) with `307` to a listener on another
+    /// port that serves the same bytes without a token (like pre-signed storage URLs)
     #[arg(long)]
     pub redirect_files: bool,
 
