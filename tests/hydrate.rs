@@ -836,3 +836,43 @@ fn the_token_is_not_sent_across_a_redirect_to_another_origin() {
         100
     );
 }
+
+#[test]
+fn throttled_failed_and_broken_transfers_are_tried_again() {
+    let mock = faulty(
+        &[
+            "file[Binary]:429,retry-after=1,times=2",
+            "file[note-syn-patient-000005]:503",
+            "file[scan-syn-patient-000002]:drop=1000",
+            "file[Medication/_search]:502",
+        ],
+        |_| {},
+    );
+    let dir = tempfile::tempdir().unwrap();
+    exported(&mock, dir.path(), &[]);
+    let (code, stdout, stderr) = hydrate(
+        &mock,
+        dir.path(),
+        &["--tasks", "attachments,medications", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("retrying"), "{stderr}");
+    assert_eq!(task(&summary(&stdout), "attachments")["fetched"], 100);
+    let index = lines(&dir.path().join("attachments/index.ndjson"));
+    let scan = index
+        .iter()
+        .find(|e| {
+            e["url"]
+                .as_str()
+                .unwrap()
+                .contains("scan-syn-patient-000002")
+        })
+        .unwrap();
+    let (_, served) = get(scan["location"].as_str().unwrap(), "*/*");
+    let stored = std::fs::read(dir.path().join(scan["path"].as_str().unwrap())).unwrap();
+    assert!(
+        stored == served,
+        "the broken transfer was fetched whole again"
+    );
+    assert!(dir.path().join("hydrated/Medication.001.ndjson").exists());
+}
