@@ -37,6 +37,9 @@ _group__export() {
             group__export,help)
                 cmd="group__export__subcmd__help"
                 ;;
+            group__export,hydrate)
+                cmd="group__export__subcmd__hydrate"
+                ;;
             group__export,jobs)
                 cmd="group__export__subcmd__jobs"
                 ;;
@@ -118,6 +121,9 @@ _group__export() {
             group__export__subcmd__help,help)
                 cmd="group__export__subcmd__help__subcmd__help"
                 ;;
+            group__export__subcmd__help,hydrate)
+                cmd="group__export__subcmd__help__subcmd__hydrate"
+                ;;
             group__export__subcmd__help,jobs)
                 cmd="group__export__subcmd__help__subcmd__jobs"
                 ;;
@@ -176,7 +182,7 @@ _group__export() {
 
     case "${cmd}" in
         group__export)
-            opts="-v -q -h -V --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help --version groups kickoff poll download run status cancel jobs report demo mock-server config man completions help"
+            opts="-v -q -h -V --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help --version groups kickoff poll download run hydrate status cancel jobs report demo mock-server config man completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1290,7 +1296,7 @@ _group__export() {
             return 0
             ;;
         group__export__subcmd__help)
-            opts="groups kickoff poll download run status cancel jobs report demo mock-server config man completions help"
+            opts="groups kickoff poll download run hydrate status cancel jobs report demo mock-server config man completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1457,6 +1463,20 @@ _group__export() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        group__export__subcmd__help__subcmd__hydrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         group__export__subcmd__help__subcmd__jobs)
             opts="clean"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1576,6 +1596,124 @@ _group__export() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        group__export__subcmd__hydrate)
+            opts="-v -q -h --out --tasks --attachment-types --max-attachment-size --extract-inline --inline-under --inline-types --send-token-to --parallel --format --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tasks)
+                    COMPREPLY=($(compgen -W "attachments medications observations" -- "${cur}"))
+                    return 0
+                    ;;
+                --attachment-types)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-attachment-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --inline-under)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --inline-types)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --send-token-to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-secret-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-auth)
+                    COMPREPLY=($(compgen -W "basic post" -- "${cur}"))
+                    return 0
+                    ;;
+                --private-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --alg)
+                    COMPREPLY=($(compgen -W "RS384 ES384" -- "${cur}"))
+                    return 0
+                    ;;
+                --token-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --progress)
+                    COMPREPLY=($(compgen -W "auto bars plain json none" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2006,7 +2144,7 @@ _group__export() {
             return 0
             ;;
         group__export__subcmd__mock__subcmd__server)
-            opts="-v -q -h --host --port --tenant --seed --groups --members --large-group-members --observations-per-patient --max-resources-per-file --polls-before-complete --retry-after-secs --retry-after-http-date --requires-access-token --error-file --lie-about-count --omit-counts --failed-output-files --accept-any-group --disable-group-export --manifest-page-size --endless-manifest --require-auth --token-lifetime-secs --registered-client-id --registered-secret-file --registered-public-key --smart-configuration --redirect-files --range-support --gzip-files --fault --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+            opts="-v -q -h --host --port --tenant --seed --groups --members --large-group-members --observations-per-patient --max-resources-per-file --polls-before-complete --retry-after-secs --retry-after-http-date --requires-access-token --error-file --lie-about-count --omit-counts --failed-output-files --accept-any-group --disable-group-export --manifest-page-size --endless-manifest --require-auth --token-lifetime-secs --registered-client-id --registered-secret-file --registered-public-key --smart-configuration --redirect-files --range-support --gzip-files --wrong-attachment-hash --wrong-attachment-size --dangling-references --binary-as-resource --fault --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2372,7 +2510,7 @@ _group__export() {
             return 0
             ;;
         group__export__subcmd__run)
-            opts="-v -q -h --out --type --since --until --type-filter --elements --output-format --patient --include-associated-data --post --lenient --level --param --timeout --max-wait --parallel --stdout --only-types --types --no-verify --compress --format --keep-server-job --restart --allow-nonempty-out --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+            opts="-v -q -h --out --type --since --until --type-filter --elements --output-format --patient --include-associated-data --post --lenient --level --param --timeout --max-wait --parallel --stdout --only-types --types --no-verify --compress --format --keep-server-job --restart --allow-nonempty-out --hydrate --attachment-types --max-attachment-size --extract-inline --inline-under --inline-types --send-token-to --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2448,6 +2586,30 @@ _group__export() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --hydrate)
+                    COMPREPLY=($(compgen -W "attachments medications observations" -- "${cur}"))
+                    return 0
+                    ;;
+                --attachment-types)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-attachment-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --inline-under)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --inline-types)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --send-token-to)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --base-url)

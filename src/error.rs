@@ -29,6 +29,11 @@ pub enum Op {
     Token(String),
     /// The server's CapabilityStatement.
     Metadata,
+    /// The download of an attachment (its URL) for hydration.
+    Attachment(String),
+    /// A read or search of referenced resources for hydration (`Medication/123`,
+    /// `Medication search`).
+    Reference(String),
 }
 
 impl std::fmt::Display for Op {
@@ -44,6 +49,8 @@ impl std::fmt::Display for Op {
             Op::CleanUp => f.write_str("export clean-up"),
             Op::Token(url) => write!(f, "token request to {}", shown(url)),
             Op::Metadata => f.write_str("capability statement request"),
+            Op::Attachment(url) => write!(f, "attachment {}", shown(url)),
+            Op::Reference(what) => write!(f, "{}", shown(what)),
         }
     }
 }

@@ -9,7 +9,8 @@
 //!   `ndjson`, `error`, `exit`;
 //! - the network: `http` (the one client, the retry policy, the adaptive limiter) and
 //!   `auth` (tokens);
-//! - workflows: `groups`, `export`, and `sink` (where bytes go);
+//! - workflows: `groups`, `export`, `hydrate` (attachments and referenced resources of a
+//!   finished export), and `sink` (where bytes go);
 //! - the front: `cli` (clap declarations), `config` (the resolver), `commands` (the only
 //!   layer that maps the command line to workflows), `report` and `output` (the terminal);
 //! - `mock`, the bundled server, which uses `fhir` and `text` only.
@@ -27,6 +28,7 @@ pub mod fhir;
 pub mod fsutil;
 pub mod groups;
 pub mod http;
+pub mod hydrate;
 mod manpage;
 pub mod mock;
 pub mod ndjson;

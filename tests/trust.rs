@@ -387,7 +387,9 @@ fn an_empty_export_says_that_it_is_empty() {
 fn one_429_halves_the_downloads_at_once_and_they_grow_back() {
     let mock = faulty(
         &[
-            "file:slow=32K,times=always",
+            // Slow enough that the first eight are all still going when the ninth starts,
+            // even on a loaded machine (each takes about a second).
+            "file:slow=12K,times=always",
             "file:429,retry-after=1,skip=8,times=1",
         ],
         |c| {

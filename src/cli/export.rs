@@ -234,4 +234,16 @@ pub struct RunCommand {
     pub restart: bool,
     #[command(flatten)]
     pub new_job: NewJobArgs,
+    /// After a complete, verified download, hydrate: attachments, medications,
+    /// observations (see `group-export hydrate`); with --since auto, the export is recorded
+    /// only once its hydration succeeded
+    #[arg(
+        long,
+        value_name = "TASK[,TASK]",
+        value_delimiter = ',',
+        value_parser = clap::builder::PossibleValuesParser::new(crate::hydrate::TASK_NAMES)
+    )]
+    pub hydrate: Vec<String>,
+    #[command(flatten, next_help_heading = "Hydration (with --hydrate)")]
+    pub hydration: super::HydrateArgs,
 }

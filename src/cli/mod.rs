@@ -12,10 +12,12 @@ use crate::mock::MockConfig;
 
 mod export;
 mod groups;
+mod hydrate;
 mod ops;
 
 pub use export::*;
 pub use groups::*;
+pub use hydrate::*;
 pub use ops::*;
 
 /// Find FHIR Groups and export their members' data with the FHIR Bulk Data Access API.
@@ -312,8 +314,19 @@ pub enum Command {
         group-export run g1 --out /tmp/g1 --stdout | jq -c 'select(.resourceType==\"Patient\") | .id'\n  \
         # cron, every night at 02:00: a full path (cron's PATH is short), a directory per\n  \
         # night ({date} is the UTC day); off a terminal, progress is timestamped lines\n  \
-        0 2 * * * /usr/local/bin/group-export run g1 --out '/data/g1/{date}' 2>>/var/log/g1.log")]
+        0 2 * * * /usr/local/bin/group-export run g1 --out '/data/g1/{date}' 2>>/var/log/g1.log\n  \
+        # with the notes of the DocumentReferences, and the Medications the export leaves out\n  \
+        group-export run g1 --out exports/g1 --type Patient,DocumentReference,MedicationRequest --hydrate attachments,medications")]
     Run(RunCommand),
+
+    /// Fetch what a finished export's resources point at: attachments, and the
+    /// Medications and Observations the export left out (resumable, verified)
+    #[command(after_help = "Examples:\n  \
+        group-export hydrate --out exports/dcg\n  \
+        group-export hydrate --out exports/dcg --tasks attachments --attachment-types text/plain,application/pdf\n  \
+        group-export hydrate --out exports/dcg --tasks attachments --inline-under 64K   # copies in exports/dcg/inlined/\n  \
+        group-export hydrate --out exports/dcg --tasks medications,observations --format json | jq .")]
+    Hydrate(HydrateCommand),
 
     /// Ask the status URL once (no waiting)
     #[command(after_help = "Examples:\n  \

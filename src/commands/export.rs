@@ -65,11 +65,24 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
     let (download, summary) = download_options(&command.download)?;
     let request = export_request(command.group_id.as_deref(), &command.kickoff)?;
     let new = new_job(&command.out, &command.new_job, command.restart);
+    if !command.hydrate.is_empty() && (download.stdout || !download.verify) {
+        return Err(Error::usage(
+            "--hydrate works on verified files in --out: it cannot follow --stdout or --no-verify",
+        ));
+    }
+    let after_download = super::hydrate::after_download(
+        &command.hydrate,
+        &command.hydration,
+        command.download.parallel,
+        // One JSON document on stdout (the run's): hydration's summary goes to stderr.
+        SummaryFormat::Text,
+    )?;
     let options = RunOptions {
         poll: poll_options(&command.poll),
         download,
         summary,
         keep_server_job: command.keep_server_job,
+        after_download,
     };
     export::run(ctx, request, &new, &options).await
 }

@@ -3,6 +3,7 @@
 
 mod export;
 mod groups;
+mod hydrate;
 mod jobs;
 mod tools;
 
@@ -30,6 +31,9 @@ pub async fn run(invocation: Invocation, settings: Settings) -> Result<()> {
             until_interrupted(export::download(&export_context()?, command)).await
         }
         Command::Run(command) => until_interrupted(export::run(&export_context()?, command)).await,
+        Command::Hydrate(command) => {
+            until_interrupted(hydrate::hydrate(&export_context()?, command)).await
+        }
         Command::Status(command) => export::status(&export_context()?, command).await,
         Command::Cancel(target) => export::cancel(&export_context()?, target).await,
         Command::Jobs(command) => {

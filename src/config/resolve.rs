@@ -57,7 +57,7 @@ const KEYS: &[Key] = &[
     global("progress"),
     global("state_dir"),
     of(&["kickoff", "run"], "types"),
-    of(&["download", "run"], "parallel"),
+    of(&["download", "run", "hydrate"], "parallel"),
     of(&["download", "run"], "compress"),
     of(&["poll", "run"], "timeout"),
     of(&["poll", "run"], "max_wait"),

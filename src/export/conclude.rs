@@ -33,6 +33,9 @@ pub struct Conclusion {
     pub verified: bool,
     /// Output files went to stdout.
     pub stdout: bool,
+    /// Work follows (hydration): the record for `--since auto` is left pending in the
+    /// job (`Job::record_pending`) for `run` to make once that work succeeded.
+    pub defer_record: bool,
 }
 
 /// Reports the downloads and concludes the job.
@@ -105,11 +108,15 @@ pub async fn conclude(
     if !how.keep_server_job {
         clean_up_server_job(ctx, job).await?;
     }
-    if issues.errors == 0 {
+    let pending = issues.errors == 0 && how.defer_record;
+    if issues.errors == 0 && !how.defer_record {
         record_complete_export(ctx, dir, &snapshot);
     }
-    job.commit(|job| job.completed_at = Some(jiff::Timestamp::now().to_string()))
-        .await?;
+    job.commit(|job| {
+        job.completed_at = Some(jiff::Timestamp::now().to_string());
+        job.record_pending = pending;
+    })
+    .await?;
     outcome().and(printed)
 }
 
@@ -259,7 +266,7 @@ pub async fn delete_server_job(client: &Client, url: &Url, op: Op) -> Result<()>
 /// Remembers a complete, verified export for a later `--since auto`. The data is complete
 /// whether or not this works, so a failure is a warning (the next `--since auto` run is
 /// then a full export), and silent for users who never asked for `--since auto`.
-fn record_complete_export(ctx: &Context, dir: &JobDir, job: &Job) {
+pub fn record_complete_export(ctx: &Context, dir: &JobDir, job: &Job) {
     let (Some(request), Some(base), Some(_)) = (&job.request, &job.base_url, &job.manifest) else {
         return;
     };

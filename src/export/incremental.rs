@@ -144,6 +144,23 @@ pub fn next_since_of(job: &super::job::Job) -> String {
     }
 }
 
+/// Whether a later export of the same request than `job` is recorded already (a pending
+/// record of an older job, made late, must not take `--since auto` back).
+pub fn recorded_since(ctx: &super::Context, job: &super::job::Job) -> bool {
+    let (Some(request), Some(base)) = (&job.request, &job.base_url) else {
+        return false;
+    };
+    let last = StateStore::new(ctx.state_dir.as_deref())
+        .and_then(|store| store.last(&RequestKey::new(base, request)));
+    match last {
+        Ok(Some(last)) => {
+            let ours = next_since_of(job);
+            ours != last.transaction_time && not_after(&ours, &last.transaction_time)
+        }
+        _ => false,
+    }
+}
+
 /// Whether instant `a` is not after instant `b` (false when either is unreadable).
 pub fn not_after(a: &str, b: &str) -> bool {
     match (a.parse::<jiff::Timestamp>(), b.parse::<jiff::Timestamp>()) {

@@ -63,6 +63,10 @@ pub struct Job {
     /// When every file was downloaded and verified (and the server reported no errors).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<String>,
+    /// Complete, but not recorded for `--since auto` yet: `run --hydrate` records it once
+    /// the hydration succeeded.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub record_pending: bool,
 }
 
 /// One file of the manifest and how far its download got.
@@ -146,6 +150,7 @@ impl Job {
             files: BTreeMap::new(),
             server_job_ended: false,
             completed_at: None,
+            record_pending: false,
         }
     }
 

@@ -68,6 +68,28 @@ pub struct RunOptions {
     pub download: DownloadOptions,
     pub summary: SummaryFormat,
     pub keep_server_job: bool,
+    /// Work after a complete, verified download (hydration), before the export is
+    /// recorded for `--since auto`.
+    pub after_download: Option<AfterDownload>,
+}
+
+/// Work that `run` does in the job's (locked) directory after a complete, verified
+/// download; the export is recorded for `--since auto` only once it succeeded. The commands
+/// layer makes it (hydration), so that `export` does not depend on what it does.
+#[derive(Clone)]
+pub struct AfterDownload(pub std::rc::Rc<AfterDownloadFn>);
+
+/// The work of an [`AfterDownload`]: the context, the job's directory and its job.
+pub type AfterDownloadFn = dyn for<'a> Fn(
+    &'a Context,
+    &'a Path,
+    &'a Job,
+) -> futures::future::LocalBoxFuture<'a, Result<()>>;
+
+impl std::fmt::Debug for AfterDownload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AfterDownload")
+    }
 }
 
 /// `kickoff`: starts the export (or finds it recorded) in its directory; returns the
@@ -168,6 +190,7 @@ pub async fn download(
         summary,
         verified: options.verify,
         stdout: options.stdout,
+        defer_record: false,
     };
     download_and_conclude(ctx, &session, options, started, how).await
 }
@@ -190,8 +213,23 @@ pub async fn run(
         summary: options.summary,
         verified: options.download.verify,
         stdout: options.download.stdout,
+        defer_record: options.after_download.is_some(),
     };
-    download_and_conclude(ctx, &session, &options.download, started, how).await
+    download_and_conclude(ctx, &session, &options.download, started, how).await?;
+    let Some(after) = &options.after_download else {
+        return Ok(());
+    };
+    // Hydration, then the record for --since auto that the conclusion left pending (a run
+    // whose hydration failed leaves it pending for the next run of the job).
+    let job = session.job.snapshot();
+    (after.0)(ctx, session.dir.root(), &job).await?;
+    if job.record_pending {
+        if !incremental::recorded_since(ctx, &job) {
+            conclude::record_complete_export(ctx, &session.dir, &job);
+        }
+        session.job.commit(|job| job.record_pending = false).await?;
+    }
+    Ok(())
 }
 
 async fn download_and_conclude(

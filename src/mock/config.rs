@@ -192,8 +192,8 @@ pub struct MockConfig {
     #[arg(long, default_value_t = true, action = ArgAction::Set)]
     pub smart_configuration: bool,
 
-    /// Answer file URLs with `307` to a second listener on another port that serves the same
-    /// bytes without a token (like pre-signed storage URLs)
+    /// Answer file URLs (and `Binary/{id}` attachments) with `307` to a listener on another
+    /// port that serves the same bytes without a token (like pre-signed storage URLs)
     #[arg(long)]
     pub redirect_files: bool,
 
@@ -206,11 +206,33 @@ pub struct MockConfig {
     #[arg(long, default_value_t = true, action = ArgAction::Set)]
     pub gzip_files: bool,
 
+    /// The first member's progress note (DocumentReference doc-syn-patient-000000-0) carries
+    /// an `Attachment.hash` of other bytes than its Binary serves
+    #[arg(long)]
+    pub wrong_attachment_hash: bool,
+
+    /// The first member's progress note carries an `Attachment.size` one byte too large
+    #[arg(long)]
+    pub wrong_attachment_size: bool,
+
+    /// The first member's DiagnosticReport and MedicationRequests also reference what does
+    /// not exist (Observation/lab-…-gone, Medication/med-withdrawn) and a urn:uuid: reference
+    #[arg(long)]
+    pub dangling_references: bool,
+
+    /// Answer `Binary/{id}` with a FHIR Binary resource (base64 `data`) whatever `Accept`
+    /// asks for, as some servers do
+    #[arg(long)]
+    pub binary_as_resource: bool,
+
     /// Inject a fault; repeatable. SPEC is TARGET:KIND[,OPTION…]
     ///
     /// TARGET  kickoff (of any $export) | status (GET of a status URL, manifest pages
     ///         included) | file | file[MATCH]
-    ///         MATCH: a resource type or a fragment of the file name (e.g. Patient-2)
+    ///         MATCH: a resource type or a fragment of the file name (e.g. Patient-2);
+    ///         attachments are files of type Binary named by their id (note-…),
+    ///         reads and searches of Medication and Observation files named
+    ///         Medication/ID or Observation/_search
     /// KIND    one-shot faults, fired `times` times; each counts only the requests it
     ///         applies to:
     ///           CODE                 an HTTP status (400-599) with an OperationOutcome
@@ -307,6 +329,10 @@ impl Default for MockConfig {
             redirect_files: false,
             range_support: true,
             gzip_files: true,
+            wrong_attachment_hash: false,
+            wrong_attachment_size: false,
+            dangling_references: false,
+            binary_as_resource: false,
             faults: Vec::new(),
         }
     }
@@ -344,6 +370,10 @@ impl fmt::Debug for MockConfig {
             redirect_files,
             range_support,
             gzip_files,
+            wrong_attachment_hash,
+            wrong_attachment_size,
+            dangling_references,
+            binary_as_resource,
             faults,
         } = self;
         f.debug_struct("MockConfig")
@@ -375,6 +405,10 @@ impl fmt::Debug for MockConfig {
             .field("redirect_files", redirect_files)
             .field("range_support", range_support)
             .field("gzip_files", gzip_files)
+            .field("wrong_attachment_hash", wrong_attachment_hash)
+            .field("wrong_attachment_size", wrong_attachment_size)
+            .field("dangling_references", dangling_references)
+            .field("binary_as_resource", binary_as_resource)
             .field("faults", faults)
             .finish()
     }

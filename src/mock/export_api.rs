@@ -168,6 +168,7 @@ fn kickoff(
         observations: config.observations_per_patient as u64,
         patients,
         request,
+        clinical: state.clinical(headers),
     };
     let mut request_url = format!("{}{}", state.base_url(headers), level.path());
     if let Some(query) = query {

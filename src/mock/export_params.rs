@@ -110,7 +110,8 @@ pub struct Kickoff {
     pub system: bool,
 }
 
-const SUPPORTED_TYPES: &str = "Patient, Observation, Condition, Encounter, Coverage";
+const SUPPORTED_TYPES: &str = "Patient, Observation, Condition, Encounter, Coverage, \
+    DocumentReference, DiagnosticReport, MedicationRequest";
 const OUTPUT_FORMATS: [&str; 3] = ["application/fhir+ndjson", "application/ndjson", "ndjson"];
 
 /// Reads a FHIR instant (with an offset); returns unix seconds, rounded down.
@@ -235,7 +236,7 @@ impl ExportRequest {
             }
         }
         if !types_given {
-            request.types = ResourceType::ALL.to_vec();
+            request.types = ResourceType::DEFAULT.to_vec();
         }
         Ok(request)
     }

@@ -8,7 +8,9 @@
 //! second listener on another port (`redirect_files`), page manifests (`manifest`), and
 //! inject deterministic faults (`faults`, `fault_book`, `shaping`, content changes in
 //! `file_body`, stored gzip and versions in `export_files`) for a client's retry and resume
-//! tests. Tests see every request (`record`) with the file downloads in flight at the time,
+//! tests. For hydration it serves attachments (`Binary`, and a document listener on a
+//! third port: another origin), Medications and lab Observations (`documents`,
+//! `medications`, `binary`). Tests see every request (`record`) with the file downloads in flight at the time,
 //! and can hold or release file answers (`traffic`).
 //!
 //! It depends on `crate::fhir` only, never on client code, so it cannot agree with the client
@@ -16,9 +18,12 @@
 
 mod auth;
 mod auth_api;
+mod binary;
 mod capability;
 mod catalogue;
+mod clinical;
 mod config;
+mod documents;
 mod export_api;
 mod export_files;
 mod export_params;
@@ -30,6 +35,7 @@ mod files;
 mod jobs;
 mod json;
 mod manifest;
+mod medications;
 mod ndjson;
 mod outcome;
 mod record;
@@ -135,6 +141,7 @@ impl MockServer {
         } else {
             None
         };
+        let documents_listener = TcpListener::bind(SocketAddr::new(local.ip(), 0)).await?;
         let traffic = Arc::new(Traffic::default());
         let hooks = Hooks {
             recorder: Recorder::new(Arc::clone(&traffic)),
@@ -154,11 +161,13 @@ impl MockServer {
                 .as_ref()
                 .map(TcpListener::local_addr)
                 .transpose()?,
+            documents: documents_listener.local_addr()?,
         };
         let redirect = redirect_listener.map(|listener| {
             let app = routes::redirect_router(state.clone(), hooks.recorder.clone());
             (listener, app)
         });
+        let documents_app = routes::documents_router(state.clone(), hooks.recorder.clone());
         let app = routes::router(state, hooks.recorder.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         // A dropped sender stops the servers too; held, delayed and paced answers end first,
@@ -177,8 +186,11 @@ impl MockServer {
                 }
             };
             let main = axum::serve(listener, app).with_graceful_shutdown(stopped.clone());
-            let (main, redirect) = tokio::join!(main.into_future(), redirect);
-            main.and(redirect)
+            let documents = axum::serve(documents_listener, documents_app)
+                .with_graceful_shutdown(stopped.clone());
+            let (main, redirect, documents) =
+                tokio::join!(main.into_future(), redirect, documents.into_future());
+            main.and(redirect).and(documents)
         });
         Ok(MockServer {
             local,

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use super::catalogue::Members;
+use super::clinical::Clinical;
 use super::export_params::ExportRequest;
 use super::json::push_str;
 use super::resources::{ResourceType, Subject};
@@ -51,6 +52,8 @@ pub struct Selection {
     pub observations: u64,
     pub patients: Patients,
     pub request: ExportRequest,
+    /// Where documents and references point (hydration's resources).
+    pub clinical: Clinical,
 }
 
 /// A position: a patient and an index in its sequence (of one type, or of its block).
@@ -198,7 +201,7 @@ pub struct Lines {
     cursor: Cursor,
     remaining: u64,
     /// `_elements` by resource type (`ResourceType as usize`).
-    elements: [Option<Vec<String>>; 5],
+    elements: Vec<Option<Vec<String>>>,
     patient: Option<PatientIds>,
     /// Render the file's second version.
     second: bool,
@@ -207,7 +210,10 @@ pub struct Lines {
 impl Lines {
     pub fn new(selection: Arc<Selection>, part: &Part, second: bool) -> Lines {
         Lines {
-            elements: ResourceType::ALL.map(|kind| selection.request.elements_for(kind)),
+            elements: ResourceType::ALL
+                .iter()
+                .map(|&kind| selection.request.elements_for(kind))
+                .collect(),
             selection,
             layout: part.layout,
             cursor: part.start,
@@ -239,7 +245,8 @@ impl Lines {
                 Subject::new(selection.seed ^ SECOND_SEED, &ids.second)
             } else {
                 Subject::new(selection.seed, &ids.id)
-            };
+            }
+            .with_clinical(&selection.clinical);
             let written = match selection.step(self.layout, index) {
                 Step::End => {
                     self.cursor = Cursor {

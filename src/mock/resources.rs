@@ -1,10 +1,13 @@
 //! Synthetic clinical resources (Patient, Observation, Condition, Encounter, Coverage) written
 //! as compact JSON text. Each resource is a pure function of (seed, patient id, type, index):
 //! its searchable `Facts` are drawn first and cheaply, so filters and counts never render text.
-//! The words they are made of are in `vocabulary.rs`.
+//! The words they are made of are in `vocabulary.rs`; the resources that hydration works on
+//! (DocumentReference, DiagnosticReport, MedicationRequest) are drawn in `documents.rs` and
+//! `medications.rs`, and exported only when `_type` names them.
 
 use std::fmt::Write;
 
+use super::clinical::{Clinical, Drawn};
 use super::json::{ObjectWriter, push_str, write_date, write_instant};
 use super::rng::{Rng, hash_str, mix};
 use super::vocabulary::*;
@@ -17,10 +20,26 @@ pub enum ResourceType {
     Condition,
     Encounter,
     Coverage,
+    DocumentReference,
+    DiagnosticReport,
+    MedicationRequest,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 5] = [
+    pub const ALL: [ResourceType; 8] = [
+        ResourceType::Patient,
+        ResourceType::Observation,
+        ResourceType::Condition,
+        ResourceType::Encounter,
+        ResourceType::Coverage,
+        ResourceType::DocumentReference,
+        ResourceType::DiagnosticReport,
+        ResourceType::MedicationRequest,
+    ];
+
+    /// What an export without `_type` holds: the types of the first mock, so that its
+    /// exports (and every count a test or the demo shows) stay as they were.
+    pub const DEFAULT: [ResourceType; 5] = [
         ResourceType::Patient,
         ResourceType::Observation,
         ResourceType::Condition,
@@ -35,6 +54,9 @@ impl ResourceType {
             ResourceType::Condition => "Condition",
             ResourceType::Encounter => "Encounter",
             ResourceType::Coverage => "Coverage",
+            ResourceType::DocumentReference => "DocumentReference",
+            ResourceType::DiagnosticReport => "DiagnosticReport",
+            ResourceType::MedicationRequest => "MedicationRequest",
         }
     }
 
@@ -48,6 +70,9 @@ impl ResourceType {
             ResourceType::Patient | ResourceType::Coverage => 1,
             ResourceType::Observation => observations,
             ResourceType::Condition | ResourceType::Encounter => 2,
+            ResourceType::DocumentReference => 3,
+            ResourceType::DiagnosticReport => 1,
+            ResourceType::MedicationRequest => 2,
         }
     }
 
@@ -58,6 +83,9 @@ impl ResourceType {
             ResourceType::Condition => "cond",
             ResourceType::Encounter => "enc",
             ResourceType::Coverage => "cov",
+            ResourceType::DocumentReference => "doc",
+            ResourceType::DiagnosticReport => "dr",
+            ResourceType::MedicationRequest => "medrx",
         }
     }
 
@@ -78,6 +106,11 @@ impl ResourceType {
             ResourceType::Condition => "http://terminology.hl7.org/CodeSystem/condition-clinical",
             ResourceType::Encounter => "http://hl7.org/fhir/encounter-status",
             ResourceType::Coverage => "http://hl7.org/fhir/fm-status",
+            ResourceType::DocumentReference => "http://hl7.org/fhir/document-reference-status",
+            ResourceType::DiagnosticReport => "http://hl7.org/fhir/diagnostic-report-status",
+            ResourceType::MedicationRequest => {
+                "http://hl7.org/fhir/CodeSystem/medicationrequest-status"
+            }
         }
     }
 
@@ -86,7 +119,7 @@ impl ResourceType {
         match self {
             ResourceType::Observation | ResourceType::Condition => Some("code"),
             ResourceType::Encounter | ResourceType::Coverage => Some("type"),
-            ResourceType::Patient => None,
+            _ => None,
         }
     }
 
@@ -161,6 +194,7 @@ impl Facts {
             ResourceType::Condition => Some(&CONDITIONS[self.choice]),
             ResourceType::Encounter => Some(&ENCOUNTER_TYPES[self.choice]),
             ResourceType::Coverage => Some(&COVERAGE_TYPES[self.choice]),
+            _ => None,
         }
     }
 }
@@ -169,6 +203,9 @@ impl Facts {
 pub struct Subject<'a> {
     pub id: &'a str,
     hash: u64,
+    seed: u64,
+    /// Where the resources of hydration point (absent: relative references only).
+    clinical: Option<&'a Clinical>,
 }
 
 impl<'a> Subject<'a> {
@@ -176,7 +213,15 @@ impl<'a> Subject<'a> {
         Subject {
             id,
             hash: hash_str(seed, id),
+            seed,
+            clinical: None,
         }
+    }
+
+    /// The same patient, whose documents and references point at these addresses.
+    pub fn with_clinical(mut self, clinical: &'a Clinical) -> Self {
+        self.clinical = Some(clinical);
+        self
     }
 
     fn rng(&self, kind: ResourceType, index: u64) -> Rng {
@@ -216,6 +261,14 @@ impl<'a> Subject<'a> {
             ResourceType::Condition => draw.condition(&mut w),
             ResourceType::Encounter => draw.encounter(&mut w),
             ResourceType::Coverage => draw.coverage(&mut w),
+            ResourceType::DocumentReference | ResourceType::DiagnosticReport => {
+                let subject = Drawn::new(self.id, self.seed, &facts, self.clinical, index);
+                super::documents::write(&mut w, kind, &subject, draw.rng);
+            }
+            ResourceType::MedicationRequest => {
+                let subject = Drawn::new(self.id, self.seed, &facts, self.clinical, index);
+                super::medications::write_request(&mut w, &subject, draw.rng);
+            }
         }
         w.close();
     }
@@ -250,6 +303,9 @@ fn draw_facts(kind: ResourceType, rng: &mut Rng) -> Facts {
         ResourceType::Condition => (CLINICAL_STATUS, CONDITIONS.len()),
         ResourceType::Encounter => (ENCOUNTER_STATUS, ENCOUNTER_TYPES.len()),
         ResourceType::Coverage => (COVERAGE_STATUS, COVERAGE_TYPES.len()),
+        ResourceType::DocumentReference => (&["current"], 1),
+        ResourceType::DiagnosticReport => (&["final"], 1),
+        ResourceType::MedicationRequest => (&["active", "active", "completed"], 1),
     };
     let status = *rng.pick(statuses);
     // `choices` is a small table length.
@@ -277,7 +333,7 @@ fn write_concept(out: &mut String, c: &Concept, text: Option<&str>) {
     out.push('}');
 }
 
-fn write_reference(out: &mut String, reference: &str, display: Option<&str>) {
+pub fn write_reference(out: &mut String, reference: &str, display: Option<&str>) {
     out.push_str(r#"{"reference":"#);
     push_str(out, reference);
     if let Some(display) = display {
@@ -287,7 +343,7 @@ fn write_reference(out: &mut String, reference: &str, display: Option<&str>) {
     out.push('}');
 }
 
-fn write_quoted_instant(out: &mut String, secs: i64) {
+pub fn write_quoted_instant(out: &mut String, secs: i64) {
     out.push('"');
     write_instant(out, secs);
     out.push('"');

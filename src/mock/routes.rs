@@ -16,6 +16,7 @@ use tower_http::compression::CompressionLayer;
 use super::MockConfig;
 use super::auth::Auth;
 use super::auth_api::{self, TOKEN_PATH};
+use super::binary;
 use super::catalogue::Catalogue;
 use super::export_api;
 use super::fault_book::FaultBook;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub local: SocketAddr,
     /// The redirect listener, with `redirect_files`.
     pub redirect: Option<SocketAddr>,
+    /// The document listener: attachments on another origin (`binary.rs`).
+    pub documents: SocketAddr,
 }
 
 /// `/provider/system-access/v2/{tenant}`.
@@ -64,6 +67,23 @@ impl AppState {
     pub fn base_url(&self, headers: &HeaderMap) -> String {
         format!("{}{}", self.origin(headers), base_path(&self.config.tenant))
     }
+
+    /// Where an export's documents and references point, for a kick-off made with these
+    /// headers (the document listener on the host name the client used).
+    pub fn clinical(&self, headers: &HeaderMap) -> super::clinical::Clinical {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.parse::<axum::http::uri::Authority>().ok())
+            .map_or_else(|| self.local.ip().to_string(), |a| a.host().to_string());
+        super::clinical::Clinical {
+            base: self.base_url(headers),
+            documents: format!("http://{host}:{}", self.documents.port()),
+            wrong_hash: self.config.wrong_attachment_hash,
+            wrong_size: self.config.wrong_attachment_size,
+            dangling: self.config.dangling_references,
+        }
+    }
 }
 
 async fn unknown_path(uri: Uri) -> MockError {
@@ -88,6 +108,11 @@ where
     } else {
         route
     };
+    route.layer(from_fn_with_state(Arc::clone(&state.traffic), shape))
+}
+
+/// A route with the wire faults.
+fn shaped(route: MethodRouter<AppState>, state: &AppState) -> MethodRouter<AppState> {
     route.layer(from_fn_with_state(Arc::clone(&state.traffic), shape))
 }
 
@@ -117,12 +142,13 @@ pub fn router(state: AppState, recorder: Recorder) -> Router {
             get(auth_api::smart_configuration),
         );
     }
-    let mut fhir = Router::new()
+    let fhir = Router::new()
         .route("/Group", get(fhir_api::search_groups))
         .route("/Group/_search", post(fhir_api::search_groups_form))
         .route("/Group/{id}", get(fhir_api::read_group))
         .route("/Patient", get(fhir_api::search_patients))
         .route("/Patient/{id}", get(fhir_api::read_patient))
+        .route("/Binary/{id}", shaped(get(binary::read_binary), &state))
         .route("/$export", kickoff_route(&state))
         .route("/Patient/$export", kickoff_route(&state))
         .route(
@@ -132,6 +158,9 @@ pub fn router(state: AppState, recorder: Recorder) -> Router {
                 None => kickoff_route(&state),
             },
         );
+    let referenced = binary::routes(binary::routes(Router::new(), "Medication"), "Observation")
+        .route_layer(from_fn_with_state(Arc::clone(&state.traffic), shape));
+    let mut fhir = fhir.merge(referenced);
     let mut status = Router::new().route(
         "/jobs/{job}",
         get(export_api::status)
@@ -152,6 +181,12 @@ pub fn router(state: AppState, recorder: Recorder) -> Router {
         .nest(&base_path(&config.tenant), fhir)
         .nest(&status_path(&config.tenant), status)
         .route(TOKEN_PATH, post(auth_api::token));
+    finish(router, state, recorder)
+}
+
+/// The document listener: attachments of another origin, without credentials.
+pub fn documents_router(state: AppState, recorder: Recorder) -> Router {
+    let router = Router::new().route("/documents/{name}", shaped(get(binary::document), &state));
     finish(router, state, recorder)
 }
 
