@@ -25,6 +25,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)')
+            [CompletionResult]::new('--object-store-option', '--object-store-option', [CompletionResultType]::ParameterName, 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Read a bearer access token from FILE (first line)')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth2 client id (with --client-secret-file or --private-key)')
             [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'File holding the OAuth2 client secret (client_credentials grant)')
@@ -70,6 +71,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)')
+            [CompletionResult]::new('--object-store-option', '--object-store-option', [CompletionResultType]::ParameterName, 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Read a bearer access token from FILE (first line)')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth2 client id (with --client-secret-file or --private-key)')
             [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'File holding the OAuth2 client secret (client_credentials grant)')
@@ -113,6 +115,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)')
+            [CompletionResult]::new('--object-store-option', '--object-store-option', [CompletionResultType]::ParameterName, 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Read a bearer access token from FILE (first line)')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth2 client id (with --client-secret-file or --private-key)')
             [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'File holding the OAuth2 client secret (client_credentials grant)')
@@ -144,6 +147,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)')
+            [CompletionResult]::new('--object-store-option', '--object-store-option', [CompletionResultType]::ParameterName, 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Read a bearer access token from FILE (first line)')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth2 client id (with --client-secret-file or --private-key)')
             [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'File holding the OAuth2 client secret (client_credentials grant)')
@@ -172,6 +176,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)')
+            [CompletionResult]::new('--object-store-option', '--object-store-option', [CompletionResultType]::ParameterName, 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Read a bearer access token from FILE (first line)')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth2 client id (with --client-secret-file or --private-key)')
             [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'File holding the OAuth2 client secret (client_credentials grant)')
@@ -214,7 +219,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             break
         }
         'group-export;kickoff' {
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The job directory to create; {group}, {date} and {time} (UTC) are filled in (the directory made is printed on stderr)')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Where the job goes: a directory, or an object store URL (s3://bucket/prefix, gs://, az://); {group}, {date} and {time} (UTC) are filled in (the place made is printed on stderr)')
             [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Resource types to export (_type), comma-separated or repeated')
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only resources changed after this instant (_since), e.g. 2024-01-01T00:00:00Z')
             [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only resources changed before this instant (_until, IG v3)')
@@ -229,6 +234,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)')
+            [CompletionResult]::new('--object-store-option', '--object-store-option', [CompletionResultType]::ParameterName, 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Read a bearer access token from FILE (first line)')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth2 client id (with --client-secret-file or --private-key)')
             [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'File holding the OAuth2 client secret (client_credentials grant)')
@@ -255,7 +261,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             break
         }
         'group-export;poll' {
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The job directory written by kickoff or run; a template with {group}, {date}, {time} takes the newest job that matches')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The job written by kickoff or run: a directory or an object store URL (s3://, gs://, az://); a template with {group}, {date}, {time} takes the newest job that matches')
             [CompletionResult]::new('--status-url', '--status-url', [CompletionResultType]::ParameterName, 'A status URL (Content-Location of a kick-off), when there is no job directory')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up waiting after this long (the job goes on; poll again later)')
             [CompletionResult]::new('--max-wait', '--max-wait', [CompletionResultType]::ParameterName, 'The longest single wait between two status requests, whatever Retry-After says')
@@ -263,6 +269,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)')
+            [CompletionResult]::new('--object-store-option', '--object-store-option', [CompletionResultType]::ParameterName, 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Read a bearer access token from FILE (first line)')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth2 client id (with --client-secret-file or --private-key)')
             [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'File holding the OAuth2 client secret (client_credentials grant)')
@@ -286,7 +293,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             break
         }
         'group-export;download' {
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The job directory (with --manifest: where to write); a template with {group}, {date}, {time} takes the newest job that matches')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The job: a directory or an object store URL (with --manifest: where to write); a template with {group}, {date}, {time} takes the newest job that matches')
             [CompletionResult]::new('--manifest', '--manifest', [CompletionResultType]::ParameterName, 'A manifest file to download from, for a job not started by group-export (its link[next] pages are read too)')
             [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'Files downloaded at once')
             [CompletionResult]::new('--only-types', '--only-types', [CompletionResultType]::ParameterName, 'Download only the output files of these types, comma-separated (what the server exports is --type)')
@@ -297,6 +304,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)')
+            [CompletionResult]::new('--object-store-option', '--object-store-option', [CompletionResultType]::ParameterName, 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Read a bearer access token from FILE (first line)')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth2 client id (with --client-secret-file or --private-key)')
             [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'File holding the OAuth2 client secret (client_credentials grant)')
@@ -323,7 +331,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             break
         }
         'group-export;run' {
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The job directory; re-running with the same directory resumes the job. {group}, {date} and {time} (UTC) are filled in, e.g. ''exports/{group}/{date}''')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Where the job goes: a directory or an object store URL (s3://bucket/prefix, gs://, az://); re-running with the same --out resumes the job. {group}, {date} and {time} (UTC) are filled in, e.g. ''exports/{group}/{date}''')
             [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Resource types to export (_type), comma-separated or repeated')
             [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only resources changed after this instant (_since), e.g. 2024-01-01T00:00:00Z')
             [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only resources changed before this instant (_until, IG v3)')
@@ -351,6 +359,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)')
+            [CompletionResult]::new('--object-store-option', '--object-store-option', [CompletionResultType]::ParameterName, 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Read a bearer access token from FILE (first line)')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth2 client id (with --client-secret-file or --private-key)')
             [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'File holding the OAuth2 client secret (client_credentials grant)')
@@ -395,6 +404,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)')
+            [CompletionResult]::new('--object-store-option', '--object-store-option', [CompletionResultType]::ParameterName, 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Read a bearer access token from FILE (first line)')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth2 client id (with --client-secret-file or --private-key)')
             [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'File holding the OAuth2 client secret (client_credentials grant)')
@@ -419,13 +429,14 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             break
         }
         'group-export;status' {
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The job directory written by kickoff or run; a template with {group}, {date}, {time} takes the newest job that matches')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The job written by kickoff or run: a directory or an object store URL (s3://, gs://, az://); a template with {group}, {date}, {time} takes the newest job that matches')
             [CompletionResult]::new('--status-url', '--status-url', [CompletionResultType]::ParameterName, 'A status URL (Content-Location of a kick-off), when there is no job directory')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'A line for people, or one JSON object (`state`: inProgress, complete, finished, cancelled), on stdout')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)')
+            [CompletionResult]::new('--object-store-option', '--object-store-option', [CompletionResultType]::ParameterName, 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Read a bearer access token from FILE (first line)')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth2 client id (with --client-secret-file or --private-key)')
             [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'File holding the OAuth2 client secret (client_credentials grant)')
@@ -449,12 +460,13 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             break
         }
         'group-export;cancel' {
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The job directory written by kickoff or run; a template with {group}, {date}, {time} takes the newest job that matches')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The job written by kickoff or run: a directory or an object store URL (s3://, gs://, az://); a template with {group}, {date}, {time} takes the newest job that matches')
             [CompletionResult]::new('--status-url', '--status-url', [CompletionResultType]::ParameterName, 'A status URL (Content-Location of a kick-off), when there is no job directory')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)')
+            [CompletionResult]::new('--object-store-option', '--object-store-option', [CompletionResultType]::ParameterName, 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Read a bearer access token from FILE (first line)')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth2 client id (with --client-secret-file or --private-key)')
             [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'File holding the OAuth2 client secret (client_credentials grant)')
@@ -483,6 +495,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)')
+            [CompletionResult]::new('--object-store-option', '--object-store-option', [CompletionResultType]::ParameterName, 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Read a bearer access token from FILE (first line)')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth2 client id (with --client-secret-file or --private-key)')
             [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'File holding the OAuth2 client secret (client_credentials grant)')
@@ -514,6 +527,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)')
+            [CompletionResult]::new('--object-store-option', '--object-store-option', [CompletionResultType]::ParameterName, 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Read a bearer access token from FILE (first line)')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth2 client id (with --client-secret-file or --private-key)')
             [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'File holding the OAuth2 client secret (client_credentials grant)')
@@ -550,11 +564,12 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             break
         }
         'group-export;report' {
-            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The job directory')
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The job: a directory or an object store URL; a template with {group}, {date}, {time} takes the newest job that matches')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)')
+            [CompletionResult]::new('--object-store-option', '--object-store-option', [CompletionResultType]::ParameterName, 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Read a bearer access token from FILE (first line)')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth2 client id (with --client-secret-file or --private-key)')
             [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'File holding the OAuth2 client secret (client_credentials grant)')
@@ -584,6 +599,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)')
+            [CompletionResult]::new('--object-store-option', '--object-store-option', [CompletionResultType]::ParameterName, 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Read a bearer access token from FILE (first line)')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth2 client id (with --client-secret-file or --private-key)')
             [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'File holding the OAuth2 client secret (client_credentials grant)')
@@ -636,6 +652,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)')
+            [CompletionResult]::new('--object-store-option', '--object-store-option', [CompletionResultType]::ParameterName, 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Read a bearer access token from FILE (first line)')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth2 client id (with --client-secret-file or --private-key)')
             [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'File holding the OAuth2 client secret (client_credentials grant)')
@@ -673,6 +690,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)')
+            [CompletionResult]::new('--object-store-option', '--object-store-option', [CompletionResultType]::ParameterName, 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Read a bearer access token from FILE (first line)')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth2 client id (with --client-secret-file or --private-key)')
             [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'File holding the OAuth2 client secret (client_credentials grant)')
@@ -703,6 +721,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)')
+            [CompletionResult]::new('--object-store-option', '--object-store-option', [CompletionResultType]::ParameterName, 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Read a bearer access token from FILE (first line)')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth2 client id (with --client-secret-file or --private-key)')
             [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'File holding the OAuth2 client secret (client_credentials grant)')
@@ -741,6 +760,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)')
+            [CompletionResult]::new('--object-store-option', '--object-store-option', [CompletionResultType]::ParameterName, 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Read a bearer access token from FILE (first line)')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth2 client id (with --client-secret-file or --private-key)')
             [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'File holding the OAuth2 client secret (client_credentials grant)')
@@ -768,6 +788,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)')
+            [CompletionResult]::new('--object-store-option', '--object-store-option', [CompletionResultType]::ParameterName, 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …')
             [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Read a bearer access token from FILE (first line)')
             [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth2 client id (with --client-secret-file or --private-key)')
             [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'File holding the OAuth2 client secret (client_credentials grant)')

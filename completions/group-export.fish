@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_group_export_global_optspecs
-    string join \n help-all base-url= v/verbose q/quiet header= request-timeout= retries= token-file= client-id= client-secret-file= client-auth= private-key= kid= alg= token-url= scope= config= profile= state-dir= progress= h/help V/version
+    string join \n help-all base-url= v/verbose q/quiet header= request-timeout= retries= object-store-option= token-file= client-id= client-secret-file= client-auth= private-key= kid= alg= token-url= scope= config= profile= state-dir= progress= h/help V/version
 end
 
 function __fish_group_export_needs_command
@@ -28,6 +28,7 @@ complete -c group-export -n "__fish_group_export_needs_command" -l base-url -d '
 complete -c group-export -n "__fish_group_export_needs_command" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_needs_command" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_needs_command" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_needs_command" -l object-store-option -d 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …' -r
 complete -c group-export -n "__fish_group_export_needs_command" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
 complete -c group-export -n "__fish_group_export_needs_command" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
 complete -c group-export -n "__fish_group_export_needs_command" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
@@ -72,6 +73,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand groups; and no
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l object-store-option -d 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
@@ -118,6 +120,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand groups; and __
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l object-store-option -d 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
@@ -151,6 +154,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand groups; and __
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l object-store-option -d 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
@@ -182,6 +186,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand groups; and __
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l object-store-option -d 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
@@ -209,7 +214,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand groups; and __
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from help" -f -a "read" -d 'Read one Group by id'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from help" -f -a "members" -d 'List the members of one Group with their period and inactive flag'
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l out -d 'The job directory to create; {group}, {date} and {time} (UTC) are filled in (the directory made is printed on stderr)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l out -d 'Where the job goes: a directory, or an object store URL (s3://bucket/prefix, gs://, az://); {group}, {date} and {time} (UTC) are filled in (the place made is printed on stderr)' -r -f -a "(__fish_complete_directories)"
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l type -d 'Resource types to export (_type), comma-separated or repeated' -r
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l since -d 'Only resources changed after this instant (_since), e.g. 2024-01-01T00:00:00Z' -r
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l until -d 'Only resources changed before this instant (_until, IG v3)' -r
@@ -225,6 +230,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l ba
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l object-store-option -d 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …' -r
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
@@ -251,7 +257,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l he
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c group-export -n "__fish_group_export_using_subcommand poll" -l out -d 'The job directory written by kickoff or run; a template with {group}, {date}, {time} takes the newest job that matches' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -l out -d 'The job written by kickoff or run: a directory or an object store URL (s3://, gs://, az://); a template with {group}, {date}, {time} takes the newest job that matches' -r -f -a "(__fish_complete_directories)"
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l status-url -d 'A status URL (Content-Location of a kick-off), when there is no job directory' -r
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l timeout -d 'Give up waiting after this long (the job goes on; poll again later)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l max-wait -d 'The longest single wait between two status requests, whatever Retry-After says' -r
@@ -259,6 +265,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand poll" -l base-
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -l object-store-option -d 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …' -r
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
@@ -282,7 +289,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand poll" -l help-
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c group-export -n "__fish_group_export_using_subcommand download" -l out -d 'The job directory (with --manifest: where to write); a template with {group}, {date}, {time} takes the newest job that matches' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l out -d 'The job: a directory or an object store URL (with --manifest: where to write); a template with {group}, {date}, {time} takes the newest job that matches' -r -f -a "(__fish_complete_directories)"
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l manifest -d 'A manifest file to download from, for a job not started by group-export (its link[next] pages are read too)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l parallel -d 'Files downloaded at once' -r
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l only-types -d 'Download only the output files of these types, comma-separated (what the server exports is --type)' -r
@@ -295,6 +302,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand download" -l b
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l object-store-option -d 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …' -r
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
@@ -321,7 +329,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand download" -l h
 complete -c group-export -n "__fish_group_export_using_subcommand download" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand download" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand download" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c group-export -n "__fish_group_export_using_subcommand run" -l out -d 'The job directory; re-running with the same directory resumes the job. {group}, {date} and {time} (UTC) are filled in, e.g. \'exports/{group}/{date}\'' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l out -d 'Where the job goes: a directory or an object store URL (s3://bucket/prefix, gs://, az://); re-running with the same --out resumes the job. {group}, {date} and {time} (UTC) are filled in, e.g. \'exports/{group}/{date}\'' -r -f -a "(__fish_complete_directories)"
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l type -d 'Resource types to export (_type), comma-separated or repeated' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l since -d 'Only resources changed after this instant (_since), e.g. 2024-01-01T00:00:00Z' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l until -d 'Only resources changed before this instant (_until, IG v3)' -r
@@ -354,6 +362,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand run" -l base-u
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l object-store-option -d 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
@@ -385,7 +394,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand run" -l help-a
 complete -c group-export -n "__fish_group_export_using_subcommand run" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand run" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l out -d 'The job directory of a finished export; a template with {group}, {date}, {time} takes the newest job that matches' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l out -d 'The job directory of a finished export; a template with {group}, {date}, {time} takes the newest job that matches' -r
 complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l tasks -d 'What to fetch, comma-separated: attachments (the content of DocumentReference, DiagnosticReport and Media attachments), medications (Medications that MedicationRequest/Dispense/Administration/Statement reference), observations (those DiagnosticReport.result and Observation.hasMember reference); default: all' -r -f -a "attachments\t''
 medications\t''
 observations\t''"
@@ -401,6 +410,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l ba
 complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l object-store-option -d 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …' -r
 complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
@@ -425,7 +435,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l he
 complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c group-export -n "__fish_group_export_using_subcommand status" -l out -d 'The job directory written by kickoff or run; a template with {group}, {date}, {time} takes the newest job that matches' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand status" -l out -d 'The job written by kickoff or run: a directory or an object store URL (s3://, gs://, az://); a template with {group}, {date}, {time} takes the newest job that matches' -r -f -a "(__fish_complete_directories)"
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l status-url -d 'A status URL (Content-Location of a kick-off), when there is no job directory' -r
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l format -d 'A line for people, or one JSON object (`state`: inProgress, complete, finished, cancelled), on stdout' -r -f -a "text\t'readable lines for people'
 json\t'one JSON document on stdout, for scripts'"
@@ -433,6 +443,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand status" -l bas
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand status" -l object-store-option -d 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …' -r
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
@@ -456,12 +467,13 @@ complete -c group-export -n "__fish_group_export_using_subcommand status" -l hel
 complete -c group-export -n "__fish_group_export_using_subcommand status" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand status" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l out -d 'The job directory written by kickoff or run; a template with {group}, {date}, {time} takes the newest job that matches' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l out -d 'The job written by kickoff or run: a directory or an object store URL (s3://, gs://, az://); a template with {group}, {date}, {time} takes the newest job that matches' -r -f -a "(__fish_complete_directories)"
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l status-url -d 'A status URL (Content-Location of a kick-off), when there is no job directory' -r
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l object-store-option -d 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …' -r
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
@@ -493,6 +505,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not 
 complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l object-store-option -d 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …' -r
 complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
@@ -524,6 +537,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fi
 complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l object-store-option -d 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …' -r
 complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
@@ -551,11 +565,12 @@ complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fi
 complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "clean" -d 'Remove the data of finished jobs older than --older-than (never a running one; failed or incomplete ones only with --force)'
 complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c group-export -n "__fish_group_export_using_subcommand report" -l out -d 'The job directory' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand report" -l out -d 'The job: a directory or an object store URL; a template with {group}, {date}, {time} takes the newest job that matches' -r -f -a "(__fish_complete_directories)"
 complete -c group-export -n "__fish_group_export_using_subcommand report" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
 complete -c group-export -n "__fish_group_export_using_subcommand report" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand report" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand report" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand report" -l object-store-option -d 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …' -r
 complete -c group-export -n "__fish_group_export_using_subcommand report" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand report" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand report" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
@@ -585,6 +600,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand demo" -l base-
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand demo" -l object-store-option -d 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …' -r
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
@@ -644,6 +660,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l object-store-option -d 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …' -r
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
@@ -681,6 +698,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand config; and no
 complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l object-store-option -d 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …' -r
 complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
@@ -712,6 +730,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand config; and __
 complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l object-store-option -d 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …' -r
 complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
@@ -741,6 +760,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand man" -l base-u
 complete -c group-export -n "__fish_group_export_using_subcommand man" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand man" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand man" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand man" -l object-store-option -d 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …' -r
 complete -c group-export -n "__fish_group_export_using_subcommand man" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand man" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand man" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
@@ -768,6 +788,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand completions" -
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand completions" -l object-store-option -d 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …' -r
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F

@@ -85,6 +85,39 @@ pub enum Transience {
     NotTaken,
 }
 
+/// What went wrong with an object store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreProblem {
+    /// The bucket (or container) does not exist.
+    NoBucket,
+    NotFound,
+    /// Credentials were accepted but not for this (a bucket policy, a role).
+    Denied,
+    /// No credentials, or wrong or expired ones.
+    Unauthenticated,
+    /// A conditional write found the object there or changed.
+    Conflict,
+    /// Nothing answered at the endpoint, after retries.
+    Unreachable,
+    Other,
+}
+
+impl StoreProblem {
+    fn says(self) -> &'static str {
+        match self {
+            StoreProblem::NoBucket => "the bucket does not exist",
+            StoreProblem::NotFound => "not found",
+            StoreProblem::Denied => "access denied",
+            StoreProblem::Unauthenticated => {
+                "the credentials were refused (missing, wrong or expired)"
+            }
+            StoreProblem::Conflict => "changed by another writer",
+            StoreProblem::Unreachable => "the object store did not answer",
+            StoreProblem::Other => "the object store failed",
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The command line itself (clap prints it: usage errors, --help, --version).
@@ -158,9 +191,23 @@ pub enum Error {
     #[error("{}", shown(.0))]
     ServerJobGone(String),
 
-    /// Another process holds the job directory's lock.
-    #[error("another group-export process is working in {}", .0.display())]
-    JobLocked(PathBuf),
+    /// Another process holds the lock of the job (or of its share).
+    #[error("another group-export process is working on {}{}", shown(location), holder.as_deref().map(|h| format!(" ({})", shown(h))).unwrap_or_default())]
+    JobLocked {
+        location: String,
+        /// Who, when the lock says (an object store's lease).
+        holder: Option<String>,
+    },
+
+    /// The object store refused or failed a request.
+    #[error("{}: {}{}", shown(location), problem.says(), if detail.is_empty() { String::new() } else { format!(" ({})", shown(detail)) })]
+    Store {
+        /// The object (or prefix), as a URL.
+        location: String,
+        problem: StoreProblem,
+        /// The store's own words.
+        detail: String,
+    },
 
     /// Ctrl-C or SIGTERM; the state is saved.
     #[error("interrupted; state saved: run the same command again to continue")]

@@ -1,7 +1,7 @@
 //! The exit-code table and the one `match` from a typed error to its code and hint. Nothing
 //! here reads an error's message: the operation, the status and the kind decide.
 
-use crate::error::{Error, NetworkKind, Op};
+use crate::error::{Error, NetworkKind, Op, StoreProblem};
 
 /// Every exit code group-export uses. README.md and `--help` list the same table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +47,12 @@ pub fn code(error: &Error) -> Code {
         Error::TimedOut(_) => Code::TimedOut,
         Error::Verification(_) => Code::Verification,
         Error::ServerReportedErrors(_) => Code::ServerReportedErrors,
-        Error::JobLocked(_) => Code::JobLocked,
+        Error::JobLocked { .. } => Code::JobLocked,
+        Error::Store {
+            problem: StoreProblem::Unreachable,
+            ..
+        } => Code::TryAgainLater,
+        Error::Store { .. } => Code::LocalIo,
         Error::Interrupted => Code::Interrupted,
         Error::BrokenPipe => Code::Success,
         Error::StillRunning => Code::StillRunning,
@@ -132,7 +137,26 @@ pub fn hint(error: &Error) -> Option<String> {
         Error::TimedOut(_) => "the export goes on on the server: run the same command again \
                                (or `group-export poll` with the same --out) to wait more"
             .into(),
-        Error::JobLocked(_) => "wait for it to finish, or use another --out directory".into(),
+        Error::JobLocked { .. } => "wait for it to finish, or use another --out".into(),
+        Error::Store { problem, .. } => match problem {
+            StoreProblem::NoBucket => "create the bucket, or correct the --out URL (and the \
+                                       endpoint, for an S3-compatible store)"
+                .into(),
+            StoreProblem::Denied => "the credentials in use may not write there: check the \
+                                     bucket's policy and the role or user they belong to"
+                .into(),
+            StoreProblem::Unauthenticated => "check the store's credentials (for S3: \
+                                              AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, \
+                                              AWS_SESSION_TOKEN for temporary ones, or \
+                                              AWS_PROFILE); then run the same command again: \
+                                              it continues where it stopped"
+                .into(),
+            StoreProblem::Unreachable => "check the endpoint (AWS_ENDPOINT_URL or \
+                                          --object-store-option endpoint=URL) and the \
+                                          network; then run the same command again"
+                .into(),
+            _ => return None,
+        },
         Error::Io { source, .. } if source.kind() == std::io::ErrorKind::StorageFull => {
             "free some space, then run the same command again: it continues where it stopped".into()
         }

@@ -35,7 +35,7 @@ pub mod ndjson;
 pub mod output;
 pub mod report;
 pub mod secret;
-pub mod sink;
+pub mod store;
 pub mod text;
 
 use std::ffi::OsString;

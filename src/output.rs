@@ -108,7 +108,7 @@ pub fn jobs(
                     humantime::format_duration(std::time::Duration::from_secs(rounded)).to_string()
                 });
                 table.row(vec![
-                    e.directory.display().to_string(),
+                    e.directory.clone(),
                     e.export.clone(),
                     e.state.label().to_string(),
                     format!("{}/{}", e.files_done, e.files),

@@ -237,7 +237,7 @@ fn help_all_adds_the_global_options_after_the_commands_own() {
         help.find(text)
             .unwrap_or_else(|| panic!("no {text:?} in:\n{help}"))
     };
-    assert!(at("--out <DIR>") < at("\nGlobal options:\n"), "{help}");
+    assert!(at("--out <DIR|URL>") < at("\nGlobal options:\n"), "{help}");
     assert!(at("\nGlobal options:\n") < at("\nAuthentication options:\n"));
     assert!(help.contains("--base-url <URL>") && help.contains("--private-key <FILE>"));
     // Nested commands too, and the top-level help describes them without the flag.

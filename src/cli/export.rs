@@ -11,10 +11,10 @@ use super::list_item;
 #[derive(Debug, Args)]
 #[group(required = true, multiple = true)]
 pub struct JobTarget {
-    /// The job directory written by kickoff or run; a template with {group}, {date},
-    /// {time} takes the newest job that matches
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
+    /// The job written by kickoff or run: a directory or an object store URL (s3://, gs://,
+    /// az://); a template with {group}, {date}, {time} takes the newest job that matches
+    #[arg(long, value_name = "DIR|URL", value_hint = clap::ValueHint::DirPath)]
+    pub out: Option<String>,
     /// A status URL (Content-Location of a kick-off), when there is no job directory
     #[arg(long, value_name = "URL")]
     pub status_url: Option<String>,
@@ -166,10 +166,11 @@ pub struct KickoffCommand {
     /// The Group's logical id (none with --level patient|system)
     #[arg(required_unless_present = "level")]
     pub group_id: Option<String>,
-    /// The job directory to create; {group}, {date} and {time} (UTC) are filled in (the
-    /// directory made is printed on stderr)
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    /// Where the job goes: a directory, or an object store URL (s3://bucket/prefix, gs://,
+    /// az://); {group}, {date} and {time} (UTC) are filled in (the place made is printed on
+    /// stderr)
+    #[arg(long, value_name = "DIR|URL", value_hint = clap::ValueHint::DirPath)]
+    pub out: String,
     #[command(flatten)]
     pub kickoff: KickoffArgs,
     #[command(flatten)]
@@ -196,10 +197,10 @@ pub struct PollCommand {
 
 #[derive(Debug, Args)]
 pub struct DownloadCommand {
-    /// The job directory (with --manifest: where to write); a template with {group},
-    /// {date}, {time} takes the newest job that matches
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    /// The job: a directory or an object store URL (with --manifest: where to write); a
+    /// template with {group}, {date}, {time} takes the newest job that matches
+    #[arg(long, value_name = "DIR|URL", value_hint = clap::ValueHint::DirPath)]
+    pub out: String,
     /// A manifest file to download from, for a job not started by group-export (its
     /// link[next] pages are read too)
     #[arg(long, value_name = "FILE")]
@@ -215,10 +216,11 @@ pub struct RunCommand {
     /// The Group's logical id (none with --level patient|system)
     #[arg(required_unless_present = "level")]
     pub group_id: Option<String>,
-    /// The job directory; re-running with the same directory resumes the job.
-    /// {group}, {date} and {time} (UTC) are filled in, e.g. 'exports/{group}/{date}'
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    /// Where the job goes: a directory or an object store URL (s3://bucket/prefix, gs://,
+    /// az://); re-running with the same --out resumes the job. {group}, {date} and {time}
+    /// (UTC) are filled in, e.g. 'exports/{group}/{date}'
+    #[arg(long, value_name = "DIR|URL", value_hint = clap::ValueHint::DirPath)]
+    pub out: String,
     #[command(flatten)]
     pub kickoff: KickoffArgs,
     #[command(flatten)]

@@ -1,8 +1,6 @@
 //! Declarations of hydration: the `hydrate` command, and the flags it shares with `run
 //! --hydrate` (which attachments, how large, what to inline, where the token may go).
 
-use std::path::PathBuf;
-
 use clap::Args;
 
 use super::{SummaryFormat, list_item};
@@ -47,7 +45,7 @@ pub struct HydrateCommand {
     /// The job directory of a finished export; a template with {group}, {date}, {time}
     /// takes the newest job that matches
     #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    pub out: String,
     /// What to fetch, comma-separated: attachments (the content of DocumentReference,
     /// DiagnosticReport and Media attachments), medications (Medications that
     /// MedicationRequest/Dispense/Administration/Statement reference), observations (those

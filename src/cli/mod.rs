@@ -150,6 +150,16 @@ pub struct GlobalArgs {
     )]
     pub retries: u32,
 
+    /// A setting of the object store that an --out URL names, as KEY=VALUE (repeatable):
+    /// endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …
+    ///
+    /// Any setting of the `object_store` crate for the URL's store. Credentials are never
+    /// taken here (they would show in process lists): they come from the store's own
+    /// environment variables and files (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or
+    /// AWS_PROFILE, GOOGLE_APPLICATION_CREDENTIALS, AZURE_STORAGE_ACCOUNT_KEY, …).
+    #[arg(long = "object-store-option", global = true, value_name = "KEY=VALUE")]
+    pub object_store_options: Vec<String>,
+
     /// Read a bearer access token from FILE (first line)
     ///
     /// The token can also come from the GROUP_EXPORT_TOKEN environment variable; there is

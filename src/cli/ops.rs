@@ -1,8 +1,6 @@
 //! Declarations of the commands around job directories: `jobs` (the inventory of the jobs
 //! under a root, and `jobs clean`) and `report` (the run report of one job).
 
-use std::path::PathBuf;
-
 use clap::{Args, Subcommand};
 
 use super::ListFormat;
@@ -13,9 +11,9 @@ use super::ListFormat;
 pub struct JobsCommand {
     #[command(subcommand)]
     pub action: Option<JobsAction>,
-    /// Where to look for job directories (at most 4 levels down)
-    #[arg(value_name = "ROOT", default_value = ".")]
-    pub root: PathBuf,
+    /// Where to look for jobs (at most 4 levels down): a directory or an object store URL
+    #[arg(value_name = "ROOT", default_value = ".", value_hint = clap::ValueHint::DirPath)]
+    pub root: String,
     /// Output format (auto: table on a terminal, ndjson otherwise)
     #[arg(long, value_enum, default_value_t = ListFormat::Auto)]
     pub format: ListFormat,
@@ -32,9 +30,9 @@ pub enum JobsAction {
         group-export jobs clean /data/exports --older-than 30d --dry-run\n  \
         group-export jobs clean /data/exports --older-than 30d")]
     Clean {
-        /// Where to look for job directories (at most 4 levels down)
-        #[arg(value_name = "ROOT", default_value = ".")]
-        root: PathBuf,
+        /// Where to look for jobs (at most 4 levels down): a directory or an object store URL
+        #[arg(value_name = "ROOT", default_value = ".", value_hint = clap::ValueHint::DirPath)]
+        root: String,
         /// Only jobs that last moved (completed, else kicked off) longer ago than this, e.g. 30d
         #[arg(long, value_name = "DURATION")]
         older_than: humantime::Duration,
@@ -50,9 +48,10 @@ pub enum JobsAction {
 /// `report --out DIR [--open]`.
 #[derive(Debug, Args)]
 pub struct ReportCommand {
-    /// The job directory
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    /// The job: a directory or an object store URL; a template with {group}, {date},
+    /// {time} takes the newest job that matches
+    #[arg(long, value_name = "DIR|URL", value_hint = clap::ValueHint::DirPath)]
+    pub out: String,
     /// Open report.html in the desktop's browser (xdg-open)
     #[arg(long)]
     pub open: bool,

@@ -14,22 +14,22 @@ use crate::export::target::JobTarget;
 use crate::export::{self, Context, JobStatus, NewJob, RunOptions};
 use crate::report;
 use crate::report::stdout_line;
-use crate::sink::Compression;
+use crate::store::Compression;
 
 /// `kickoff`: prints the status URL on stdout, and the directory made on stderr.
 pub async fn kickoff(ctx: &Context, command: KickoffCommand) -> Result<()> {
     let request = export_request(command.group_id.as_deref(), &command.kickoff)?;
     let new = new_job(&command.out, &command.new_job, false);
-    let (dir, url) = export::kickoff(ctx, request, &new).await?;
-    if new.out != dir {
-        tracing::info!("job directory: {}", dir.display());
+    let (out, url) = export::kickoff(ctx, request, &new).await?;
+    if new.out.contains('{') {
+        tracing::info!("job: {out}");
     }
     stdout_line(url.as_str())
 }
 
 /// `poll`: the manifest on stdout when only a status URL was given.
 pub async fn poll(ctx: &Context, command: PollCommand) -> Result<()> {
-    let target = job_target(&command.target)?;
+    let target = job_target(ctx, &command.target).await?;
     match export::poll(ctx, &target, poll_options(&command.poll)).await? {
         Some(manifest) => {
             let json = serde_json::to_string_pretty(&manifest)
@@ -45,10 +45,13 @@ pub async fn download(ctx: &Context, command: DownloadCommand) -> Result<()> {
     // With --manifest, --out is the directory to write (a new one, perhaps); without,
     // the job to continue, found like every continuing command finds it.
     let out = match &command.manifest {
-        Some(_) => command.out.clone(),
-        None => JobTarget::new(Some(&command.out), None)?
+        Some(_) => {
+            crate::store::Store::open(&crate::store::Location::parse(&command.out)?, &ctx.store)?
+        }
+        None => JobTarget::new(Some(&command.out), None, &ctx.store)
+            .await?
             .out
-            .unwrap_or_else(|| command.out.clone()),
+            .ok_or_else(|| Error::Internal("--out without a job".into()))?,
     };
     export::download(
         ctx,
@@ -89,7 +92,7 @@ pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
 
 /// `status`: a line (or JSON) on stdout.
 pub async fn status(ctx: &Context, command: StatusCommand) -> Result<()> {
-    let target = job_target(&command.target)?;
+    let target = job_target(ctx, &command.target).await?;
     let status = export::status(ctx, &target).await?;
     let running = matches!(status, JobStatus::InProgress { .. });
     let ended = |printed: Result<()>| {
@@ -136,11 +139,16 @@ pub async fn status(ctx: &Context, command: StatusCommand) -> Result<()> {
 }
 
 pub async fn cancel(ctx: &Context, target: crate::cli::JobTarget) -> Result<()> {
-    export::cancel(ctx, &job_target(&target)?).await
+    export::cancel(ctx, &job_target(ctx, &target).await?).await
 }
 
-fn job_target(target: &crate::cli::JobTarget) -> Result<JobTarget> {
-    JobTarget::new(target.out.as_deref(), target.status_url.as_deref())
+async fn job_target(ctx: &Context, target: &crate::cli::JobTarget) -> Result<JobTarget> {
+    JobTarget::new(
+        target.out.as_deref(),
+        target.status_url.as_deref(),
+        &ctx.store,
+    )
+    .await
 }
 
 fn foreign(args: &NewJobArgs) -> Foreign {
@@ -151,9 +159,9 @@ fn foreign(args: &NewJobArgs) -> Foreign {
     }
 }
 
-fn new_job(out: &std::path::Path, args: &NewJobArgs, restart: bool) -> NewJob {
+fn new_job(out: &str, args: &NewJobArgs, restart: bool) -> NewJob {
     NewJob {
-        out: out.to_path_buf(),
+        out: out.to_string(),
         foreign: foreign(args),
         restart,
     }

@@ -12,18 +12,29 @@ use crate::hydrate::HydrateOptions;
 
 /// `hydrate --out DIR`: the job of DIR, locked while it is hydrated.
 pub async fn hydrate(ctx: &Context, command: HydrateCommand) -> Result<()> {
-    let out = JobTarget::new(Some(&command.out), None)?
+    let out = JobTarget::new(Some(&command.out), None, &ctx.store)
+        .await?
         .out
-        .unwrap_or_else(|| command.out.clone());
+        .ok_or_else(|| Error::Internal("--out without a job".into()))?;
     let options = options(
         &command.hydrate,
         command.tasks.clone(),
         command.parallel,
         super::export::summary_format(command.format),
     )?;
-    let dir = JobDir::open_existing(&out)?.ok_or_else(|| no_job(&out))?;
-    let job = dir.load()?.ok_or_else(|| no_job(&out))?;
-    crate::hydrate::hydrate(ctx, dir.root(), &job, &options).await
+    let root = out
+        .local_root()
+        .ok_or_else(|| {
+            Error::usage("hydrate works on a local --out directory, not an object store")
+        })?
+        .to_path_buf();
+    let dir = JobDir::open_existing(out.clone())
+        .await?
+        .ok_or_else(|| no_job(&out.shown()))?;
+    let job = dir.load().await?.ok_or_else(|| no_job(&out.shown()))?;
+    let hydrated = crate::hydrate::hydrate(ctx, &root, &job, &options).await;
+    dir.release().await;
+    hydrated
 }
 
 /// The hydration of `run --hydrate TASKS`, for the export workflow to run after the

@@ -6,9 +6,14 @@ use crate::cli::{JobsAction, JobsCommand, ReportCommand};
 use crate::error::{Error, Result};
 use crate::export::inventory::{self, JobEntry};
 use crate::http::Client;
+use crate::store::{Location, Store, StoreOptions};
 
 /// `jobs [ROOT]`: the table (or JSON, NDJSON) on stdout.
-pub async fn jobs(command: JobsCommand, client: impl FnOnce() -> Result<Client>) -> Result<()> {
+pub async fn jobs(
+    command: JobsCommand,
+    store: &StoreOptions,
+    client: impl FnOnce() -> Result<Client>,
+) -> Result<()> {
     if let Some(JobsAction::Clean {
         root,
         older_than,
@@ -16,9 +21,11 @@ pub async fn jobs(command: JobsCommand, client: impl FnOnce() -> Result<Client>)
         dry_run,
     }) = command.action
     {
-        return clean(&root, older_than.into(), force, dry_run);
+        let root = Store::open(&Location::parse(&root)?, store)?;
+        return clean(&root, older_than.into(), force, dry_run).await;
     }
-    let mut entries = inventory::list(&command.root)?;
+    let root = Store::open(&Location::parse(&command.root)?, store)?;
+    let mut entries = inventory::list(&root).await?;
     if command.check_server {
         check_server(&client()?, &mut entries).await;
     }
@@ -47,24 +54,24 @@ async fn check_server(client: &Client, entries: &mut [JobEntry]) {
             Err(error) if matches!(error.status(), Some(404 | 410)) => {
                 entry.server_job_exists = false;
             }
-            Err(error) => tracing::warn!("{}: {error}", entry.directory.display()),
+            Err(error) => tracing::warn!("{}: {error}", entry.directory),
         }
     }
 }
 
-fn clean(
-    root: &std::path::Path,
+async fn clean(
+    root: &Store,
     older_than: std::time::Duration,
     force: bool,
     dry_run: bool,
 ) -> Result<()> {
-    let cleaned = inventory::clean(root, older_than, force, dry_run)?;
+    let cleaned = inventory::clean(root, older_than, force, dry_run).await?;
     for (dir, why) in &cleaned.kept {
-        tracing::info!("kept {}: {why}", dir.display());
+        tracing::info!("kept {dir}: {why}");
     }
     let verb = if dry_run { "would remove" } else { "removed" };
     for dir in &cleaned.removed {
-        tracing::info!("{verb} {}", dir.display());
+        tracing::info!("{verb} {dir}");
     }
     tracing::info!(
         "{verb} {} ({}), kept {}",
@@ -76,6 +83,11 @@ fn clean(
 }
 
 /// `report --out DIR [--open]`.
-pub fn report(command: ReportCommand) -> Result<()> {
-    crate::export::runreport::make(&command.out, command.open)
+pub async fn report(ctx: &crate::export::Context, command: ReportCommand) -> Result<()> {
+    let target =
+        crate::export::target::JobTarget::new(Some(&command.out), None, &ctx.store).await?;
+    let store = target
+        .out
+        .ok_or_else(|| crate::error::Error::Internal("--out without a job".into()))?;
+    crate::export::runreport::make(&store, command.open).await
 }

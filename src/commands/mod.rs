@@ -37,9 +37,12 @@ pub async fn run(invocation: Invocation, settings: Settings) -> Result<()> {
         Command::Status(command) => export::status(&export_context()?, command).await,
         Command::Cancel(target) => export::cancel(&export_context()?, target).await,
         Command::Jobs(command) => {
-            jobs::jobs(command, || Client::new(settings.client.clone())).await
+            jobs::jobs(command, &settings.store, || {
+                Client::new(settings.client.clone())
+            })
+            .await
         }
-        Command::Report(command) => jobs::report(command),
+        Command::Report(command) => jobs::report(&export_context()?, command).await,
         Command::Demo { out } => tools::demo(settings, out).await,
         Command::MockServer(args) => tools::serve_mock(args).await,
         Command::Config(crate::cli::ConfigCommand::Show { format }) => {
@@ -58,6 +61,7 @@ fn export_context(settings: &Settings) -> Result<crate::export::Context> {
         reporter: Reporter::new(settings.progress),
         quiet: settings.verbosity == Verbosity::Quiet,
         state_dir: settings.state_dir.clone(),
+        store: settings.store.clone(),
     })
 }
 

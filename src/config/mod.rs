@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 use crate::http::ClientOptions;
 use crate::http::retry::RetryPolicy;
 use crate::report::ProgressMode;
+use crate::store::StoreOptions;
 
 /// How much to log on stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -39,6 +40,8 @@ pub struct Settings {
     pub state_dir: Option<PathBuf>,
     /// What the HTTP client is made from (secrets not read yet).
     pub client: ClientOptions,
+    /// How object stores named by `--out` URLs are reached.
+    pub store: StoreOptions,
 }
 
 impl Settings {
@@ -69,7 +72,22 @@ impl Settings {
             (_, ProgressFlag::Bars) => ProgressMode::Bars,
             (_, ProgressFlag::Json) => ProgressMode::Json,
         };
+        let retry = RetryPolicy {
+            retries: args.retries,
+            ..RetryPolicy::default()
+        };
+        let store = StoreOptions {
+            options: args
+                .object_store_options
+                .iter()
+                .map(|option| parse_store_option(option))
+                .collect::<Result<_>>()?,
+            connect_timeout: args.request_timeout.into(),
+            request_timeout: args.request_timeout.into(),
+            retry,
+        };
         Ok(Settings {
+            store,
             verbosity,
             progress,
             state_dir: args.state_dir.clone().or_else(file::default_state_dir),
@@ -77,10 +95,7 @@ impl Settings {
                 base,
                 headers,
                 request_timeout: args.request_timeout.into(),
-                retry: RetryPolicy {
-                    retries: args.retries,
-                    ..RetryPolicy::default()
-                },
+                retry,
                 auth: AuthOptions {
                     token: invocation.token.clone(),
                     client_id: args.client_id.clone(),
@@ -119,6 +134,19 @@ pub fn parse_base_url(text: &str) -> Result<Url> {
         )));
     }
     Ok(url)
+}
+
+/// Parses `KEY=VALUE` of `--object-store-option`.
+fn parse_store_option(text: &str) -> Result<(String, String)> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_ascii_lowercase(), value.trim().to_string()))
+        }
+        _ => Err(Error::usage(format!(
+            "invalid --object-store-option '{}': give KEY=VALUE, e.g. endpoint=http://127.0.0.1:9000",
+            crate::text::escape_control(text)
+        ))),
+    }
 }
 
 /// Parses `Name: value` into a header.

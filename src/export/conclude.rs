@@ -4,7 +4,6 @@
 //! the job's completion.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::Instant;
 
 use reqwest::{Method, StatusCode};
@@ -21,6 +20,7 @@ use crate::error::{Error, Op, Result};
 use crate::fhir::OperationOutcome;
 use crate::http::{Client, Request};
 use crate::report::{Summary, SummaryFormat, Totals, TypeSummary};
+use crate::store::{Compression, Store};
 
 /// What the conclusion may do besides reporting.
 #[derive(Debug, Clone, Copy)]
@@ -59,11 +59,11 @@ pub async fn conclude(
     let manifest = snapshot.manifest.clone().unwrap_or_default();
     let all_files = plan::plan(&manifest)?;
     let missing = missing_files(&snapshot, &all_files, &downloads);
-    let issues = ServerIssues::read(dir.root(), &all_files, &snapshot);
+    let issues = ServerIssues::read(dir.store(), &all_files, &snapshot).await;
     let failed = downloads.results.iter().filter(|r| r.is_err()).count();
     let verified = how.verified && !snapshot.files.values().any(|r| r.unverified);
     let complete = failed == 0 && missing.is_empty() && verified;
-    let mut summary = summary(&snapshot, dir.root(), &downloads, started, how.stdout);
+    let mut summary = summary(&snapshot, dir.store(), &downloads, started, how.stdout);
     if complete && issues.errors == 0 {
         summary.next_since = Some(incremental::next_since_of(&snapshot));
     }
@@ -75,7 +75,7 @@ pub async fn conclude(
     let (resources, bytes) = summary.totals();
     events.export_complete(downloads.tasks.len(), resources, bytes);
     issues.show();
-    let outcome = || issues.outcome(dir.root());
+    let outcome = || issues.outcome(dir.store());
 
     // A job finished by an earlier run: its record and clean-up are done already (and a
     // second record would take --since auto back to this older export).
@@ -183,7 +183,7 @@ fn failure(downloads: Downloads, stdout: bool) -> Error {
 /// The summary of this run's downloads.
 fn summary(
     job: &Job,
-    root: &Path,
+    root: &Store,
     downloads: &Downloads,
     started: Instant,
     stdout: bool,
@@ -215,7 +215,7 @@ fn summary(
         totals.bytes += done.bytes;
     }
     Summary {
-        output_dir: root.display().to_string(),
+        output_dir: root.shown(),
         stdout,
         transaction_time: job.manifest.as_ref().map(|m| m.transaction_time.clone()),
         next_since: None,
@@ -289,7 +289,7 @@ pub fn record_complete_export(ctx: &Context, dir: &JobDir, job: &Job) {
             key,
             transaction_time: incremental::next_since_of(job),
             completed_at: jiff::Timestamp::now().to_string(),
-            output_dir: dir.root().display().to_string(),
+            output_dir: dir.shown(),
         })
     });
     match recorded {
@@ -314,18 +314,33 @@ impl ServerIssues {
     /// Distinct issues shown.
     const SHOWN: usize = 10;
 
-    fn read(root: &Path, tasks: &[FileTask], job: &Job) -> ServerIssues {
-        let mut issues = ServerIssues::default();
-        // (is not an error, text) → count; BTreeMap: errors (false) first, then by text.
-        let mut counts = BTreeMap::<(bool, String), u64>::new();
-        let files = tasks
+    /// The issues of the job's error files (read on a blocking thread).
+    async fn read(store: &Store, tasks: &[FileTask], job: &Job) -> ServerIssues {
+        let files: Vec<(String, Compression)> = tasks
             .iter()
             .filter(|t| t.kind == FileKind::Error)
             .filter_map(|t| {
                 let record = job.files.get(&t.name).filter(|r| r.done)?;
-                crate::sink::open_stored(root, &t.name, record.compression()).ok()
-            });
-        for file in files {
+                Some((t.name.clone(), record.compression()))
+            })
+            .collect();
+        if files.is_empty() {
+            return ServerIssues::default();
+        }
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || Self::read_files(&store, &files))
+            .await
+            .unwrap_or_default()
+    }
+
+    fn read_files(store: &Store, files: &[(String, Compression)]) -> ServerIssues {
+        let mut issues = ServerIssues::default();
+        // (is not an error, text) → count; BTreeMap: errors (false) first, then by text.
+        let mut counts = BTreeMap::<(bool, String), u64>::new();
+        let opened = files
+            .iter()
+            .filter_map(|(name, compression)| store.open_stored(name, *compression).ok());
+        for file in opened {
             let lines = std::io::BufRead::lines(file);
             for line in lines.map_while(std::result::Result::ok) {
                 if line.trim().is_empty() {
@@ -370,14 +385,14 @@ impl ServerIssues {
     }
 
     /// Exit 7 when the server reported errors (warnings and information only show).
-    fn outcome(&self, root: &Path) -> Result<()> {
+    fn outcome(&self, root: &Store) -> Result<()> {
         if self.errors == 0 {
             return Ok(());
         }
         Err(Error::ServerReportedErrors(format!(
-            "the server reported {} errors; see {}/error/",
+            "the server reported {} errors; see {}",
             self.errors,
-            root.display()
+            root.shown_name("error/")
         )))
     }
 }

@@ -4,14 +4,11 @@
 //! reported done only after that. Also: re-reading a `.part` to resume it, and checking a
 //! file saved earlier with `--no-verify`.
 
-use std::path::Path;
-
 use super::fetch::{self, Answer, Resume, Transfer, Write};
 use super::plan::{FileKind, FileTask};
 use crate::error::{Error, Result};
-use crate::fsutil::io_error;
 use crate::ndjson::{LineChecker, LineError};
-use crate::sink::{Compression, Sink};
+use crate::store::{Compression, Sink, Stat, Store};
 
 /// What one finished download held.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -46,16 +43,16 @@ fn feed(
 
 /// [`feed`] of a job file (stored as `compression` says) on a blocking thread.
 async fn feed_stored(
-    root: &Path,
+    store: &Store,
     name: &str,
     compression: Compression,
     mut checker: LineChecker,
 ) -> Result<(u64, std::result::Result<(), LineError>, LineChecker)> {
-    let (root, name) = (root.to_path_buf(), name.to_string());
+    let (store, name) = (store.clone(), name.to_string());
     let fed = tokio::task::spawn_blocking(move || {
-        let path = root.join(compression.stored_name(&name));
-        let mut reader = crate::sink::open_stored(&root, &name, compression)?;
-        let (bytes, verdict) = feed(&mut reader, &mut checker).map_err(|e| io_error(&path, e))?;
+        let mut reader = store.open_stored(&name, compression)?;
+        let (bytes, verdict) = feed(&mut reader, &mut checker)
+            .map_err(|e| store.read_error(&compression.stored_name(&name), e))?;
         Ok((bytes, verdict, checker))
     });
     match fed.await {
@@ -66,15 +63,15 @@ async fn feed_stored(
 
 /// Re-reads the `.part` of `name` left by an earlier run through the line checker;
 /// returns how many bytes of it are complete, valid lines (a torn or damaged tail is not
-/// kept).
-pub async fn rescan(root: &Path, name: &str, checker: &mut LineChecker) -> Result<u64> {
+/// kept). Only a local store keeps `.part`s.
+pub async fn rescan(store: &Store, name: &str, checker: &mut LineChecker) -> Result<u64> {
     let part = format!("{name}.part");
-    if !root.join(&part).exists() {
+    if !store.keeps_parts() || store.stat(&part).await? == Stat::Missing {
         return Ok(0);
     }
     let fresh = LineChecker::new("", checker.verifies());
     let taken = std::mem::replace(checker, fresh);
-    let (_, _, fed) = feed_stored(root, &part, Compression::None, taken).await?;
+    let (_, _, fed) = feed_stored(store, &part, Compression::None, taken).await?;
     *checker = fed;
     checker.rewind_to_checked();
     Ok(checker.checked_bytes())
@@ -83,13 +80,14 @@ pub async fn rescan(root: &Path, name: &str, checker: &mut LineChecker) -> Resul
 /// Checks a file saved earlier without verification, as a download would have: every
 /// line, and the manifest's `count`.
 pub async fn verify_saved(
-    root: &Path,
+    store: &Store,
     task: &FileTask,
     compression: Compression,
 ) -> Result<Downloaded> {
     let refused = |reason: String| verification(task, format!("saved with --no-verify: {reason}"));
     let checker = LineChecker::new(&task.expected_type, true);
-    let (bytes, verdict, mut checker) = feed_stored(root, &task.name, compression, checker).await?;
+    let (bytes, verdict, mut checker) =
+        feed_stored(store, &task.name, compression, checker).await?;
     verdict.map_err(|e| refused(e.to_string()))?;
     let resources = checker.finish().map_err(|e| refused(e.to_string()))?;
     check_count(task, resources).map_err(refused)?;

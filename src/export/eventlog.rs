@@ -17,9 +17,11 @@
 //! | `export_complete` | `files`, `resources`, `bytes`, `attachments`, `duration` (ms of the run) |
 //!
 //! The log is a record for tools, not part of the data: a failure to write it is a warning.
+//! In a local directory it is appended to; an object store has no appends, so there the
+//! log is kept in memory and the object replaced every few seconds and at the end (about
+//! 300 bytes per file of the export).
 
 use std::io::Write;
-use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -31,12 +33,14 @@ use super::plan::{FileKind, FileTask};
 use crate::capability::Capability;
 use crate::error::Error;
 use crate::fhir::Manifest;
+use crate::store::Store;
+use crate::store::replica::Replica;
 
 pub const LOG_FILE: &str = "log.ndjson";
 
 /// An append-only event log (or none, for commands without a job directory).
 pub struct EventLog {
-    file: Option<Mutex<std::fs::File>>,
+    output: Output,
     export_id: String,
     started: Instant,
     warned: AtomicBool,
@@ -53,10 +57,20 @@ pub struct KickoffAnswer<'a> {
     pub capability: Option<&'a Capability>,
 }
 
+/// Where the lines go.
+enum Output {
+    None,
+    File(Mutex<std::fs::File>),
+    Replica(Replica<Vec<u8>>),
+}
+
+/// How often an event log in an object store is written.
+const OBJECT_LOG_EVERY: Duration = Duration::from_secs(5);
+
 impl EventLog {
     pub fn disabled() -> Self {
         EventLog {
-            file: None,
+            output: Output::None,
             export_id: String::new(),
             started: Instant::now(),
             warned: AtomicBool::new(false),
@@ -64,26 +78,65 @@ impl EventLog {
         }
     }
 
-    /// Opens `DIR/log.ndjson` for appending (never through a symbolic link); a re-run adds
-    /// to the same log, after cutting off a last line that a full disk or a kill left torn.
-    pub fn open(dir: &Path, export_id: &str) -> Self {
-        let path = dir.join(LOG_FILE);
-        let file = crate::fsutil::open_append(&path)
-            .and_then(|file| {
-                cut_torn_tail(&file).map_err(|e| crate::fsutil::io_error(&path, e))?;
-                Ok(file)
-            })
+    /// Opens the log `name` (`log.ndjson`, or a share's) of a job's store for appending
+    /// (locally never through a symbolic link); a re-run adds to the same log, after
+    /// cutting off a last line that a full disk or a kill left torn.
+    pub async fn open(store: &Store, name: &str, export_id: &str) -> Self {
+        let output = match store.local_root() {
+            Some(root) => {
+                let path = root.join(name);
+                crate::fsutil::open_append(&path)
+                    .and_then(|file| {
+                        cut_torn_tail(&file).map_err(|e| crate::fsutil::io_error(&path, e))?;
+                        Ok(file)
+                    })
+                    .map(|file| Output::File(Mutex::new(file)))
+            }
+            None => store.read(name).await.map(|bytes| {
+                let mut bytes = bytes.unwrap_or_default();
+                let keep = bytes
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |at| at + 1);
+                bytes.truncate(keep);
+                Output::Replica(Replica::new(
+                    store,
+                    name,
+                    bytes,
+                    |bytes| Ok(bytes.clone()),
+                    OBJECT_LOG_EVERY,
+                ))
+            }),
+        };
+        let output = output
             .inspect_err(|e| tracing::warn!("cannot write the event log: {e}"))
-            .ok();
+            .unwrap_or(Output::None);
         EventLog {
-            file: file.map(Mutex::new),
+            output,
             export_id: export_id.to_string(),
             ..EventLog::disabled()
         }
     }
 
+    /// Writes what is not written yet (an object store's log).
+    pub async fn flush(&self) {
+        if let Output::Replica(replica) = &self.output
+            && let Err(e) = replica.flush().await
+        {
+            self.warn_once(&e.to_string());
+        }
+    }
+
+    fn warn_once(&self, error: &str) {
+        if !self.warned.swap(true, Ordering::Relaxed) {
+            tracing::warn!("cannot write {LOG_FILE}: {error}");
+        }
+    }
+
     fn event(&self, event_id: &str, detail: Value) {
-        let Some(file) = &self.file else { return };
+        if matches!(self.output, Output::None) {
+            return;
+        }
         let line = json!({
             "exportId": self.export_id,
             "timestamp": jiff::Timestamp::now()
@@ -94,14 +147,18 @@ impl EventLog {
         });
         let mut bytes = line.to_string().into_bytes();
         bytes.push(b'\n');
-        let written = file
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .write_all(&bytes);
-        if let Err(e) = written
-            && !self.warned.swap(true, Ordering::Relaxed)
-        {
-            tracing::warn!("cannot write {LOG_FILE}: {e}");
+        match &self.output {
+            Output::None => {}
+            Output::File(file) => {
+                let written = file
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .write_all(&bytes);
+                if let Err(e) = written {
+                    self.warn_once(&e.to_string());
+                }
+            }
+            Output::Replica(replica) => replica.update(|log| log.extend_from_slice(&bytes)),
         }
     }
 

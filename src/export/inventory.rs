@@ -1,20 +1,19 @@
-//! The jobs under a root directory, as an operator looks at them (`group-export jobs`): each
-//! job directory's export, its state, its files, resources and bytes, its age, and whether
-//! its server job still exists; and the removal of finished jobs' data (`jobs clean`).
+//! The jobs under a root (a directory or an object store prefix), as an operator looks at
+//! them (`group-export jobs`): each job's export, its state, its files, resources and
+//! bytes, its age, and whether its server job still exists; and the removal of finished
+//! jobs' data (`jobs clean`).
 //!
 //! A job's state is read from its job file, its lock (a job whose lock is held is running)
 //! and the last events of its log (a job that is not running and whose last event is an
 //! error failed). Nothing here writes a job; `clean` takes a job's lock before it removes
 //! anything, and removes only the files the job knows of.
 
-use std::path::{Path, PathBuf};
-
 use serde::Serialize;
 
-use super::job::{Job, JobDir, STATE_DIR, read_job};
+use super::job::{Job, JobDir, LOCK, STATE_DIR, read_job};
 use super::plan;
 use crate::error::{Error, Result};
-use crate::fsutil::io_error;
+use crate::store::Store;
 
 /// How deep below the root job directories are looked for (`exports/{group}/{date}` is 2).
 const MAX_DEPTH: usize = 4;
@@ -54,7 +53,8 @@ impl State {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JobEntry {
-    pub directory: PathBuf,
+    /// The job's root (a path or a URL).
+    pub directory: String,
     /// What is exported (`Group/g1`, every Patient, the whole system).
     pub export: String,
     pub state: State,
@@ -72,10 +72,12 @@ pub struct JobEntry {
     /// The status URL (for `--check-server`).
     #[serde(skip)]
     pub status_url: Option<String>,
+    #[serde(skip)]
+    pub store: Store,
 }
 
 impl JobEntry {
-    fn new(directory: PathBuf, job: &Job, state: State) -> JobEntry {
+    fn new(store: Store, job: &Job, state: State) -> JobEntry {
         let files = job
             .manifest
             .as_ref()
@@ -83,7 +85,8 @@ impl JobEntry {
             .map_or(0, |tasks| tasks.len());
         let done: Vec<_> = job.files.values().filter(|r| r.done).collect();
         JobEntry {
-            directory,
+            directory: store.shown(),
+            store,
             export: job
                 .request
                 .as_ref()
@@ -110,48 +113,49 @@ impl JobEntry {
     }
 }
 
-/// Every job directory below `root` (itself included), newest first.
-pub fn list(root: &Path) -> Result<Vec<JobEntry>> {
-    if !root.is_dir() {
+/// Every job below `root` (itself included), newest first.
+pub async fn list(root: &Store) -> Result<Vec<JobEntry>> {
+    if let Some(dir) = root.local_root()
+        && !dir.is_dir()
+    {
         return Err(Error::usage(format!(
             "{} is not a directory",
-            root.display()
+            dir.display()
         )));
     }
     let mut entries = Vec::new();
-    let mut pending = vec![(root.to_path_buf(), 0)];
-    while let Some((dir, depth)) = pending.pop() {
-        if dir.join(STATE_DIR).join("job.json").is_file() {
-            match read_job(&dir) {
+    let mut pending = vec![(root.clone(), 0)];
+    while let Some((store, depth)) = pending.pop() {
+        let children = store.list("").await?;
+        if children.iter().any(|c| c.is_dir && c.name == STATE_DIR) {
+            match read_job(&store).await {
                 Ok(Some(job)) => {
-                    let state = state_of(&dir, &job);
-                    entries.push(JobEntry::new(dir, &job, state));
+                    let state = state_of(&store, &job).await;
+                    entries.push(JobEntry::new(store.clone(), &job, state));
+                    continue;
                 }
                 Ok(None) => {}
-                Err(error) => tracing::warn!("{}: {error}", dir.display()),
+                Err(error) => {
+                    tracing::warn!("{}: {error}", store.shown());
+                    continue;
+                }
             }
-            continue;
         }
         if depth >= MAX_DEPTH {
             continue;
         }
-        let Ok(children) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for child in children.flatten() {
-            // Real directories only: a link may lead anywhere.
-            if child.file_type().is_ok_and(|t| t.is_dir()) {
-                pending.push((child.path(), depth + 1));
-            }
+        // Real directories only (a link may lead anywhere), and no job's own state.
+        for child in children.iter().filter(|c| c.is_dir && c.name != STATE_DIR) {
+            pending.push((store.below(&child.name)?, depth + 1));
         }
     }
     entries.sort_by_key(|e| std::cmp::Reverse(e.last_moved()));
     Ok(entries)
 }
 
-/// The state of the job in `dir`.
-fn state_of(dir: &Path, job: &Job) -> State {
-    if running(dir) {
+/// The state of the job in `store`.
+async fn state_of(store: &Store, job: &Job) -> State {
+    if store.is_locked(LOCK).await.unwrap_or(false) {
         return State::Running;
     }
     if job.completed_at.is_some() {
@@ -160,7 +164,7 @@ fn state_of(dir: &Path, job: &Job) -> State {
     if job.server_job_ended && job.manifest.is_none() {
         return State::Cancelled;
     }
-    if last_event_failed(dir) {
+    if last_event_failed(store).await {
         return State::Failed;
     }
     if job.manifest.is_some() {
@@ -170,18 +174,9 @@ fn state_of(dir: &Path, job: &Job) -> State {
     }
 }
 
-/// Whether a process holds the job's lock now.
-fn running(dir: &Path) -> bool {
-    let lock = dir.join(STATE_DIR).join("lock");
-    match std::fs::File::open(&lock) {
-        Ok(file) => matches!(file.try_lock(), Err(std::fs::TryLockError::WouldBlock)),
-        Err(_) => false,
-    }
-}
-
 /// Whether the last event of the job's log is an error.
-fn last_event_failed(dir: &Path) -> bool {
-    let Ok(log) = std::fs::read(dir.join(super::eventlog::LOG_FILE)) else {
+async fn last_event_failed(store: &Store) -> bool {
+    let Ok(Some(log)) = store.read(super::eventlog::LOG_FILE).await else {
         return false;
     };
     let last = log
@@ -197,10 +192,10 @@ fn last_event_failed(dir: &Path) -> bool {
 /// What `jobs clean` did, or would do with `dry_run`.
 #[derive(Debug, Default)]
 pub struct Cleaned {
-    /// Job directories whose data was removed.
-    pub removed: Vec<PathBuf>,
-    /// Job directories left alone, and why.
-    pub kept: Vec<(PathBuf, String)>,
+    /// Jobs whose data was removed.
+    pub removed: Vec<String>,
+    /// Jobs left alone, and why.
+    pub kept: Vec<(String, String)>,
     /// Bytes freed.
     pub bytes: u64,
 }
@@ -209,8 +204,8 @@ pub struct Cleaned {
 /// ago: complete or cancelled ones; running ones never; others (failed, incomplete) only
 /// with `force`. Only the files each job knows of are removed (data files, their `.part`s,
 /// the manifest, the log, the job state), and the directory when nothing else is left.
-pub fn clean(
-    root: &Path,
+pub async fn clean(
+    root: &Store,
     older_than: std::time::Duration,
     force: bool,
     dry_run: bool,
@@ -219,7 +214,7 @@ pub fn clean(
     let limit = jiff::SignedDuration::try_from(older_than)
         .map_err(|_| Error::usage("--older-than is too long"))?;
     let mut cleaned = Cleaned::default();
-    for entry in list(root)? {
+    for entry in list(root).await? {
         let old = entry
             .last_moved()
             .is_some_and(|at| now.duration_since(at) > limit);
@@ -237,7 +232,7 @@ pub fn clean(
             continue;
         }
         if !dry_run {
-            remove_job(&entry.directory)?;
+            remove_job(&entry.store).await?;
         }
         cleaned.bytes += entry.bytes;
         cleaned.removed.push(entry.directory);
@@ -246,11 +241,14 @@ pub fn clean(
 }
 
 /// Removes a job's own files, under its lock.
-fn remove_job(dir: &Path) -> Result<()> {
-    let Some(job_dir) = JobDir::open_existing(dir)? else {
+async fn remove_job(store: &Store) -> Result<()> {
+    let Some(job_dir) = JobDir::open_existing(store.clone()).await? else {
         return Ok(());
     };
-    let job = job_dir.load()?.unwrap_or_else(|| Job::new(None, None));
+    let job = job_dir
+        .load()
+        .await?
+        .unwrap_or_else(|| Job::new(None, None));
     let mut names: Vec<String> = job
         .manifest
         .as_ref()
@@ -262,32 +260,31 @@ fn remove_job(dir: &Path) -> Result<()> {
         .collect();
     names.sort();
     names.dedup();
-    let remove = |path: PathBuf| match std::fs::remove_file(&path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(io_error(&path, e)),
-    };
+    for upload in job.files.values().filter_map(|r| r.upload.as_ref()) {
+        store.abandon_upload(upload).await;
+    }
     for name in &names {
-        let path = dir.join(name);
-        remove(crate::fsutil::part_path(&path))?;
-        remove(dir.join(crate::sink::Compression::Gzip.stored_name(name)))?;
-        remove(path)?;
+        store.delete(&format!("{name}.part")).await?;
+        store
+            .delete(&crate::store::Compression::Gzip.stored_name(name))
+            .await?;
+        store.delete(name).await?;
     }
-    for name in [
-        "manifest.json",
-        super::eventlog::LOG_FILE,
-        "report.html",
-        "report.md",
-    ] {
-        remove(dir.join(name))?;
+    for entry in store.list("").await? {
+        let log = entry.name.starts_with("log.") && entry.name.ends_with(".ndjson");
+        let ours = ["manifest.json", "report.html", "report.md"].contains(&entry.name.as_str());
+        if !entry.is_dir && (log || ours) {
+            store.delete(&entry.name).await?;
+        }
     }
-    drop(job_dir);
-    let state = dir.join(STATE_DIR);
-    std::fs::remove_dir_all(&state).map_err(|e| io_error(&state, e))?;
+    job_dir.release().await;
+    store.delete_tree(STATE_DIR).await?;
     // Directories left empty (error/, deleted/, the job's own), never anything else.
-    for sub in ["error", "deleted"] {
-        let _ = std::fs::remove_dir(dir.join(sub));
+    if let Some(dir) = store.local_root() {
+        for sub in ["error", "deleted"] {
+            let _ = std::fs::remove_dir(dir.join(sub));
+        }
+        let _ = std::fs::remove_dir(dir);
     }
-    let _ = std::fs::remove_dir(dir);
     Ok(())
 }

@@ -1,33 +1,35 @@
 //! The persisted job: what was asked, where to poll, the manifest and which files are done,
-//! and the job directory that holds it.
+//! and the root (a directory or an object store prefix, see `store`) that holds it.
 //!
-//! Layout of an output directory:
+//! Layout of a job's root:
 //! ```text
-//! DIR/.group-export/job.json   the job state (written only by `JobFile`, see jobfile.rs)
-//! DIR/.group-export/lock       held (OS file lock) while a process works on the job
-//! DIR/manifest.json            the server's manifest, for people and other tools
-//! DIR/<Type>.<NNN>.ndjson      output files; *.part while downloading
-//! DIR/error/…, DIR/deleted/…   error[] (OperationOutcome) and deleted[] files
-//! DIR/log.ndjson               the event log (eventlog.rs)
+//! .group-export/job.json   the job state (written only by `JobFile`, see jobfile.rs)
+//! .group-export/lock       held while a process works on the job (an OS file lock, or
+//!                          an object store's lease)
+//! .group-export/share-K-of-N.json, lock.share-K-of-N   a share's state and lock (shares.rs)
+//! manifest.json            the server's manifest, for people and other tools
+//! <Type>.<NNN>.ndjson      output files; *.part while downloading (locally)
+//! error/…, deleted/…       error[] (OperationOutcome) and deleted[] files
+//! log.ndjson               the event log (eventlog.rs)
 //! ```
-//! Every state file is written atomically through `fsutil` (temporary file, fsync, rename),
-//! so a killed process leaves either the old or the new state, never a torn one; nothing
-//! in the directory is written through a symbolic link.
+//! Every state file is replaced whole through the store, so a killed process leaves either
+//! the old or the new state, never a torn one; nothing in a local directory is written
+//! through a symbolic link.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File, TryLockError};
-use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use super::request::ExportRequest;
 use crate::error::{Error, Result};
 use crate::fhir::Manifest;
-use crate::fsutil::{self, io_error};
+use crate::fsutil;
+use crate::store::Store;
+use crate::store::lease::Lock;
 
 pub const STATE_DIR: &str = ".group-export";
-const JOB_FILE: &str = "job.json";
-const LOCK_FILE: &str = "lock";
+/// The job state, by its name in the job's store.
+pub const JOB_FILE: &str = ".group-export/job.json";
 const JOB_VERSION: u32 = 1;
 
 /// The state of one export job.
@@ -95,6 +97,10 @@ pub struct FileRecord {
     /// Stored gzip-compressed (`--compress gzip`) as `<name>.gz`, of this many bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gzipped_bytes: Option<u64>,
+    /// The multipart upload of an object being written (an object store's): a killed run
+    /// leaves it unfinished, and the next run aborts it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload: Option<crate::store::PendingUpload>,
     /// Requests made for the file over every run (for the run report: more than one means
     /// resumed, retried or started over).
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -118,15 +124,16 @@ impl FileRecord {
             start_over: false,
             length: None,
             gzipped_bytes: None,
+            upload: None,
             requests: 0,
         }
     }
 
     /// How the finished file is stored.
-    pub fn compression(&self) -> crate::sink::Compression {
+    pub fn compression(&self) -> crate::store::Compression {
         match self.gzipped_bytes {
-            Some(_) => crate::sink::Compression::Gzip,
-            None => crate::sink::Compression::None,
+            Some(_) => crate::store::Compression::Gzip,
+            None => crate::store::Compression::None,
         }
     }
 
@@ -173,132 +180,148 @@ pub enum Foreign {
     Allow,
 }
 
-/// An output directory, locked for this process while the value lives.
-#[derive(Debug)]
+/// The lock of the whole job: held by the commands that change the job itself (kick-off,
+/// poll, a download of every file, the conclusion).
+pub const LOCK: &str = ".group-export/lock";
+
+/// A job's root (a directory or an object store prefix), locked for this process while
+/// the value lives.
 pub struct JobDir {
-    root: PathBuf,
-    _lock: File,
+    store: Store,
+    lock: Lock,
 }
 
 impl JobDir {
-    /// Creates the directory if needed and takes its lock. A directory that is not empty
-    /// and holds no job of ours is refused unless `foreign` allows it.
-    pub fn create(root: &Path, foreign: Foreign) -> Result<JobDir> {
-        if foreign == Foreign::Refuse && !root.join(STATE_DIR).exists() {
-            let occupied = match fs::read_dir(root) {
-                Ok(mut entries) => entries.next().is_some(),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-                Err(e) => return Err(io_error(root, e)),
-            };
-            if occupied {
-                return Err(Error::usage(format!(
-                    "{} is not empty and holds no group-export job: give an empty or new \
-                     directory as --out (or add --allow-nonempty-out to write there anyway)",
-                    root.display()
-                )));
-            }
+    /// Takes the job's lock, making the directory if needed. A root that is not empty and
+    /// holds no job of ours is refused unless `foreign` allows it.
+    pub async fn create(store: Store, foreign: Foreign) -> Result<JobDir> {
+        if foreign == Foreign::Refuse
+            && !holds_job(&store).await?
+            && !store.list("").await?.is_empty()
+        {
+            return Err(Error::usage(format!(
+                "{} is not empty and holds no group-export job: give an empty or new \
+                 directory (or prefix) as --out (or add --allow-nonempty-out to write there \
+                 anyway)",
+                store.shown()
+            )));
         }
-        fsutil::create_root(root)?;
-        Self::lock(root)
+        if let Some(root) = store.local_root() {
+            fsutil::create_root(root)?;
+        }
+        Self::lock(store, None).await
     }
 
-    /// Takes the lock of a directory that already holds job state; `None` (and nothing
-    /// created) when it does not, so a mistyped `--out` leaves no trace.
-    pub fn open_existing(root: &Path) -> Result<Option<JobDir>> {
-        if root.join(STATE_DIR).is_dir() {
-            Self::lock(root).map(Some)
+    /// Takes the lock of a root that already holds job state; `None` (and nothing created)
+    /// when it does not, so a mistyped `--out` leaves no trace.
+    pub async fn open_existing(store: Store) -> Result<Option<JobDir>> {
+        if holds_job(&store).await? {
+            Self::lock(store, None).await.map(Some)
         } else {
             Ok(None)
         }
     }
 
-    fn lock(root: &Path) -> Result<JobDir> {
-        let state = fsutil::create_dir_below(root, Path::new(STATE_DIR))?;
-        let lock_path = state.join(LOCK_FILE);
-        let lock = fsutil::open_lock_file(&lock_path)?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(TryLockError::WouldBlock) => return Err(Error::JobLocked(root.to_path_buf())),
-            Err(TryLockError::Error(e)) => return Err(io_error(&lock_path, e)),
-        }
-        Ok(JobDir {
-            root: root.to_path_buf(),
-            _lock: lock,
-        })
+    /// Takes the job's lock, waiting for it until `wait_until` when given.
+    pub async fn lock(store: Store, wait_until: Option<std::time::Instant>) -> Result<JobDir> {
+        let lock = store.lock(LOCK, wait_until).await?;
+        Ok(JobDir { store, lock })
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
-    /// The job recorded in this directory, if any.
-    pub fn load(&self) -> Result<Option<Job>> {
-        read_job(&self.root)
+    /// The root as people see it (a path or a URL).
+    pub fn shown(&self) -> String {
+        self.store.shown()
     }
 
-    /// Where the job file is.
-    pub fn job_path(&self) -> PathBuf {
-        self.root.join(STATE_DIR).join(JOB_FILE)
+    /// Resolves when the lock is lost (an object store's lease taken by another worker).
+    pub async fn lock_lost(&self) {
+        self.lock.lost().await
     }
 
-    /// Saves `DIR/manifest.json` atomically.
-    pub fn save_manifest(&self, manifest: &Manifest) -> Result<()> {
-        let path = self.root.join("manifest.json");
+    /// Gives the lock up now (dropping the value does too, without waiting).
+    pub async fn release(self) {
+        self.lock.release().await
+    }
+
+    /// The job recorded here, if any.
+    pub async fn load(&self) -> Result<Option<Job>> {
+        read_job(&self.store).await
+    }
+
+    /// Saves `manifest.json`, for people and other tools.
+    pub async fn save_manifest(&self, manifest: &Manifest) -> Result<()> {
         let json = serde_json::to_vec_pretty(manifest)
             .map_err(|e| Error::Internal(format!("manifest not serialisable: {e}")))?;
-        fsutil::write_atomic(&path, &json)
+        self.store.write("manifest.json", json).await
     }
 }
 
-/// The job recorded in `root`, if any, read without the lock: job files are replaced
-/// atomically, so a reader never sees half of one (`status` reads a job a run works on).
-pub fn read_job(root: &Path) -> Result<Option<Job>> {
-    let path = root.join(STATE_DIR).join(JOB_FILE);
-    let bytes = match fs::read(&path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(io_error(&path, e)),
+/// Whether a root holds job state (a job, or the lock of one).
+pub async fn holds_job(store: &Store) -> Result<bool> {
+    let entries = store.list("").await?;
+    Ok(entries.iter().any(|e| e.is_dir && e.name == STATE_DIR))
+}
+
+/// The job recorded in `store`, if any, read without the lock: job files are replaced
+/// whole, so a reader never sees half of one (`status` reads a job a run works on).
+pub async fn read_job(store: &Store) -> Result<Option<Job>> {
+    let Some(bytes) = store.read(JOB_FILE).await? else {
+        return Ok(None);
     };
-    let job: Job = serde_json::from_slice(&bytes).map_err(|e| {
+    parse_job(&store.shown_name(JOB_FILE), &bytes).map(Some)
+}
+
+/// A job file's bytes, checked.
+pub fn parse_job(shown: &str, bytes: &[u8]) -> Result<Job> {
+    let job: Job = serde_json::from_slice(bytes).map_err(|e| {
         Error::usage(format!(
-            "{} is not a job file group-export can read ({e}): use another --out directory, or move {} aside to start a new export here",
-            path.display(),
-            path.parent().unwrap_or(root).display()
+            "{shown} is not a job file group-export can read ({e}): use another --out, or move \
+             it aside to start a new export there"
         ))
     })?;
     if job.version != JOB_VERSION {
         return Err(Error::usage(format!(
-            "{} was written by another version of group-export (job version {})",
-            path.display(),
+            "{shown} was written by another version of group-export (job version {})",
             job.version
         )));
     }
-    Ok(Some(job))
+    Ok(job)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_second_open_of_the_same_dir_is_refused_until_the_first_is_dropped() {
+    #[tokio::test]
+    async fn a_second_open_of_the_same_dir_is_refused_until_the_first_is_dropped() {
         let dir = tempfile::tempdir().unwrap();
-        let first = JobDir::create(dir.path(), Foreign::Refuse).unwrap();
+        let store = Store::local(dir.path());
+        let first = JobDir::create(store.clone(), Foreign::Refuse)
+            .await
+            .unwrap();
         assert!(matches!(
-            JobDir::create(dir.path(), Foreign::Refuse),
-            Err(Error::JobLocked(_))
+            JobDir::create(store.clone(), Foreign::Refuse).await,
+            Err(Error::JobLocked { .. })
         ));
         drop(first);
-        assert!(JobDir::open_existing(dir.path()).unwrap().is_some());
+        assert!(JobDir::open_existing(store).await.unwrap().is_some());
     }
 
-    #[test]
-    fn a_directory_of_other_files_is_not_taken_for_a_job() {
+    #[tokio::test]
+    async fn a_directory_of_other_files_is_not_taken_for_a_job() {
         let dir = tempfile::tempdir().unwrap();
-        fs::write(dir.path().join("main.rs"), "fn main() {}").unwrap();
-        let refused = JobDir::create(dir.path(), Foreign::Refuse).unwrap_err();
+        std::fs::write(dir.path().join("main.rs"), "fn main() {}").unwrap();
+        let store = Store::local(dir.path());
+        let refused = JobDir::create(store.clone(), Foreign::Refuse)
+            .await
+            .err()
+            .unwrap();
         assert!(refused.to_string().contains("not empty"), "{refused}");
         assert!(!dir.path().join(STATE_DIR).exists(), "nothing created");
-        assert!(JobDir::create(dir.path(), Foreign::Allow).is_ok());
+        assert!(JobDir::create(store, Foreign::Allow).await.is_ok());
     }
 }

@@ -1,24 +1,23 @@
 //! The job file's one writer. A [`JobFile`] holds the job in memory for everyone who works
-//! on it (the download scheduler, the conclusion) and a writer task that owns
-//! `DIR/.group-export/job.json`: changes mark the job dirty, and the task writes it (an
-//! atomic write with two fsyncs, on a blocking thread, never on an async worker) at most
-//! once per [`SAVE_EVERY`]. Steps that must be on disk before the next one (the status URL
-//! after a kick-off, the manifest, the end of the job) call [`JobFile::flush`].
+//! on it (the download scheduler, the conclusion) and writes its state file
+//! (`.group-export/job.json`, or a share's, see `shares.rs`) through a
+//! [`Replica`]: whole, through the store (locally an atomic write with two fsyncs; in an
+//! object store one `PUT`), off the async workers, at most once per [`SAVE_EVERY`]. Steps
+//! that must be recorded before the next one (the status URL after a kick-off, the
+//! manifest, the end of the job) call [`JobFile::flush`].
 //!
 //! A killed process (`kill -9`) loses at most [`SAVE_EVERY`] of records of a big job (small
 //! jobs write each file's record at once): files finished in that time are downloaded again
 //! by the next run, and `.part`s started in it are started over, never wrongly taken as
-//! done or continued. Dropped
-//! (Ctrl-C, SIGTERM), a dirty job is written before the process ends.
+//! done or continued. Dropped (Ctrl-C, SIGTERM), a dirty job is written before the process
+//! ends.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use tokio::sync::Notify;
-
-use super::job::{Job, JobDir};
+use super::job::{JOB_FILE, Job, JobDir};
 use crate::error::{Error, Result};
+use crate::store::Store;
+use crate::store::replica::{Replica, Updater};
 
 /// The longest a change waits before it is written.
 pub const SAVE_EVERY: Duration = Duration::from_secs(1);
@@ -27,88 +26,42 @@ pub const SAVE_EVERY: Duration = Duration::from_secs(1);
 /// [`JobFile::record`]).
 pub const SMALL_JOB: usize = 500;
 
-struct Shared {
-    path: std::path::PathBuf,
-    job: Mutex<Job>,
-    dirty: AtomicBool,
-    wake: Notify,
-    /// One write at a time, so that an older state never lands after a newer one.
-    writing: tokio::sync::Mutex<()>,
-    /// The first write that failed (disk full), reported by the next `flush`.
-    failure: Mutex<Option<Error>>,
-}
-
-/// The job of a locked job directory, with its writer.
+/// The job of a locked job, with its writer.
 pub struct JobFile {
-    shared: Arc<Shared>,
-    writer: tokio::task::JoinHandle<()>,
+    replica: Replica<Job>,
 }
 
-fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-impl Shared {
-    /// Writes the job if it changed since the last write.
-    async fn write_if_dirty(self: &Arc<Self>) {
-        let _one_at_a_time = self.writing.lock().await;
-        if !self.dirty.swap(false, Ordering::AcqRel) {
-            return;
-        }
-        let shared = Arc::clone(self);
-        let written = tokio::task::spawn_blocking(move || shared.write_now()).await;
-        let result = written.unwrap_or_else(|e| Err(Error::Internal(e.to_string())));
-        if let Err(error) = result {
-            self.dirty.store(true, Ordering::Release);
-            locked(&self.failure).get_or_insert(error);
-        }
-    }
-
-    fn write_now(&self) -> Result<()> {
-        let bytes = {
-            let job = locked(&self.job);
-            serde_json::to_vec_pretty(&*job)
-                .map_err(|e| Error::Internal(format!("job not serialisable: {e}")))?
-        };
-        crate::fsutil::write_atomic(&self.path, &bytes)
-    }
+fn encode(job: &Job) -> Result<Vec<u8>> {
+    serde_json::to_vec_pretty(job)
+        .map_err(|e| Error::Internal(format!("job not serialisable: {e}")))
 }
 
 impl JobFile {
     /// Takes charge of `job` in `dir`; the job is written when it changes (not now).
     pub fn new(dir: &JobDir, job: Job) -> JobFile {
-        let shared = Arc::new(Shared {
-            path: dir.job_path(),
-            job: Mutex::new(job),
-            dirty: AtomicBool::new(false),
-            wake: Notify::new(),
-            writing: tokio::sync::Mutex::new(()),
-            failure: Mutex::new(None),
-        });
-        let writer = tokio::spawn({
-            let shared = Arc::clone(&shared);
-            async move {
-                loop {
-                    shared.wake.notified().await;
-                    tokio::time::sleep(SAVE_EVERY).await;
-                    shared.write_if_dirty().await;
-                }
-            }
-        });
-        JobFile { shared, writer }
+        Self::at(dir.store(), JOB_FILE, job)
+    }
+
+    /// Takes charge of `job`, kept as `name` in `store`.
+    pub fn at(store: &Store, name: &str, job: Job) -> JobFile {
+        JobFile {
+            replica: Replica::new(store, name, job, encode, SAVE_EVERY),
+        }
     }
 
     /// Reads the job.
     pub fn read<R>(&self, f: impl FnOnce(&Job) -> R) -> R {
-        f(&locked(&self.shared.job))
+        self.replica.read(f)
     }
 
     /// Changes the job; it is written within [`SAVE_EVERY`].
     pub fn update<R>(&self, f: impl FnOnce(&mut Job) -> R) -> R {
-        let result = f(&mut locked(&self.shared.job));
-        self.shared.dirty.store(true, Ordering::Release);
-        self.shared.wake.notify_one();
-        result
+        self.replica.update(f)
+    }
+
+    /// A handle that changes the job from a blocking thread (an upload's writer).
+    pub fn updater(&self) -> Updater<Job> {
+        self.replica.updater()
     }
 
     /// A copy of the job as it is now.
@@ -118,11 +71,7 @@ impl JobFile {
 
     /// Writes the job now if it changed; reports a write that failed since the last flush.
     pub async fn flush(&self) -> Result<()> {
-        self.shared.write_if_dirty().await;
-        match locked(&self.shared.failure).take() {
-            Some(error) => Err(error),
-            None => Ok(()),
-        }
+        self.replica.flush().await
     }
 
     /// Changes the job and writes it now when the job is small (up to
@@ -143,19 +92,6 @@ impl JobFile {
     }
 }
 
-impl Drop for JobFile {
-    /// Interrupted (the future holding it was dropped at Ctrl-C): what changed is written
-    /// now, on this thread, so the next run knows every file that was finished.
-    fn drop(&mut self) {
-        self.writer.abort();
-        if self.shared.dirty.swap(false, Ordering::AcqRel)
-            && let Err(error) = self.shared.write_now()
-        {
-            tracing::warn!("could not save the job: {error}");
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,20 +100,23 @@ mod tests {
     #[tokio::test]
     async fn changes_reach_the_disk_on_flush_and_when_dropped() {
         let dir = tempfile::tempdir().unwrap();
-        let job_dir = JobDir::create(dir.path(), Foreign::Refuse).unwrap();
+        let store = Store::local(dir.path());
+        let job_dir = JobDir::create(store.clone(), Foreign::Refuse)
+            .await
+            .unwrap();
         let file = JobFile::new(&job_dir, Job::new(None, None));
         assert!(
-            read_job(dir.path()).unwrap().is_none(),
+            read_job(&store).await.unwrap().is_none(),
             "nothing written yet"
         );
         file.commit(|job| job.status_url = Some("http://h/s/1".into()))
             .await
             .unwrap();
-        let on_disk = read_job(dir.path()).unwrap().unwrap();
+        let on_disk = read_job(&store).await.unwrap().unwrap();
         assert_eq!(on_disk.status_url.as_deref(), Some("http://h/s/1"));
 
         file.update(|job| job.server_job_ended = true);
         drop(file);
-        assert!(read_job(dir.path()).unwrap().unwrap().server_job_ended);
+        assert!(read_job(&store).await.unwrap().unwrap().server_job_ended);
     }
 }

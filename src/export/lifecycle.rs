@@ -21,7 +21,7 @@ use super::request::ExportRequest;
 use super::target::parse_status_url;
 use crate::error::{Error, Op, Result};
 use crate::fhir::Manifest;
-use crate::fsutil::{io_error, part_path};
+use crate::fsutil::io_error;
 
 /// A job directory being worked on: its lock, its job with the job file's writer, and the
 /// event log (one of each per run).
@@ -32,10 +32,21 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(dir: JobDir, job: Job) -> Session {
-        let events = EventLog::open(dir.root(), &job.export_id);
+    pub async fn new(dir: JobDir, job: Job) -> Session {
+        let events = EventLog::open(dir.store(), super::eventlog::LOG_FILE, &job.export_id).await;
         let job = JobFile::new(&dir, job);
         Session { dir, job, events }
+    }
+
+    /// Ends the session: what is not written yet is written (the job and the event log),
+    /// and the lock given up.
+    pub async fn finish(self) {
+        if let Err(error) = self.job.flush().await {
+            tracing::warn!("could not save the job: {error}");
+        }
+        self.events.flush().await;
+        drop(self.job);
+        self.dir.release().await;
     }
 
     /// The status URL recorded in the job.
@@ -44,10 +55,7 @@ impl Session {
         recorded
             .as_deref()
             .ok_or_else(|| {
-                Error::usage(format!(
-                    "the job in {} has no status URL",
-                    self.dir.root().display()
-                ))
+                Error::usage(format!("the job in {} has no status URL", self.dir.shown()))
             })
             .and_then(parse_status_url)
     }
@@ -63,7 +71,7 @@ pub async fn ensure_started(
     restart: bool,
 ) -> Result<Session> {
     let base = ctx.client.base()?.to_string();
-    if let Some(job) = dir.load()? {
+    if let Some(job) = dir.load().await? {
         if restart {
             discard(ctx, &dir, &job).await?;
         } else {
@@ -74,26 +82,26 @@ pub async fn ensure_started(
                     "{} already holds this export, complete since {completed} (transactionTime {}): \
                      nothing to do; for a new export use another --out (e.g. --out \
                      'exports/{{group}}/{{date}}') or --restart",
-                    dir.root().display(),
+                    dir.shown(),
                     job.manifest
                         .as_ref()
                         .map_or("?", |m| m.transaction_time.as_str())
                 );
-                return Ok(Session::new(dir, job));
+                return Ok(Session::new(dir, job).await);
             }
             if ended {
                 return Err(Error::ServerJobGone(format!(
                     "the export in {} was cancelled: its server job no longer exists",
-                    dir.root().display()
+                    dir.shown()
                 )));
             }
             if job.status_url.is_some() {
-                tracing::info!("continuing the export recorded in {}", dir.root().display());
-                return Ok(Session::new(dir, job));
+                tracing::info!("continuing the export recorded in {}", dir.shown());
+                return Ok(Session::new(dir, job).await);
             }
         }
     }
-    let session = Session::new(dir, Job::new(Some(base), Some(request.clone())));
+    let session = Session::new(dir, Job::new(Some(base), Some(request.clone()))).await;
     let capability = crate::capability::fetch(&ctx.client).await;
     let result = kickoff::kickoff(&ctx.client, &request).await;
     let url = kickoff::kickoff_url(&ctx.client, &request)?;
@@ -114,7 +122,7 @@ pub async fn ensure_started(
     tracing::info!(
         "export of {} started in {}; status URL {status_url}",
         request.target(),
-        session.dir.root().display()
+        session.dir.shown()
     );
     Ok(session)
 }
@@ -146,7 +154,7 @@ fn check_same_export(dir: &JobDir, job: &Job, request: &ExportRequest, base: &st
     };
     Err(Error::usage(format!(
         "{} holds {other} {differs}; use another --out directory (or --restart to replace it)",
-        dir.root().display()
+        dir.shown()
     )))
 }
 
@@ -175,26 +183,22 @@ async fn discard(ctx: &Context, dir: &JobDir, job: &Job) -> Result<()> {
         .into_iter()
         .map(|t| t.name)
         .chain(job.files.keys().cloned());
+    for upload in job.files.values().filter_map(|r| r.upload.as_ref()) {
+        dir.store().abandon_upload(upload).await;
+    }
     let mut removed = 0;
     for name in names {
-        let path = dir.root().join(&name);
-        let gzipped = crate::sink::Compression::Gzip.stored_name(&name);
-        for path in [part_path(&path), dir.root().join(gzipped), path] {
-            match std::fs::remove_file(&path) {
-                Ok(()) => removed += 1,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(io_error(&path, e)),
+        let gzipped = crate::store::Compression::Gzip.stored_name(&name);
+        for stored in [format!("{name}.part"), gzipped, name] {
+            if dir.store().delete(&stored).await? {
+                removed += 1;
             }
         }
     }
-    match std::fs::remove_file(dir.root().join("manifest.json")) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(io_error(&dir.root().join("manifest.json"), e)),
-    }
+    dir.store().delete("manifest.json").await?;
     tracing::info!(
         "--restart: removed the previous export's {removed} files from {}",
-        dir.root().display()
+        dir.shown()
     );
     Ok(())
 }
@@ -223,7 +227,7 @@ pub async fn record_manifest(
     expires: Option<String>,
 ) -> Result<()> {
     plan::plan(&manifest)?;
-    session.dir.save_manifest(&manifest)?;
+    session.dir.save_manifest(&manifest).await?;
     session
         .job
         .commit(|job| {
@@ -257,7 +261,7 @@ pub async fn adopt_manifest(ctx: &Context, session: &Session, path: &Path) -> Re
     match known {
         Some(known) if known.output != manifest.output => Err(Error::usage(format!(
             "{} holds a job with another manifest; use another --out directory",
-            session.dir.root().display()
+            session.dir.shown()
         ))),
         Some(_) => Ok(()),
         None => record_manifest(session, manifest, None).await,

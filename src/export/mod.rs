@@ -33,6 +33,7 @@ use crate::error::{Error, Op, Result};
 use crate::fhir::Manifest;
 use crate::http::Client;
 use crate::report::{Reporter, SummaryFormat};
+use crate::store::{Location, Store, StoreOptions};
 use conclude::Conclusion;
 use eventlog::EventLog;
 use job::{Foreign, Job, JobDir};
@@ -49,13 +50,15 @@ pub struct Context {
     pub quiet: bool,
     /// Where `--since auto` keeps its records (`None`: nowhere to keep them).
     pub state_dir: Option<PathBuf>,
+    /// How object stores named by `--out` are reached.
+    pub store: StoreOptions,
 }
 
-/// How a new job's directory is chosen.
+/// How a new job's root is chosen.
 #[derive(Debug, Clone)]
 pub struct NewJob {
-    /// `--out`, perhaps a template.
-    pub out: PathBuf,
+    /// `--out` (a directory or an object store URL), perhaps a template.
+    pub out: String,
     pub foreign: Foreign,
     /// `--restart`: replace the job the directory holds.
     pub restart: bool,
@@ -92,25 +95,26 @@ impl std::fmt::Debug for AfterDownload {
     }
 }
 
-/// `kickoff`: starts the export (or finds it recorded) in its directory; returns the
-/// directory and the status URL.
+/// `kickoff`: starts the export (or finds it recorded) in its root; returns the root and
+/// the status URL.
 pub async fn kickoff(
     ctx: &Context,
     request: ExportRequest,
     new: &NewJob,
-) -> Result<(PathBuf, Url)> {
+) -> Result<(Location, Url)> {
     let request = incremental::resolve_since_auto(ctx, request)?;
     let out = target::expand_out(&new.out, request.out_name(), jiff::Timestamp::now())?;
-    let dir = JobDir::create(&out, new.foreign)?;
+    let dir = JobDir::create(Store::open(&out, &ctx.store)?, new.foreign).await?;
     let session = lifecycle::ensure_started(ctx, dir, request, new.restart).await?;
     if session.job.read(|job| job.server_job_ended) {
         return Err(Error::ServerJobGone(format!(
-            "the export in {} is finished and deleted on the server: its status URL is no \
-             longer valid",
-            out.display()
+            "the export in {out} is finished and deleted on the server: its status URL is no \
+             longer valid"
         )));
     }
-    Ok((out, session.status_url()?))
+    let url = session.status_url()?;
+    session.finish().await;
+    Ok((out, url))
 }
 
 /// `poll`: waits for completion; with a job directory the manifest is saved there (and
@@ -129,10 +133,12 @@ pub async fn poll(
     };
     let dir = match &target.status_url {
         // A new directory for a job known only by its status URL.
-        Some(_) => JobDir::create(out, Foreign::Refuse)?,
-        None => JobDir::open_existing(out)?.ok_or_else(|| no_job(out))?,
+        Some(_) => JobDir::create(out.clone(), Foreign::Refuse).await?,
+        None => JobDir::open_existing(out.clone())
+            .await?
+            .ok_or_else(|| no_job(&out.shown()))?,
     };
-    let job = match dir.load()? {
+    let job = match dir.load().await? {
         Some(job) => {
             target.status_url(Some(&job))?;
             job
@@ -143,7 +149,7 @@ pub async fn poll(
             job
         }
     };
-    let session = Session::new(dir, job);
+    let session = Session::new(dir, job).await;
     session.job.commit(|_| ()).await?;
     lifecycle::ensure_manifest(ctx, &session, options).await?;
     if !ctx.quiet
@@ -151,6 +157,7 @@ pub async fn poll(
     {
         crate::report::print_manifest(&manifest);
     }
+    session.finish().await;
     Ok(None)
 }
 
@@ -158,7 +165,7 @@ pub async fn poll(
 /// not started by group-export).
 pub async fn download(
     ctx: &Context,
-    out: &Path,
+    out: &Store,
     manifest_file: Option<&Path>,
     foreign: Foreign,
     options: &DownloadOptions,
@@ -166,23 +173,25 @@ pub async fn download(
 ) -> Result<()> {
     let started = Instant::now();
     let dir = match manifest_file {
-        Some(_) => JobDir::create(out, foreign)?,
-        None => JobDir::open_existing(out)?.ok_or_else(|| no_job(out))?,
+        Some(_) => JobDir::create(out.clone(), foreign).await?,
+        None => JobDir::open_existing(out.clone())
+            .await?
+            .ok_or_else(|| no_job(&out.shown()))?,
     };
-    let job = match (dir.load()?, manifest_file) {
+    let job = match (dir.load().await?, manifest_file) {
         (Some(job), _) => job,
         (None, Some(_)) => Job::new(None, None),
-        (None, None) => return Err(no_job(out)),
+        (None, None) => return Err(no_job(&out.shown())),
     };
-    let session = Session::new(dir, job);
+    let session = Session::new(dir, job).await;
     if let Some(path) = manifest_file {
         lifecycle::adopt_manifest(ctx, &session, path).await?;
     }
     if session.job.read(|job| job.manifest.is_none()) {
         return Err(Error::usage(format!(
             "the export in {} is not complete yet: run `group-export poll --out {}` first",
-            out.display(),
-            out.display()
+            out.shown(),
+            out.shown()
         )));
     }
     let how = Conclusion {
@@ -192,7 +201,9 @@ pub async fn download(
         stdout: options.stdout,
         defer_record: false,
     };
-    download_and_conclude(ctx, &session, options, started, how).await
+    let done = download_and_conclude(ctx, &session, options, started, how).await;
+    session.finish().await;
+    done
 }
 
 /// `run`: kick-off (or re-attach), poll, download, then DELETE the server job.
@@ -205,7 +216,7 @@ pub async fn run(
     let started = Instant::now();
     let request = incremental::resolve_since_auto(ctx, request)?;
     let out = target::expand_out(&new.out, request.out_name(), jiff::Timestamp::now())?;
-    let dir = JobDir::create(&out, new.foreign)?;
+    let dir = JobDir::create(Store::open(&out, &ctx.store)?, new.foreign).await?;
     let session = lifecycle::ensure_started(ctx, dir, request, new.restart).await?;
     lifecycle::ensure_manifest(ctx, &session, options.poll).await?;
     let how = Conclusion {
@@ -217,18 +228,23 @@ pub async fn run(
     };
     download_and_conclude(ctx, &session, &options.download, started, how).await?;
     let Some(after) = &options.after_download else {
+        session.finish().await;
         return Ok(());
     };
     // Hydration, then the record for --since auto that the conclusion left pending (a run
     // whose hydration failed leaves it pending for the next run of the job).
     let job = session.job.snapshot();
-    (after.0)(ctx, session.dir.root(), &job).await?;
+    let root = session.dir.store().local_root().ok_or_else(|| {
+        Error::usage("--hydrate works on a local --out directory, not an object store")
+    })?;
+    (after.0)(ctx, root, &job).await?;
     if job.record_pending {
         if !incremental::recorded_since(ctx, &job) {
             conclude::record_complete_export(ctx, &session.dir, &job);
         }
         session.job.commit(|job| job.record_pending = false).await?;
     }
+    session.finish().await;
     Ok(())
 }
 
@@ -252,7 +268,8 @@ async fn download_and_conclude(
     )
     .await;
     session.job.flush().await?;
-    runreport::write_quietly(session.dir.root());
+    session.events.flush().await;
+    runreport::write_quietly(session.dir.store()).await;
     concluded
 }
 
@@ -280,17 +297,13 @@ pub enum JobStatus {
 
 /// `status`: one status request (or the job's own record when its server job ended).
 pub async fn status(ctx: &Context, target: &JobTarget) -> Result<JobStatus> {
-    let job = target.peek()?;
+    let job = target.peek().await?;
     if let Some(job) = job.as_ref().filter(|job| job.server_job_ended) {
         // A --stdout run records no output files in the job.
         let saved = job.files.values().any(|r| r.done);
         return Ok(match (&job.completed_at, &job.manifest) {
             (Some(_), Some(manifest)) => JobStatus::Finished {
-                directory: target
-                    .out
-                    .as_ref()
-                    .filter(|_| saved)
-                    .map(|out| out.display().to_string()),
+                directory: target.out.as_ref().filter(|_| saved).map(Store::shown),
                 transaction_time: manifest.transaction_time.clone(),
             },
             _ => JobStatus::Cancelled,
@@ -309,7 +322,7 @@ pub async fn status(ctx: &Context, target: &JobTarget) -> Result<JobStatus> {
 
 /// `cancel`: DELETE on the status URL (202 expected), remembered in the job.
 pub async fn cancel(ctx: &Context, target: &JobTarget) -> Result<()> {
-    let job = target.peek()?;
+    let job = target.peek().await?;
     if job.as_ref().is_some_and(|job| job.server_job_ended) {
         tracing::info!("nothing to cancel: the server job of this export has ended");
         return Ok(());
@@ -317,18 +330,23 @@ pub async fn cancel(ctx: &Context, target: &JobTarget) -> Result<()> {
     let url = target.status_url(job.as_ref())?;
     // The job's directory is locked for the DELETE, so that no run works on it meanwhile.
     let dir = match &target.out {
-        Some(out) => Some(JobDir::open_existing(out)?.ok_or_else(|| no_job(out))?),
+        Some(out) => Some(
+            JobDir::open_existing(out.clone())
+                .await?
+                .ok_or_else(|| no_job(&out.shown()))?,
+        ),
         None => None,
     };
     conclude::delete_server_job(&ctx.client, &url, Op::Cancel).await?;
     if let Some(dir) = dir
-        && let Some(job) = dir.load()?
+        && let Some(job) = dir.load().await?
     {
-        let session = Session::new(dir, job);
+        let session = Session::new(dir, job).await;
         session
             .job
             .commit(|job| job.server_job_ended = true)
             .await?;
+        session.finish().await;
     }
     if !ctx.quiet {
         tracing::info!("cancelled: the server accepted the DELETE of {url}");

@@ -15,11 +15,10 @@ use super::job::{FileRecord, JobDir};
 use super::jobfile::JobFile;
 use super::plan::{self, FileKind, FileTask};
 use crate::error::{Error, Result};
-use crate::fsutil::{io_error, part_path};
 use crate::http::limiter::{Limiter, Permit};
 use crate::ndjson::LineChecker;
 use crate::report::DownloadProgress;
-use crate::sink::{Compression, FileSink, Sink};
+use crate::store::{Compression, Sink, Stat};
 
 /// How to download the files of a job.
 #[derive(Debug, Clone)]
@@ -61,19 +60,25 @@ pub async fn download_all(
     // A finished job whose server job is gone cannot be fetched again: say so at once
     // instead of one 404 per file.
     if finished_and_ended {
-        let on_disk = |t: &FileTask| {
-            let record = job.read(|job| job.files.get(&t.name).filter(|r| r.done).cloned());
-            record.is_some_and(|r| {
-                dir.root()
-                    .join(r.compression().stored_name(&t.name))
-                    .exists()
-            })
-        };
-        if options.stdout || !tasks.iter().all(on_disk) {
+        let mut all_stored = true;
+        for task in &tasks {
+            let record = job.read(|job| job.files.get(&task.name).filter(|r| r.done).cloned());
+            let stored = match record {
+                Some(r) => matches!(
+                    dir.store()
+                        .stat(&r.compression().stored_name(&task.name))
+                        .await?,
+                    Stat::File(_)
+                ),
+                None => false,
+            };
+            all_stored &= stored;
+        }
+        if options.stdout || !all_stored {
             return Err(Error::usage(format!(
                 "the export in {} is finished and deleted on the server, and {}: nothing more \
                  can be fetched; `run --restart` starts a new export there",
-                dir.root().display(),
+                dir.shown(),
                 if options.stdout {
                     "its files cannot be streamed again"
                 } else {
@@ -227,17 +232,25 @@ impl Files<'_> {
     }
 
     async fn to_disk_unexplained(&self, task: &FileTask, permit: &Permit) -> Result<Downloaded> {
-        let (job, dir) = (self.job, self.dir);
-        let path = dir.root().join(&task.name);
+        let (job, store) = (self.job, self.dir.store());
         let record = job.read(|job| job.record(&task.name, &task.file.url).cloned());
+        // An upload a killed run left unfinished (an object store's) is given up.
+        if let Some(upload) = record.as_ref().and_then(|r| r.upload.clone()) {
+            store.abandon_upload(&upload).await;
+            job.update(|job| {
+                if let Some(record) = job.files.get_mut(&task.name) {
+                    record.upload = None;
+                }
+            });
+        }
         if let Some(record) = record.as_ref().filter(|r| r.done) {
             match self.check_finished(task, record).await? {
                 Some(done) => return Ok(done),
                 // Damaged since: back to a .part, to be continued from its last good line
                 // (a compressed one is fetched again, and replaced once that is verified).
                 None => {
-                    if record.gzipped_bytes.is_none() && path.exists() {
-                        crate::fsutil::rename_into_place(&path, &part_path(&path))?;
+                    if record.gzipped_bytes.is_none() {
+                        store.reopen(&task.name).await?;
                     }
                     job.update(|job| {
                         if let Some(record) = job.files.get_mut(&task.name) {
@@ -253,7 +266,7 @@ impl Files<'_> {
         let mut checker = LineChecker::new(&task.expected_type, self.verify);
         let resumable = record.as_ref().filter(|r| !r.start_over);
         let offset = match resumable {
-            Some(_) => download::rescan(dir.root(), &task.name, &mut checker).await?,
+            Some(_) => download::rescan(store, &task.name, &mut checker).await?,
             None => 0,
         };
         if offset > 0 {
@@ -266,12 +279,16 @@ impl Files<'_> {
                 .filter(|_| offset > 0),
             length: resumable.and_then(|r| r.length).filter(|_| offset > 0),
         };
-        let sink = Sink::File(FileSink::open(
-            dir.root(),
-            &task.name,
-            offset,
-            self.compression,
-        )?);
+        let mut sink = store.sink(&task.name, offset, self.compression)?;
+        let updater = job.updater();
+        let name = task.name.clone();
+        sink.on_upload(Box::new(move |upload| {
+            updater.update(|job| {
+                if let Some(record) = job.files.get_mut(&name) {
+                    record.upload = upload;
+                }
+            });
+        }));
         // Requests of earlier runs of this file (a resume counts on from them).
         let requests_before = record.as_ref().map_or(0, |r| r.requests);
         // Written before the body's first byte reaches the .part (for small jobs; see
@@ -309,12 +326,16 @@ impl Files<'_> {
         let gzipped_bytes = match self.compression {
             Compression::None => None,
             Compression::Gzip => {
-                let stored = dir.root().join(self.compression.stored_name(&task.name));
-                Some(
-                    std::fs::metadata(&stored)
-                        .map_err(|e| io_error(&stored, e))?
-                        .len(),
-                )
+                let stored = self.compression.stored_name(&task.name);
+                match store.stat(&stored).await? {
+                    Stat::File(size) => Some(size),
+                    _ => {
+                        return Err(Error::Internal(format!(
+                            "{} is not there after its commit",
+                            store.shown_name(&stored)
+                        )));
+                    }
+                }
             }
         };
         job.update(|job| {
@@ -343,24 +364,22 @@ impl Files<'_> {
         record: &FileRecord,
     ) -> Result<Option<Downloaded>> {
         let stored = record.compression().stored_name(&task.name);
-        let path = &self.dir.root().join(&stored);
-        let size = match std::fs::symlink_metadata(path) {
-            Ok(meta) if meta.is_file() => meta.len(),
-            Ok(_) => {
+        let size = match self.dir.store().stat(&stored).await? {
+            Stat::File(size) => size,
+            Stat::NotAFile => {
                 tracing::warn!(
                     "{}: not a regular file any more; downloading it again",
                     task.name
                 );
                 return Ok(None);
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Stat::Missing => {
                 tracing::warn!(
                     "{}: finished before but gone; downloading it again",
                     task.name
                 );
                 return Ok(None);
             }
-            Err(e) => return Err(io_error(path, e)),
         };
         if size != record.stored_bytes() {
             tracing::warn!(
@@ -371,7 +390,7 @@ impl Files<'_> {
         }
         if self.verify && record.unverified {
             tracing::info!("{}: saved with --no-verify; checking it now", task.name);
-            match download::verify_saved(self.dir.root(), task, record.compression()).await {
+            match download::verify_saved(self.dir.store(), task, record.compression()).await {
                 Ok(checked) => {
                     self.job.update(|job| {
                         if let Some(saved) = job.files.get_mut(&task.name) {

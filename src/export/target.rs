@@ -1,24 +1,23 @@
-//! Which job a command works on: a job directory (`--out`), a bare status URL
-//! (`--status-url`), or both (then they must name the same export). This is the one place
-//! that reads those two flags' values.
+//! Which job a command works on: a job's root (`--out`: a directory or an object store
+//! URL), a bare status URL (`--status-url`), or both (then they must name the same export).
+//! This is the one place that reads those two flags' values.
 //!
 //! `--out` may be a template with `{group}`, `{date}` (UTC, YYYY-MM-DD) and `{time}` (UTC,
-//! HHMMSS): `kickoff` and `run` fill it in (and say which directory that made); the
-//! commands that continue a job (`poll`, `download`, `status`, `cancel`) take the newest
-//! job directory that matches it.
-
-use std::path::{Path, PathBuf};
+//! HHMMSS): `kickoff` and `run` fill it in (and say which root that made); the commands
+//! that continue a job (`poll`, `download`, `status`, `cancel`, …) take the newest job that
+//! matches it.
 
 use url::Url;
 
-use super::job::{Job, STATE_DIR, read_job};
+use super::job::{Job, holds_job, read_job};
 use crate::error::{Error, Result};
+use crate::store::{Location, Store, StoreOptions};
 
 /// The job a command works on.
 #[derive(Debug, Clone)]
 pub struct JobTarget {
-    /// The job directory (a template already resolved to a directory).
-    pub out: Option<PathBuf>,
+    /// The job's root (a template already resolved).
+    pub out: Option<Store>,
     /// `--status-url`.
     pub status_url: Option<Url>,
 }
@@ -26,9 +25,16 @@ pub struct JobTarget {
 impl JobTarget {
     /// Checks the flags: at least one, a status URL that is http(s), a template that
     /// names an existing job.
-    pub fn new(out: Option<&Path>, status_url: Option<&str>) -> Result<JobTarget> {
+    pub async fn new(
+        out: Option<&str>,
+        status_url: Option<&str>,
+        options: &StoreOptions,
+    ) -> Result<JobTarget> {
         let status_url = status_url.map(parse_status_url).transpose()?;
-        let out = out.map(find_out).transpose()?;
+        let out = match out {
+            Some(out) => Some(find_out(out, options).await?),
+            None => None,
+        };
         if out.is_none() && status_url.is_none() {
             return Err(Error::usage("give --out DIR or --status-url URL"));
         }
@@ -56,31 +62,31 @@ impl JobTarget {
             ))),
             (Some(recorded), _) => Ok(recorded),
             (None, Some(given)) => Ok(given.clone()),
-            (None, None) => Err(no_job(self.out.as_deref().unwrap_or(Path::new(".")))),
+            (None, None) => Err(no_job(&self.shown())),
         }
     }
 
     /// The job of `--out`, read without its lock (`status` reads a job that a run works
-    /// on; job files are replaced atomically).
-    pub fn peek(&self) -> Result<Option<Job>> {
+    /// on; job files are replaced whole).
+    pub async fn peek(&self) -> Result<Option<Job>> {
         match &self.out {
-            Some(out) => read_job(out)?.map(Some).ok_or_else(|| no_job(out)),
+            Some(out) => read_job(out)
+                .await?
+                .map(Some)
+                .ok_or_else(|| no_job(&out.shown())),
             None => Ok(None),
         }
     }
 
     fn shown(&self) -> String {
-        self.out
-            .as_deref()
-            .map_or_else(|| "?".into(), |out| out.display().to_string())
+        self.out.as_ref().map_or_else(|| ".".into(), Store::shown)
     }
 }
 
-/// The error for a directory without a job.
-pub fn no_job(out: &Path) -> Error {
+/// The error for a root without a job.
+pub fn no_job(out: &str) -> Error {
     Error::usage(format!(
-        "{} holds no export job: start one with `group-export kickoff` or `run`",
-        out.display()
+        "{out} holds no export job: start one with `group-export kickoff` or `run`"
     ))
 }
 
@@ -96,24 +102,17 @@ pub fn parse_status_url(text: &str) -> Result<Url> {
 const PLACEHOLDERS: [&str; 3] = ["{group}", "{date}", "{time}"];
 
 /// Expands `{group}`, `{date}` and `{time}` in `--out` for a new job.
-pub fn expand_out(template: &Path, group_id: &str, now: jiff::Timestamp) -> Result<PathBuf> {
-    let text = template_text(template)?;
-    if !text.contains('{') {
-        return Ok(template.to_path_buf());
+pub fn expand_out(template: &str, group_id: &str, now: jiff::Timestamp) -> Result<Location> {
+    if !template.contains('{') {
+        return Location::parse(template);
     }
     let utc = now.to_zoned(jiff::tz::TimeZone::UTC);
-    let expanded = text
+    let expanded = template
         .replace("{group}", group_id)
         .replace("{date}", &utc.strftime("%Y-%m-%d").to_string())
         .replace("{time}", &utc.strftime("%H%M%S").to_string());
     check_placeholders(&expanded)?;
-    Ok(PathBuf::from(expanded))
-}
-
-fn template_text(template: &Path) -> Result<&str> {
-    template
-        .to_str()
-        .ok_or_else(|| Error::usage(format!("--out {} is not valid UTF-8", template.display())))
+    Location::parse(&expanded)
 }
 
 /// Refuses a `{…}` that is not a known placeholder.
@@ -133,60 +132,67 @@ fn check_placeholders(text: &str) -> Result<()> {
     Ok(())
 }
 
-/// The job directory an `--out` of a continuing command names: itself, or for a template
-/// the newest directory matching it that holds a job (by kick-off time).
-fn find_out(out: &Path) -> Result<PathBuf> {
-    let text = template_text(out)?;
-    if !text.contains('{') {
-        return Ok(out.to_path_buf());
-    }
-    check_placeholders(text)?;
-    let mut candidates = vec![PathBuf::new()];
-    for component in out.components() {
-        let part = component.as_os_str().to_string_lossy();
-        if !part.contains('{') {
-            candidates.iter_mut().for_each(|c| c.push(component));
-            continue;
-        }
+/// The job an `--out` of a continuing command names: itself, or for a template the newest
+/// job below the template's fixed start that matches it (by kick-off time).
+async fn find_out(out: &str, options: &StoreOptions) -> Result<Store> {
+    let Some(first) = out.find('{') else {
+        return Store::open(&Location::parse(out)?, options);
+    };
+    check_placeholders(out)?;
+    // The fixed start (up to the last `/` before the first placeholder) and the parts after.
+    let cut = out[..first].rfind('/');
+    let (base, rest) = match cut {
+        Some(at) => (&out[..at], &out[at + 1..]),
+        None => (".", out),
+    };
+    let base = Store::open(
+        &Location::parse(if base.is_empty() { "/" } else { base })?,
+        options,
+    )?;
+    let mut candidates = vec![String::new()];
+    for part in rest.split('/').filter(|p| !p.is_empty()) {
         let mut next = Vec::new();
         for dir in &candidates {
-            let listed = if dir.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                dir.as_path()
+            let join = |name: &str| {
+                if dir.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{dir}/{name}")
+                }
             };
-            let Ok(entries) = std::fs::read_dir(listed) else {
+            if !part.contains('{') {
+                next.push(join(part));
                 continue;
-            };
-            for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                if matches_template(&part, &name) && entry.path().is_dir() {
-                    next.push(dir.join(&name));
+            }
+            for entry in base.list(dir).await? {
+                if entry.is_dir && matches_template(part, &entry.name) {
+                    next.push(join(&entry.name));
                 }
             }
         }
         candidates = next;
     }
-    let newest = candidates
-        .into_iter()
-        .filter(|dir| dir.join(STATE_DIR).is_dir())
-        .filter_map(|dir| {
-            let job = read_job(&dir).ok().flatten()?;
-            Some((job.kicked_off_at.unwrap_or_default(), dir))
-        })
-        .max();
+    let mut newest: Option<(String, Store)> = None;
+    for candidate in candidates {
+        let store = base.below(&candidate)?;
+        if !holds_job(&store).await? {
+            continue;
+        }
+        let Ok(Some(job)) = read_job(&store).await else {
+            continue;
+        };
+        let kicked_off = job.kicked_off_at.unwrap_or_default();
+        if newest.as_ref().is_none_or(|(at, _)| kicked_off > *at) {
+            newest = Some((kicked_off, store));
+        }
+    }
     match newest {
-        Some((_, dir)) => {
-            tracing::info!(
-                "--out {}: the newest job is in {}",
-                out.display(),
-                dir.display()
-            );
-            Ok(dir)
+        Some((_, store)) => {
+            tracing::info!("--out {out}: the newest job is in {}", store.shown());
+            Ok(store)
         }
         None => Err(Error::usage(format!(
-            "no job directory matches --out {}: start one with `group-export kickoff` or `run`",
-            out.display()
+            "no job matches --out {out}: start one with `group-export kickoff` or `run`"
         ))),
     }
 }
@@ -237,13 +243,15 @@ mod tests {
     #[test]
     fn out_templates_expand_known_placeholders_only() {
         let now: jiff::Timestamp = "2026-11-27T02:03:04Z".parse().unwrap();
-        let out = expand_out(Path::new("exports/{group}/{date}-{time}"), "g1", now).unwrap();
-        assert_eq!(out, PathBuf::from("exports/g1/2026-11-27-020304"));
+        let out = expand_out("exports/{group}/{date}-{time}", "g1", now).unwrap();
+        assert_eq!(out, Location::Local("exports/g1/2026-11-27-020304".into()));
         assert_eq!(
-            expand_out(Path::new("plain"), "g1", now).unwrap(),
-            PathBuf::from("plain")
+            expand_out("plain", "g1", now).unwrap(),
+            Location::Local("plain".into())
         );
-        let err = expand_out(Path::new("x/{month}"), "g1", now).unwrap_err();
+        let url = expand_out("s3://b/exports/{group}/{date}", "g1", now).unwrap();
+        assert_eq!(url.shown(), "s3://b/exports/g1/2026-11-27");
+        let err = expand_out("x/{month}", "g1", now).unwrap_err();
         assert!(err.to_string().contains("{month}"), "{err}");
     }
 
@@ -256,29 +264,34 @@ mod tests {
         assert!(matches_template("{group}.{date}", "a.b.2026-01-01"));
     }
 
-    #[test]
-    fn a_template_finds_the_newest_job() {
+    #[tokio::test]
+    async fn a_template_finds_the_newest_job() {
         let root = tempfile::tempdir().unwrap();
         for (date, kicked_off) in [
             ("2026-11-27", "2026-11-27T02:00:00Z"),
             ("2026-11-28", "2026-11-28T02:00:00Z"),
         ] {
             let dir = root.path().join("g1").join(date);
-            std::fs::create_dir_all(dir.join(STATE_DIR)).unwrap();
+            std::fs::create_dir_all(dir.join(super::super::job::STATE_DIR)).unwrap();
             let mut job = Job::new(None, None);
             job.kicked_off_at = Some(kicked_off.into());
             std::fs::write(
-                dir.join(STATE_DIR).join("job.json"),
+                dir.join(super::super::job::JOB_FILE),
                 serde_json::to_vec(&job).unwrap(),
             )
             .unwrap();
         }
         std::fs::create_dir_all(root.path().join("g1/2026-11-29")).unwrap(); // no job
         let template = root.path().join("{group}/{date}");
+        let options = StoreOptions::default();
+        let found = find_out(template.to_str().unwrap(), &options)
+            .await
+            .unwrap();
         assert_eq!(
-            find_out(&template).unwrap(),
+            found.local_root().unwrap(),
             root.path().join("g1/2026-11-28")
         );
-        assert!(find_out(&root.path().join("{group}/{time}")).is_err());
+        let other = root.path().join("{group}/{time}");
+        assert!(find_out(other.to_str().unwrap(), &options).await.is_err());
     }
 }

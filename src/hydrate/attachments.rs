@@ -34,7 +34,7 @@ use super::{Run, TaskReport, type_passes};
 use crate::error::{Error, Op, Result};
 use crate::http::limiter::Limiter;
 use crate::ndjson::LineChecker;
-use crate::sink::{Compression, FileSink, Sink};
+use crate::store::{Compression, FileSink, Sink};
 
 /// The resource types that hold attachments.
 pub const SOURCES: &[&str] = &["DocumentReference", "DiagnosticReport", "Media"];

@@ -25,7 +25,7 @@ use crate::http::body::SpeedGuard;
 use crate::http::limiter::Permit;
 use crate::http::retry::Resend;
 use crate::report::DownloadProgress;
-use crate::sink::{Compression, FileSink, Sink};
+use crate::store::{Compression, FileSink, Sink};
 
 /// An attachment to fetch, as the resource that points at it describes it.
 #[derive(Debug, Clone)]

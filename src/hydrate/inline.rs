@@ -20,7 +20,7 @@ use super::source::{self, Lines};
 use super::state::key;
 use crate::error::{Error, Result};
 use crate::ndjson::LineChecker;
-use crate::sink::{Compression, FileSink, Sink};
+use crate::store::{Compression, FileSink, Sink};
 
 /// The directory of the inlined copies.
 pub const DIR: &str = "inlined";

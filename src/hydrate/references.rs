@@ -33,7 +33,7 @@ use crate::fhir::Bundle;
 use crate::http::limiter::{Limiter, Permit};
 use crate::http::{Body, Request};
 use crate::ndjson::LineChecker;
-use crate::sink::{Compression, FileSink, Sink};
+use crate::store::{Compression, FileSink, Sink};
 
 /// Ids asked for in one search.
 const BATCH: usize = 50;

@@ -1,6 +1,7 @@
 //! Reading the job directory: the one place where hydration opens a file of the job (export
-//! files, its own batches, stored attachments, its journal). A later change that moves job
-//! directories to object storage, or adds `.ndjson.gz` files, changes [`open`] alone.
+//! files, also when stored as `.ndjson.gz`; its own batches, stored attachments, its
+//! journal). Hydration works on local job directories (see `store` for the one way files
+//! of a job are read and written).
 //!
 //! Lines are handed out one at a time from a buffered reader (bounded memory: one line, at
 //! most [`crate::ndjson::MAX_LINE`]); a last line without a newline is a line too.
@@ -11,13 +12,23 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::fsutil::io_error;
 use crate::ndjson::MAX_LINE;
+use crate::store::Compression;
 
-/// A file of the job directory opened for reading (`None`: there is no such file).
+/// A file of the job directory opened for reading (`None`: there is no such file). An
+/// export file stored compressed (`--compress gzip`, as `<name>.gz`) is read decompressed.
 fn open(root: &Path, name: &str) -> Result<Option<Box<dyn Read + Send>>> {
     let path = root.join(name);
     match std::fs::File::open(&path) {
         Ok(file) => Ok(Some(Box::new(file))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let gzip = Compression::Gzip;
+            if root.join(gzip.stored_name(name)).is_file() {
+                let reader = crate::store::Store::local(root).open_stored(name, gzip)?;
+                Ok(Some(Box::new(reader)))
+            } else {
+                Ok(None)
+            }
+        }
         Err(e) => Err(io_error(&path, e)),
     }
 }
@@ -102,15 +113,19 @@ pub fn read_all(root: &Path, name: &str, max: u64) -> Result<Option<Vec<u8>>> {
     Ok(Some(bytes))
 }
 
-/// The size of a file of the job, if it is there.
+/// The size of a file of the job as stored (compressed, for an export file stored as
+/// `<name>.gz`), if it is there.
 pub fn size(root: &Path, name: &str) -> Result<Option<u64>> {
-    let path = root.join(name);
-    match std::fs::symlink_metadata(&path) {
-        Ok(meta) if meta.is_file() => Ok(Some(meta.len())),
-        Ok(_) => Ok(None),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(io_error(&path, e)),
+    for stored in [name.to_string(), Compression::Gzip.stored_name(name)] {
+        let path = root.join(&stored);
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_file() => return Ok(Some(meta.len())),
+            Ok(_) => return Ok(None),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_error(&path, e)),
+        }
     }
+    Ok(None)
 }
 
 /// The names of the files in a directory of the job (sorted; none when it is missing).

@@ -12,7 +12,6 @@ mod html;
 mod markdown;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use serde_json::Value;
 
@@ -21,6 +20,7 @@ use super::job::{Job, read_job};
 use super::plan::{self, FileKind};
 use crate::error::{Error, Result};
 use crate::fhir::OperationOutcome;
+use crate::store::Store;
 
 /// Everything the report shows.
 #[derive(Debug, Default)]
@@ -89,9 +89,11 @@ pub struct IssueRow {
 }
 
 impl RunReport {
-    /// The report of the job in `dir`.
-    pub fn of(dir: &Path) -> Result<RunReport> {
-        let job = read_job(dir)?.ok_or_else(|| super::target::no_job(dir))?;
+    /// The report of the job in `store`.
+    pub async fn of(store: &Store) -> Result<RunReport> {
+        let job = read_job(store)
+            .await?
+            .ok_or_else(|| super::target::no_job(&store.shown()))?;
         let mut report = RunReport {
             export: job
                 .request
@@ -109,13 +111,31 @@ impl RunReport {
             transaction_time: job.manifest.as_ref().map(|m| m.transaction_time.clone()),
             ..RunReport::default()
         };
-        report.read_files(dir, &job);
-        report.read_log(dir, &job);
+        let mut log = String::new();
+        for entry in store.list("").await? {
+            let name = &entry.name;
+            let is_log =
+                name == LOG_FILE || (name.starts_with("log.") && name.ends_with(".ndjson"));
+            if !entry.is_dir
+                && is_log
+                && let Some(bytes) = store.read(name).await?
+            {
+                log.push_str(&String::from_utf8_lossy(&bytes));
+            }
+        }
+        let (blocking_store, job) = (store.clone(), job);
+        let (mut report, job) = tokio::task::spawn_blocking(move || {
+            report.read_files(&blocking_store, &job);
+            (report, job)
+        })
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?;
+        report.read_log(&log, &job);
         report.state = report.state_line(&job);
         Ok(report)
     }
 
-    fn read_files(&mut self, dir: &Path, job: &Job) {
+    fn read_files(&mut self, store: &Store, job: &Job) {
         let Some(tasks) = job.manifest.as_ref().and_then(|m| plan::plan(m).ok()) else {
             return;
         };
@@ -150,7 +170,7 @@ impl RunReport {
                 ..FileRow::default()
             });
             if let (FileKind::Error, Some(record)) = (task.kind, record) {
-                count_issues(dir, &task.name, record.compression(), &mut issues);
+                count_issues(store, &task.name, record.compression(), &mut issues);
             }
         }
         self.types = types.into_values().collect();
@@ -171,10 +191,8 @@ impl RunReport {
         });
     }
 
-    fn read_log(&mut self, dir: &Path, job: &Job) {
-        let Ok(log) = std::fs::read_to_string(dir.join(LOG_FILE)) else {
-            return;
-        };
+    /// Reads the event log (of every share, for a job downloaded in shares).
+    fn read_log(&mut self, log: &str, job: &Job) {
         let start = job
             .kicked_off_at
             .as_deref()
@@ -244,10 +262,14 @@ impl RunReport {
         }
     }
 
-    /// Writes `DIR/report.html` and `DIR/report.md` (each atomically).
-    pub fn write(&self, dir: &Path) -> Result<()> {
-        crate::fsutil::write_atomic(&dir.join("report.html"), html::render(self).as_bytes())?;
-        crate::fsutil::write_atomic(&dir.join("report.md"), markdown::render(self).as_bytes())
+    /// Writes `report.html` and `report.md` (each whole).
+    pub async fn write(&self, store: &Store) -> Result<()> {
+        store
+            .write("report.html", html::render(self).into_bytes())
+            .await?;
+        store
+            .write("report.md", markdown::render(self).into_bytes())
+            .await
     }
 }
 
@@ -270,12 +292,12 @@ fn severity_rank(severity: &str) -> u8 {
 
 /// Adds the issues of one error file, by (severity, code, text).
 fn count_issues(
-    dir: &Path,
+    store: &Store,
     name: &str,
-    compression: crate::sink::Compression,
+    compression: crate::store::Compression,
     issues: &mut BTreeMap<(String, String, String), u64>,
 ) {
-    let Ok(file) = crate::sink::open_stored(dir, name, compression) else {
+    let Ok(file) = store.open_stored(name, compression) else {
         return;
     };
     for line in std::io::BufRead::lines(file).map_while(std::result::Result::ok) {
@@ -294,23 +316,33 @@ fn count_issues(
 
 /// Writes the report of the job in `dir`; a failure is a warning (the data is what
 /// matters, and the report can be made again with `group-export report`).
-pub fn write_quietly(dir: &Path) {
-    if let Err(error) = RunReport::of(dir).and_then(|report| report.write(dir)) {
+pub async fn write_quietly(store: &Store) {
+    let written = match RunReport::of(store).await {
+        Ok(report) => report.write(store).await,
+        Err(error) => Err(error),
+    };
+    if let Err(error) = written {
         tracing::warn!("could not write the run report: {error}");
     }
 }
 
 /// `group-export report --out DIR [--open]`.
-pub fn make(dir: &Path, open: bool) -> Result<()> {
-    let report = RunReport::of(dir)?;
-    report.write(dir)?;
-    let page = dir.join("report.html");
+pub async fn make(store: &Store, open: bool) -> Result<()> {
+    let report = RunReport::of(store).await?;
+    report.write(store).await?;
     tracing::info!(
         "{} and report.md written ({})",
-        page.display(),
+        store.shown_name("report.html"),
         report.state
     );
     if open {
+        let Some(root) = store.local_root() else {
+            return Err(Error::usage(
+                "--open: the report is in an object store; open it from there (or give a \
+                 local --out)",
+            ));
+        };
+        let page = root.join("report.html");
         let opener = if cfg!(target_os = "macos") {
             "open"
         } else {

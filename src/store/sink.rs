@@ -1,6 +1,7 @@
-//! Where NDJSON bytes go: a file in the output directory (written as `*.part`, renamed only
-//! when complete and verified, never through a symbolic link; see `fsutil`) or stdout (for
-//! pipelines).
+//! Where NDJSON bytes go: a file in a local job directory (written as `*.part`, renamed
+//! only when complete and verified, never through a symbolic link; see `fsutil`), an object
+//! in an object store (a multipart upload completed only then; see `upload.rs`), or stdout
+//! (for pipelines).
 //!
 //! Sinks are plain blocking writers: a download hands them to its writer thread (see
 //! `export::download`), so disk writes and line checks run beside the network reads, on
@@ -24,6 +25,7 @@ const WRITEBACK_STEP: u64 = 8 * 1024 * 1024;
 /// A destination for one file's bytes.
 pub enum Sink {
     File(FileSink),
+    Object(Box<super::upload::ObjectSink>),
     Stdout(BufWriter<std::io::Stdout>),
 }
 
@@ -35,15 +37,25 @@ impl Sink {
     pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
         match self {
             Sink::File(file) => file.write(bytes),
+            Sink::Object(object) => object.write(bytes),
             Sink::Stdout(out) => out.write_all(bytes).map_err(Error::stdout),
         }
     }
 
+    /// Who is told of an object's multipart upload (see [`UploadListener`]); other sinks
+    /// have none.
+    pub fn on_upload(&mut self, listener: super::upload::UploadListener) {
+        if let Sink::Object(object) = self {
+            object.listen(listener);
+        }
+    }
+
     /// Whether bytes go in as they arrive, unfinished lines included (a file: its `.part`
-    /// is cut back to the last good line when resumed), or only complete, checked lines
-    /// (stdout: a pipe must never see half a line).
+    /// is cut back to the last good line when resumed; an object appears only when
+    /// complete), or only complete, checked lines (stdout: a pipe must never see half a
+    /// line).
     pub fn keeps_partial_lines(&self) -> bool {
-        matches!(self, Sink::File(_))
+        !matches!(self, Sink::Stdout(_))
     }
 
     /// Throws away what was written, to start the file again (the server ignored a resume).
@@ -51,14 +63,17 @@ impl Sink {
     pub fn restart(&mut self, written: u64) -> Result<bool> {
         match self {
             Sink::File(file) => file.truncate(0).map(|()| true),
+            Sink::Object(object) => object.restart().map(|()| true),
             Sink::Stdout(_) => Ok(written == 0),
         }
     }
 
-    /// Makes the bytes final: a file is flushed, synced and renamed into place.
+    /// Makes the bytes final: a file is flushed, synced and renamed into place, an
+    /// object's upload completed.
     pub fn commit(self) -> Result<()> {
         match self {
             Sink::File(file) => file.commit(),
+            Sink::Object(object) => (*object).commit().map(|_| ()),
             Sink::Stdout(mut out) => out.flush().map_err(Error::stdout),
         }
     }
@@ -101,23 +116,19 @@ impl Compression {
     }
 }
 
-/// Opens a finished file of a job for reading, decompressed when it was stored compressed:
-/// the one way job files are read back (re-checks, the server's error files, hydration).
-pub fn open_stored(
-    root: &Path,
-    name: &str,
+/// `raw`, the bytes of a finished file, decompressed when it was stored compressed.
+pub fn decoded(
+    raw: Box<dyn std::io::Read + Send>,
     compression: Compression,
-) -> Result<Box<dyn std::io::BufRead + Send>> {
-    let path = root.join(compression.stored_name(name));
-    let file = File::open(&path).map_err(|e| io_error(&path, e))?;
-    let reader = std::io::BufReader::with_capacity(BUFFER, file);
-    Ok(match compression {
+) -> Box<dyn std::io::BufRead + Send> {
+    let reader = std::io::BufReader::with_capacity(BUFFER, raw);
+    match compression {
         Compression::None => Box::new(reader),
         Compression::Gzip => Box::new(std::io::BufReader::with_capacity(
             BUFFER,
             flate2::bufread::MultiGzDecoder::new(reader),
         )),
-    })
+    }
 }
 
 impl FileSink {
@@ -342,7 +353,8 @@ mod lazy_tests {
         let stored = std::fs::metadata(dir.path().join("Patient.001.ndjson.gz")).unwrap();
         assert!(stored.len() < 1000, "compressed: {} bytes", stored.len());
         let mut text = Vec::new();
-        open_stored(dir.path(), name, Compression::Gzip)
+        super::super::Store::local(dir.path())
+            .open_stored(name, Compression::Gzip)
             .unwrap()
             .read_to_end(&mut text)
             .unwrap();

@@ -1,0 +1,243 @@
+//! A file written into an object store as it downloads: a multipart upload, completed only
+//! when the file is complete and verified, so no object appears under a final name before
+//! that. A file smaller than one part goes up in one `PUT` at its commit.
+//!
+//! Memory: a part ([`PART_SIZE`]) being filled and at most [`PARTS_IN_FLIGHT`] parts going
+//! up, so about `PART_SIZE × (PARTS_IN_FLIGHT + 1)` per file downloading (24 MiB; with
+//! `--parallel 4`, 96 MiB at most). Parts go up beside the download, on the runtime's
+//! workers, while this file's writer thread fills the next one. No local copy of the data
+//! is made.
+//!
+//! An upload that is given up (a failed check, a restart of the file, an error) is aborted
+//! at once. One left by a killed process is named in the job (its id, see
+//! `FileRecord::upload`) and aborted by the next run; for the few seconds before the job
+//! records it, the bucket's lifecycle rule for incomplete multipart uploads is the
+//! backstop (README: "Object storage and many machines").
+
+use std::collections::VecDeque;
+use std::io::Write;
+
+use flate2::write::GzEncoder;
+use object_store::multipart::PartId;
+use tokio::task::JoinHandle;
+
+use super::object::Bucket;
+use super::{Compression, PendingUpload};
+use crate::error::{Error, Result};
+
+/// The size of a part (the last one may be smaller). S3 wants at least 5 MiB and at most
+/// 10,000 parts: a file over [`GROW_AFTER`] parts gets parts 8 times larger (to 50 GiB
+/// with the small parts, 600 GiB in all).
+pub const PART_SIZE: usize = 8 * 1024 * 1024;
+const GROW_AFTER: usize = 6_000;
+/// Parts being sent at once, per file.
+pub const PARTS_IN_FLIGHT: usize = 2;
+
+/// Told of the upload behind a file: once it is started, and `None` once it is completed
+/// or aborted, so that the job can name one a kill left behind.
+pub type UploadListener = Box<dyn Fn(Option<PendingUpload>) + Send>;
+
+/// A file going into an object store.
+pub struct ObjectSink {
+    bucket: Bucket,
+    /// The object's name (the file's, `.gz` added when compressed).
+    stored: String,
+    /// The bytes of the part being filled (compressed when the file is).
+    part: Vec<u8>,
+    gzip: Option<GzEncoder<Vec<u8>>>,
+    compression: Compression,
+    upload: Option<Upload>,
+    /// Bytes that went into the object (compressed, when it is).
+    stored_bytes: u64,
+    listener: Option<UploadListener>,
+    handle: tokio::runtime::Handle,
+}
+
+struct Upload {
+    id: String,
+    parts: Vec<PartId>,
+    sending: VecDeque<JoinHandle<Result<PartId>>>,
+}
+
+impl ObjectSink {
+    pub fn new(bucket: Bucket, name: &str, compression: Compression) -> Result<ObjectSink> {
+        let stored = compression.stored_name(name);
+        bucket.key(&stored)?;
+        Ok(ObjectSink {
+            bucket,
+            stored,
+            part: Vec::new(),
+            gzip: new_encoder(compression),
+            compression,
+            upload: None,
+            stored_bytes: 0,
+            listener: None,
+            handle: tokio::runtime::Handle::current(),
+        })
+    }
+
+    /// Who is told of the upload's id (see [`UploadListener`]).
+    pub fn listen(&mut self, listener: UploadListener) {
+        self.listener = Some(listener);
+    }
+
+    pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        let part_size = self.part_size();
+        match &mut self.gzip {
+            Some(encoder) => {
+                if let Err(e) = encoder.write_all(bytes) {
+                    return Err(compress_error(&self.bucket.shown(&self.stored), e));
+                }
+                if encoder.get_ref().len() >= part_size {
+                    self.part = std::mem::take(encoder.get_mut());
+                }
+            }
+            None => self.part.extend_from_slice(bytes),
+        }
+        if self.part.len() >= part_size {
+            self.send_part()?;
+        }
+        Ok(())
+    }
+
+    /// Throws away what was written, to start the object again.
+    pub fn restart(&mut self) -> Result<()> {
+        self.abort();
+        self.part = Vec::new();
+        self.gzip = new_encoder(self.compression);
+        self.stored_bytes = 0;
+        Ok(())
+    }
+
+    /// Makes the object appear under its name: the last part sent and the upload
+    /// completed (or the whole object put, when it is smaller than a part).
+    pub fn commit(mut self) -> Result<u64> {
+        if let Some(encoder) = self.gzip.take() {
+            let rest = encoder
+                .finish()
+                .map_err(|e| compress_error(&self.bucket.shown(&self.stored), e))?;
+            self.part.extend_from_slice(&rest);
+        }
+        if self.upload.is_none() {
+            let bytes = std::mem::take(&mut self.part);
+            let len = bytes.len() as u64;
+            let bucket = self.bucket.clone();
+            super::block_on(bucket.write(&self.stored, bytes))?;
+            return Ok(len);
+        }
+        if !self.part.is_empty() {
+            self.send_part()?;
+        }
+        let mut upload = self.upload.take().expect("checked above");
+        while let Some(sending) = upload.sending.pop_front() {
+            match join(sending) {
+                Ok(part) => upload.parts.push(part),
+                Err(error) => {
+                    self.upload = Some(upload);
+                    return Err(error);
+                }
+            }
+        }
+        let bucket = self.bucket.clone();
+        let completed = super::block_on(bucket.complete_upload(
+            &self.stored,
+            &upload.id,
+            std::mem::take(&mut upload.parts),
+        ));
+        if let Err(error) = completed {
+            self.upload = Some(upload);
+            return Err(error);
+        }
+        self.tell(None);
+        Ok(self.stored_bytes)
+    }
+
+    fn part_size(&self) -> usize {
+        let sent = self
+            .upload
+            .as_ref()
+            .map_or(0, |u| u.parts.len() + u.sending.len());
+        if sent >= GROW_AFTER {
+            PART_SIZE * 8
+        } else {
+            PART_SIZE
+        }
+    }
+
+    /// Sends the filled part beside the writer; waits while [`PARTS_IN_FLIGHT`] are going.
+    fn send_part(&mut self) -> Result<()> {
+        if self.upload.is_none() {
+            let bucket = self.bucket.clone();
+            let id = super::block_on(bucket.start_upload(&self.stored))?;
+            self.tell(Some(PendingUpload {
+                object: self.stored.clone(),
+                id: id.clone(),
+            }));
+            self.upload = Some(Upload {
+                id,
+                parts: Vec::new(),
+                sending: VecDeque::new(),
+            });
+        }
+        let upload = self.upload.as_mut().expect("started above");
+        let bytes = std::mem::take(&mut self.part);
+        self.stored_bytes += bytes.len() as u64;
+        let index = upload.parts.len() + upload.sending.len();
+        let (bucket, name, id) = (self.bucket.clone(), self.stored.clone(), upload.id.clone());
+        upload.sending.push_back(
+            self.handle
+                .spawn(async move { bucket.upload_part(&name, &id, index, bytes).await }),
+        );
+        while upload.sending.len() > PARTS_IN_FLIGHT {
+            let sending = upload.sending.pop_front().expect("not empty");
+            upload.parts.push(join(sending)?);
+        }
+        Ok(())
+    }
+
+    /// Gives up the upload, if one was started.
+    fn abort(&mut self) {
+        let Some(upload) = self.upload.take() else {
+            return;
+        };
+        for sending in &upload.sending {
+            sending.abort();
+        }
+        let bucket = self.bucket.clone();
+        super::block_on(bucket.abort_upload(&self.stored, &upload.id));
+        self.tell(None);
+    }
+
+    fn tell(&self, upload: Option<PendingUpload>) {
+        if let Some(listener) = &self.listener {
+            listener(upload);
+        }
+    }
+}
+
+impl Drop for ObjectSink {
+    /// Not committed (a failure, an interruption): the upload is aborted, nothing appears.
+    fn drop(&mut self) {
+        self.abort();
+    }
+}
+
+fn compress_error(shown: &str, error: std::io::Error) -> Error {
+    Error::Internal(format!("compressing {shown}: {error}"))
+}
+
+fn new_encoder(compression: Compression) -> Option<GzEncoder<Vec<u8>>> {
+    match compression {
+        Compression::None => None,
+        Compression::Gzip => Some(GzEncoder::new(Vec::new(), flate2::Compression::fast())),
+    }
+}
+
+/// Waits for a part on its way.
+fn join(sending: JoinHandle<Result<PartId>>) -> Result<PartId> {
+    match super::block_on(sending) {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(Error::Internal(format!("a part upload stopped: {e}"))),
+    }
+}
