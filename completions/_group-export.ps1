@@ -501,6 +501,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--accept-any-group', '--accept-any-group', [CompletionResultType]::ParameterName, 'Export an unknown Group id as an empty export (`output: []`) instead of 404')
             [CompletionResult]::new('--require-auth', '--require-auth', [CompletionResultType]::ParameterName, 'Require `Authorization: Bearer` with a token from `/auth/token`')
             [CompletionResult]::new('--redirect-files', '--redirect-files', [CompletionResultType]::ParameterName, 'Answer file URLs with `307` to a second listener on another port that serves the same bytes without a token (like pre-signed storage URLs)')
+            [CompletionResult]::new('--pretty-json', '--pretty-json', [CompletionResultType]::ParameterName, 'Indent the JSON of search and read answers (Bundles, Groups) as some servers do: whitespace between tokens only, so numbers and strings keep their text')
             [CompletionResult]::new('--help-all', '--help-all', [CompletionResultType]::ParameterName, 'Print help with the global and authentication options, which the help of each command leaves out')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v requests, -vv headers with secrets redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v requests, -vv headers with secrets redacted)')

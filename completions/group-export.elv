@@ -481,6 +481,7 @@ set edit:completion:arg-completer[group-export] = {|@words|
             cand --accept-any-group 'Export an unknown Group id as an empty export (`output: []`) instead of 404'
             cand --require-auth 'Require `Authorization: Bearer` with a token from `/auth/token`'
             cand --redirect-files 'Answer file URLs with `307` to a second listener on another port that serves the same bytes without a token (like pre-signed storage URLs)'
+            cand --pretty-json 'Indent the JSON of search and read answers (Bundles, Groups) as some servers do: whitespace between tokens only, so numbers and strings keep their text'
             cand --help-all 'Print help with the global and authentication options, which the help of each command leaves out'
             cand -v 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
             cand --verbose 'More log output on stderr (-v requests, -vv headers with secrets redacted)'

@@ -512,6 +512,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l accept-any-group -d 'Export an unknown Group id as an empty export (`output: []`) instead of 404'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l require-auth -d 'Require `Authorization: Bearer` with a token from `/auth/token`'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l redirect-files -d 'Answer file URLs with `307` to a second listener on another port that serves the same bytes without a token (like pre-signed storage URLs)'
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l pretty-json -d 'Indent the JSON of search and read answers (Bundles, Groups) as some servers do: whitespace between tokens only, so numbers and strings keep their text'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l help-all -d 'Print help with the global and authentication options, which the help of each command leaves out'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -s q -l quiet -d 'Print only errors on stderr'

@@ -206,11 +206,18 @@ pub struct MockConfig {
     #[arg(long, default_value_t = true, action = ArgAction::Set)]
     pub gzip_files: bool,
 
+    /// Indent the JSON of search and read answers (Bundles, Groups) as some servers do:
+    /// whitespace between tokens only, so numbers and strings keep their text
+    #[arg(long)]
+    pub pretty_json: bool,
+
     /// Inject a fault; repeatable. SPEC is TARGET:KIND[,OPTION…]
     ///
     /// TARGET  kickoff (of any $export) | status (GET of a status URL, manifest pages
-    ///         included) | file | file[MATCH]
+    ///         included) | file | file[MATCH] | search | search[TYPE]
     ///         MATCH: a resource type or a fragment of the file name (e.g. Patient-2)
+    ///         search: a FHIR search or read of [base]/TYPE (Group, Patient, and the
+    ///         Patient-compartment searches of Observation, Condition, Encounter, Coverage)
     /// KIND    one-shot faults, fired `times` times; each counts only the requests it
     ///         applies to:
     ///           CODE                 an HTTP status (400-599) with an OperationOutcome
@@ -272,6 +279,7 @@ pub struct MockConfig {
     ///           status:500,outcome=processing  file:410,skip=1  file[Observation]:slow=4K
     ///           status:trickle=1B/2s  kickoff:delay=5s  file:gate=8,skip=9,times=8
     ///           file[Patient]:changed,if-range=ignore  file:drop-line=2K
+    ///           search[Coverage]:400,times=always  search:429,retry-after=1,times=2
     #[arg(long = "fault", value_name = "SPEC", verbatim_doc_comment)]
     pub faults: Vec<Fault>,
 }
@@ -307,6 +315,7 @@ impl Default for MockConfig {
             redirect_files: false,
             range_support: true,
             gzip_files: true,
+            pretty_json: false,
             faults: Vec::new(),
         }
     }
@@ -344,6 +353,7 @@ impl fmt::Debug for MockConfig {
             redirect_files,
             range_support,
             gzip_files,
+            pretty_json,
             faults,
         } = self;
         f.debug_struct("MockConfig")
@@ -375,6 +385,7 @@ impl fmt::Debug for MockConfig {
             .field("redirect_files", redirect_files)
             .field("range_support", range_support)
             .field("gzip_files", gzip_files)
+            .field("pretty_json", pretty_json)
             .field("faults", faults)
             .finish()
     }

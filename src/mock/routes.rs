@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::{RawQuery, State};
 use axum::handler::Handler;
 use axum::http::{HeaderMap, Uri, header};
 use axum::middleware::from_fn_with_state;
@@ -17,6 +18,7 @@ use super::MockConfig;
 use super::auth::Auth;
 use super::auth_api::{self, TOKEN_PATH};
 use super::catalogue::Catalogue;
+use super::compartment::{self, COMPARTMENT_TYPES};
 use super::export_api;
 use super::fault_book::FaultBook;
 use super::fhir_api;
@@ -91,6 +93,11 @@ where
     route.layer(from_fn_with_state(Arc::clone(&state.traffic), shape))
 }
 
+/// A FHIR search or read route (GET, and POST for `_search`), with the wire faults.
+fn search_route(route: MethodRouter<AppState>, state: &AppState) -> MethodRouter<AppState> {
+    route.layer(from_fn_with_state(Arc::clone(&state.traffic), shape))
+}
+
 /// A kick-off route (GET and POST), with the wire faults.
 fn kickoff_route(state: &AppState) -> MethodRouter<AppState> {
     get(export_api::kickoff_get)
@@ -117,11 +124,12 @@ pub fn router(state: AppState, recorder: Recorder) -> Router {
             get(auth_api::smart_configuration),
         );
     }
+    let search = |route| search_route(route, &state);
     let mut fhir = Router::new()
-        .route("/Group", get(fhir_api::search_groups))
-        .route("/Group/_search", post(fhir_api::search_groups_form))
-        .route("/Group/{id}", get(fhir_api::read_group))
-        .route("/Patient", get(fhir_api::search_patients))
+        .route("/Group", search(get(fhir_api::search_groups)))
+        .route("/Group/_search", search(post(fhir_api::search_groups_form)))
+        .route("/Group/{id}", search(get(fhir_api::read_group)))
+        .route("/Patient", search(get(fhir_api::search_patients)))
         .route("/Patient/{id}", get(fhir_api::read_patient))
         .route("/$export", kickoff_route(&state))
         .route("/Patient/$export", kickoff_route(&state))
@@ -132,6 +140,14 @@ pub fn router(state: AppState, recorder: Recorder) -> Router {
                 None => kickoff_route(&state),
             },
         );
+    for kind in COMPARTMENT_TYPES {
+        let handler = move |State(state): State<AppState>,
+                            headers: HeaderMap,
+                            RawQuery(query): RawQuery| async move {
+            compartment::search(&state, &headers, query.as_deref(), kind)
+        };
+        fhir = fhir.route(&format!("/{}", kind.name()), search(get(handler)));
+    }
     let mut status = Router::new().route(
         "/jobs/{job}",
         get(export_api::status)
