@@ -52,6 +52,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('poll', 'poll', [CompletionResultType]::ParameterValue, 'Wait until the export of a job is complete and save its manifest')
             [CompletionResult]::new('download', 'download', [CompletionResultType]::ParameterValue, 'Download (or resume) every file of a job''s manifest, verified')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Kick off, poll and download in one go; re-running with the same --out resumes')
+            [CompletionResult]::new('crawl', 'crawl', [CompletionResultType]::ParameterValue, 'Export a Group with FHIR searches, patient by patient, when the server has no Group $export (or one too slow or broken); resumable')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Ask the status URL once (no waiting)')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel the export on the server (DELETE on the status URL)')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run a full export against the bundled mock server, into --out DIR')
@@ -332,6 +333,9 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--only-types', '--only-types', [CompletionResultType]::ParameterName, 'Download only the output files of these types, comma-separated (what the server exports is --type)')
             [CompletionResult]::new('--types', '--types', [CompletionResultType]::ParameterName, 'The old spelling of --only-types (one letter from --type: easy to mix up)')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Print the final summary as text (stderr) or JSON (stdout)')
+            [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, 'The server''s Group $export, or a crawl with FHIR searches (see `group-export crawl`); auto crawls when the server has no Group $export, and says so')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Resources per page asked of each search (_count; the server may send fewer)')
+            [CompletionResult]::new('--max-resources-per-file', '--max-resources-per-file', [CompletionResultType]::ParameterName, 'Start a new output file after this many resources of a type (a page is never split; files also roll before 1 GiB)')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
@@ -355,6 +359,48 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--no-verify', '--no-verify', [CompletionResultType]::ParameterName, 'Skip the per-line JSON and resourceType check (line counts are still compared)')
             [CompletionResult]::new('--keep-server-job', '--keep-server-job', [CompletionResultType]::ParameterName, 'Leave the export on the server after a complete, verified download (no DELETE)')
             [CompletionResult]::new('--restart', '--restart', [CompletionResultType]::ParameterName, 'Start a new export in --out even if it holds one (its files there are removed; a server job still running is cancelled)')
+            [CompletionResult]::new('--allow-nonempty-out', '--allow-nonempty-out', [CompletionResultType]::ParameterName, 'Write into a directory that is not empty and holds no job of group-export')
+            [CompletionResult]::new('--help-all', '--help-all', [CompletionResultType]::ParameterName, 'Print help with the global and authentication options, which the help of each command leaves out')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v requests, -vv headers with secrets redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v requests, -vv headers with secrets redacted)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'group-export;crawl' {
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The job directory; re-running with the same directory resumes the crawl. {group}, {date} and {time} (UTC) are filled in, e.g. ''exports/{group}/{date}''')
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Resource types to crawl, comma-separated or repeated (default: every type of the Patient compartment that the server''s CapabilityStatement says it can search)')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only resources changed since this instant (_lastUpdated=ge…), e.g. 2024-01-01T00:00:00Z')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only resources changed up to this instant (_lastUpdated=le…)')
+            [CompletionResult]::new('--type-filter', '--type-filter', [CompletionResultType]::ParameterName, 'A FHIR query added to the searches of one type, e.g. ''Observation?status=final''; several for one type are ORed (one search each)')
+            [CompletionResult]::new('--elements', '--elements', [CompletionResultType]::ParameterName, 'Elements to keep (_elements), comma-separated; Type.element for one type')
+            [CompletionResult]::new('--patient', '--patient', [CompletionResultType]::ParameterName, 'Only these members of the Group, e.g. Patient/123')
+            [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'Searches at once, at most (fewer while the server answers 429)')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Resources per page asked of each search (_count; the server may send fewer)')
+            [CompletionResult]::new('--max-resources-per-file', '--max-resources-per-file', [CompletionResultType]::ParameterName, 'Start a new output file after this many resources of a type (a page is never split; files also roll before 1 GiB)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Print the final summary as text (stderr) or JSON (stdout)')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)')
+            [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Read a bearer access token from FILE (first line)')
+            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth2 client id (with --client-secret-file or --private-key)')
+            [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'File holding the OAuth2 client secret (client_credentials grant)')
+            [CompletionResult]::new('--client-auth', '--client-auth', [CompletionResultType]::ParameterName, 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body')
+            [CompletionResult]::new('--private-key', '--private-key', [CompletionResultType]::ParameterName, 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file')
+            [CompletionResult]::new('--kid', '--kid', [CompletionResultType]::ParameterName, 'Key id (kid) put in the assertion header, as registered with the server')
+            [CompletionResult]::new('--alg', '--alg', [CompletionResultType]::ParameterName, 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)')
+            [CompletionResult]::new('--token-url', '--token-url', [CompletionResultType]::ParameterName, 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'The profile of the configuration file to use (default: its default_profile)')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)')
+            [CompletionResult]::new('--progress', '--progress', [CompletionResultType]::ParameterName, 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)')
+            [CompletionResult]::new('--lenient', '--lenient', [CompletionResultType]::ParameterName, 'Ask the server to ignore search parameters it does not support (Prefer: handling=lenient); a --patient that is not a member is left out')
+            [CompletionResult]::new('--stdout', '--stdout', [CompletionResultType]::ParameterName, 'Also write the NDJSON of the output files to stdout, one file after another, once the crawl of their type is complete')
+            [CompletionResult]::new('--restart', '--restart', [CompletionResultType]::ParameterName, 'Start a new crawl in --out even if it holds a job (its files there are removed)')
             [CompletionResult]::new('--allow-nonempty-out', '--allow-nonempty-out', [CompletionResultType]::ParameterName, 'Write into a directory that is not empty and holds no job of group-export')
             [CompletionResult]::new('--help-all', '--help-all', [CompletionResultType]::ParameterName, 'Print help with the global and authentication options, which the help of each command leaves out')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v requests, -vv headers with secrets redacted)')
@@ -639,6 +685,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('poll', 'poll', [CompletionResultType]::ParameterValue, 'Wait until the export of a job is complete and save its manifest')
             [CompletionResult]::new('download', 'download', [CompletionResultType]::ParameterValue, 'Download (or resume) every file of a job''s manifest, verified')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Kick off, poll and download in one go; re-running with the same --out resumes')
+            [CompletionResult]::new('crawl', 'crawl', [CompletionResultType]::ParameterValue, 'Export a Group with FHIR searches, patient by patient, when the server has no Group $export (or one too slow or broken); resumable')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Ask the status URL once (no waiting)')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel the export on the server (DELETE on the status URL)')
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'Run a full export against the bundled mock server, into --out DIR')
@@ -674,6 +721,9 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             break
         }
         'group-export;help;run' {
+            break
+        }
+        'group-export;help;crawl' {
             break
         }
         'group-export;help;status' {

@@ -25,6 +25,9 @@ _group__export() {
             group__export,config)
                 cmd="group__export__subcmd__config"
                 ;;
+            group__export,crawl)
+                cmd="group__export__subcmd__crawl"
+                ;;
             group__export,demo)
                 cmd="group__export__subcmd__demo"
                 ;;
@@ -100,6 +103,9 @@ _group__export() {
             group__export__subcmd__help,config)
                 cmd="group__export__subcmd__help__subcmd__config"
                 ;;
+            group__export__subcmd__help,crawl)
+                cmd="group__export__subcmd__help__subcmd__crawl"
+                ;;
             group__export__subcmd__help,demo)
                 cmd="group__export__subcmd__help__subcmd__demo"
                 ;;
@@ -149,7 +155,7 @@ _group__export() {
 
     case "${cmd}" in
         group__export)
-            opts="-v -q -h -V --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help --version groups kickoff poll download run status cancel demo mock-server config man completions help"
+            opts="-v -q -h -V --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help --version groups kickoff poll download run crawl status cancel demo mock-server config man completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -533,6 +539,132 @@ _group__export() {
                 return 0
             fi
             case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --base-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-secret-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-auth)
+                    COMPREPLY=($(compgen -W "basic post" -- "${cur}"))
+                    return 0
+                    ;;
+                --private-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --alg)
+                    COMPREPLY=($(compgen -W "RS384 ES384" -- "${cur}"))
+                    return 0
+                    ;;
+                --token-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --progress)
+                    COMPREPLY=($(compgen -W "auto bars plain json none" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        group__export__subcmd__crawl)
+            opts="-v -q -h --out --type --since --until --type-filter --elements --patient --lenient --parallel --count --max-resources-per-file --stdout --format --restart --allow-nonempty-out --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --until)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --type-filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --elements)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --patient)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-resources-per-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -1259,7 +1391,7 @@ _group__export() {
             return 0
             ;;
         group__export__subcmd__help)
-            opts="groups kickoff poll download run status cancel demo mock-server config man completions help"
+            opts="groups kickoff poll download run crawl status cancel demo mock-server config man completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1317,6 +1449,20 @@ _group__export() {
         group__export__subcmd__help__subcmd__config__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        group__export__subcmd__help__subcmd__crawl)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1991,7 +2137,7 @@ _group__export() {
             return 0
             ;;
         group__export__subcmd__run)
-            opts="-v -q -h --out --type --since --until --type-filter --elements --output-format --patient --include-associated-data --post --lenient --timeout --max-wait --parallel --stdout --only-types --types --no-verify --format --keep-server-job --restart --allow-nonempty-out --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
+            opts="-v -q -h --out --type --since --until --type-filter --elements --output-format --patient --include-associated-data --post --lenient --timeout --max-wait --parallel --stdout --only-types --types --no-verify --format --keep-server-job --restart --allow-nonempty-out --mode --count --max-resources-per-file --help-all --base-url --verbose --quiet --header --request-timeout --retries --token-file --client-id --client-secret-file --client-auth --private-key --kid --alg --token-url --scope --config --profile --state-dir --progress --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2055,6 +2201,18 @@ _group__export() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --mode)
+                    COMPREPLY=($(compgen -W "auto export crawl" -- "${cur}"))
+                    return 0
+                    ;;
+                --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-resources-per-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --base-url)

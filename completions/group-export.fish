@@ -57,6 +57,7 @@ complete -c group-export -n "__fish_group_export_needs_command" -f -a "kickoff" 
 complete -c group-export -n "__fish_group_export_needs_command" -f -a "poll" -d 'Wait until the export of a job is complete and save its manifest'
 complete -c group-export -n "__fish_group_export_needs_command" -f -a "download" -d 'Download (or resume) every file of a job\'s manifest, verified'
 complete -c group-export -n "__fish_group_export_needs_command" -f -a "run" -d 'Kick off, poll and download in one go; re-running with the same --out resumes'
+complete -c group-export -n "__fish_group_export_needs_command" -f -a "crawl" -d 'Export a Group with FHIR searches, patient by patient, when the server has no Group $export (or one too slow or broken); resumable'
 complete -c group-export -n "__fish_group_export_needs_command" -f -a "status" -d 'Ask the status URL once (no waiting)'
 complete -c group-export -n "__fish_group_export_needs_command" -f -a "cancel" -d 'Cancel the export on the server (DELETE on the status URL)'
 complete -c group-export -n "__fish_group_export_needs_command" -f -a "demo" -d 'Run a full export against the bundled mock server, into --out DIR'
@@ -329,6 +330,11 @@ complete -c group-export -n "__fish_group_export_using_subcommand run" -l only-t
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l types -d 'The old spelling of --only-types (one letter from --type: easy to mix up)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l format -d 'Print the final summary as text (stderr) or JSON (stdout)' -r -f -a "text\t'readable lines for people'
 json\t'one JSON document on stdout, for scripts'"
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l mode -d 'The server\'s Group $export, or a crawl with FHIR searches (see `group-export crawl`); auto crawls when the server has no Group $export, and says so' -r -f -a "auto\t'the server\'s Group $export, or a crawl when the server has none (its CapabilityStatement says so, or it answers the kick-off 404, 405 or 501)'
+export\t'the server\'s Group $export only'
+crawl\t'FHIR searches, patient by patient (as `group-export crawl`)'"
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l count -d 'Resources per page asked of each search (_count; the server may send fewer)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l max-resources-per-file -d 'Start a new output file after this many resources of a type (a page is never split; files also roll before 1 GiB)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
@@ -363,6 +369,49 @@ complete -c group-export -n "__fish_group_export_using_subcommand run" -l help-a
 complete -c group-export -n "__fish_group_export_using_subcommand run" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand run" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand run" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l out -d 'The job directory; re-running with the same directory resumes the crawl. {group}, {date} and {time} (UTC) are filled in, e.g. \'exports/{group}/{date}\'' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l type -d 'Resource types to crawl, comma-separated or repeated (default: every type of the Patient compartment that the server\'s CapabilityStatement says it can search)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l since -d 'Only resources changed since this instant (_lastUpdated=ge…), e.g. 2024-01-01T00:00:00Z' -r
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l until -d 'Only resources changed up to this instant (_lastUpdated=le…)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l type-filter -d 'A FHIR query added to the searches of one type, e.g. \'Observation?status=final\'; several for one type are ORed (one search each)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l elements -d 'Elements to keep (_elements), comma-separated; Type.element for one type' -r
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l patient -d 'Only these members of the Group, e.g. Patient/123' -r
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l parallel -d 'Searches at once, at most (fewer while the server answers 429)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l count -d 'Resources per page asked of each search (_count; the server may send fewer)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l max-resources-per-file -d 'Start a new output file after this many resources of a type (a page is never split; files also roll before 1 GiB)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l format -d 'Print the final summary as text (stderr) or JSON (stdout)' -r -f -a "text\t'readable lines for people'
+json\t'one JSON document on stdout, for scripts'"
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l retries -d 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l token-file -d 'Read a bearer access token from FILE (first line)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l client-id -d 'OAuth2 client id (with --client-secret-file or --private-key)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l client-secret-file -d 'File holding the OAuth2 client secret (client_credentials grant)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l client-auth -d 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body' -r -f -a "basic\t'client_secret_basic: an HTTP Basic Authorization header'
+post\t'client_secret_post: client_id and client_secret in the form body'"
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l private-key -d 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l kid -d 'Key id (kid) put in the assertion header, as registered with the server' -r
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l alg -d 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)' -r -f -a "RS384\t''
+ES384\t''"
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l token-url -d 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
+bars\t'progress bars'
+plain\t'one log line per event, for cron mail and CI logs'
+json\t'only JSON objects, one per line: progress events, log lines, summaries, the error'
+none\t'no progress display (log lines and the summary stay; -q hides them)'"
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l lenient -d 'Ask the server to ignore search parameters it does not support (Prefer: handling=lenient); a --patient that is not a member is left out'
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l stdout -d 'Also write the NDJSON of the output files to stdout, one file after another, once the crawl of their type is complete'
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l restart -d 'Start a new crawl in --out even if it holds a job (its files there are removed)'
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l allow-nonempty-out -d 'Write into a directory that is not empty and holds no job of group-export'
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l help-all -d 'Print help with the global and authentication options, which the help of each command leaves out'
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -s q -l quiet -d 'Print only errors on stderr'
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l out -d 'The job directory written by kickoff or run; a template with {group}, {date}, {time} takes the newest job that matches' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l status-url -d 'A status URL (Content-Location of a kick-off), when there is no job directory' -r
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l format -d 'A line for people, or one JSON object (`state`: inProgress, complete, finished, cancelled), on stdout' -r -f -a "text\t'readable lines for people'
@@ -631,19 +680,20 @@ complete -c group-export -n "__fish_group_export_using_subcommand completions" -
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -s v -l verbose -d 'More log output on stderr (-v requests, -vv headers with secrets redacted)'
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -s q -l quiet -d 'Print only errors on stderr'
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "groups" -d 'Find and read Groups'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "kickoff" -d 'Start a Group export; prints the status URL and records the job in --out DIR'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "poll" -d 'Wait until the export of a job is complete and save its manifest'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "download" -d 'Download (or resume) every file of a job\'s manifest, verified'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "run" -d 'Kick off, poll and download in one go; re-running with the same --out resumes'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "status" -d 'Ask the status URL once (no waiting)'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "cancel" -d 'Cancel the export on the server (DELETE on the status URL)'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "demo" -d 'Run a full export against the bundled mock server, into --out DIR'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "mock-server" -d 'Run the bundled mock Bulk Data server (prints its base URL on stdout)'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "config" -d 'Show the configuration in effect'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "man" -d 'Print the man page (roff) on stdout'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "completions" -d 'Print shell completions for SHELL on stdout'
-complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run status cancel demo mock-server config man completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run crawl status cancel demo mock-server config man completions help" -f -a "groups" -d 'Find and read Groups'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run crawl status cancel demo mock-server config man completions help" -f -a "kickoff" -d 'Start a Group export; prints the status URL and records the job in --out DIR'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run crawl status cancel demo mock-server config man completions help" -f -a "poll" -d 'Wait until the export of a job is complete and save its manifest'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run crawl status cancel demo mock-server config man completions help" -f -a "download" -d 'Download (or resume) every file of a job\'s manifest, verified'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run crawl status cancel demo mock-server config man completions help" -f -a "run" -d 'Kick off, poll and download in one go; re-running with the same --out resumes'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run crawl status cancel demo mock-server config man completions help" -f -a "crawl" -d 'Export a Group with FHIR searches, patient by patient, when the server has no Group $export (or one too slow or broken); resumable'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run crawl status cancel demo mock-server config man completions help" -f -a "status" -d 'Ask the status URL once (no waiting)'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run crawl status cancel demo mock-server config man completions help" -f -a "cancel" -d 'Cancel the export on the server (DELETE on the status URL)'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run crawl status cancel demo mock-server config man completions help" -f -a "demo" -d 'Run a full export against the bundled mock server, into --out DIR'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run crawl status cancel demo mock-server config man completions help" -f -a "mock-server" -d 'Run the bundled mock Bulk Data server (prints its base URL on stdout)'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run crawl status cancel demo mock-server config man completions help" -f -a "config" -d 'Show the configuration in effect'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run crawl status cancel demo mock-server config man completions help" -f -a "man" -d 'Print the man page (roff) on stdout'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run crawl status cancel demo mock-server config man completions help" -f -a "completions" -d 'Print shell completions for SHELL on stdout'
+complete -c group-export -n "__fish_group_export_using_subcommand help; and not __fish_seen_subcommand_from groups kickoff poll download run crawl status cancel demo mock-server config man completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c group-export -n "__fish_group_export_using_subcommand help; and __fish_seen_subcommand_from groups" -f -a "search" -d 'Search Groups (GET [base]/Group, or POST [base]/Group/_search with --post)'
 complete -c group-export -n "__fish_group_export_using_subcommand help; and __fish_seen_subcommand_from groups" -f -a "read" -d 'Read one Group by id'
 complete -c group-export -n "__fish_group_export_using_subcommand help; and __fish_seen_subcommand_from groups" -f -a "members" -d 'List the members of one Group with their period and inactive flag'

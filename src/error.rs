@@ -29,6 +29,9 @@ pub enum Op {
     Token(String),
     /// The server's CapabilityStatement.
     Metadata,
+    /// A search of this resource type of a crawl (`Observation?subject=…`, and the
+    /// `Patient?_has:Group:member:_id=…` of a Group's members).
+    CrawlSearch(String),
 }
 
 impl std::fmt::Display for Op {
@@ -44,6 +47,7 @@ impl std::fmt::Display for Op {
             Op::CleanUp => f.write_str("export clean-up"),
             Op::Token(url) => write!(f, "token request to {}", shown(url)),
             Op::Metadata => f.write_str("capability statement request"),
+            Op::CrawlSearch(kind) => write!(f, "search of {}", shown(kind)),
         }
     }
 }
@@ -150,6 +154,11 @@ pub enum Error {
     /// The job in a directory has no server job any more (cancelled): nothing to continue.
     #[error("{}", shown(.0))]
     ServerJobGone(String),
+
+    /// A crawl ended with the searches of some types refused by the server (the other
+    /// types are complete); a re-run tries them again.
+    #[error("{}", shown(.0))]
+    CrawlIncomplete(String),
 
     /// Another process holds the job directory's lock.
     #[error("another group-export process is working in {}", .0.display())]

@@ -44,7 +44,7 @@ pub fn code(error: &Error) -> Code {
         Error::Io { .. } | Error::Stdout(_) => Code::LocalIo,
         Error::TimedOut(_) => Code::TimedOut,
         Error::Verification(_) => Code::Verification,
-        Error::ServerReportedErrors(_) => Code::ServerReportedErrors,
+        Error::ServerReportedErrors(_) | Error::CrawlIncomplete(_) => Code::ServerReportedErrors,
         Error::JobLocked(_) => Code::JobLocked,
         Error::Interrupted => Code::Interrupted,
         Error::BrokenPipe => Code::Success,
@@ -130,6 +130,18 @@ pub fn hint(error: &Error) -> Option<String> {
                                (or `group-export poll` with the same --out) to wait more"
             .into(),
         Error::JobLocked(_) => "wait for it to finish, or use another --out directory".into(),
+        Error::CrawlIncomplete(_) => "the other types are complete in the directory; running \
+                                      the same command again tries the refused ones again \
+                                      (a --type list without them crawls the rest alone, \
+                                      into another --out)"
+            .into(),
+        Error::Server {
+            status: 400 | 404 | 405 | 501,
+            op: Op::CrawlSearch(_),
+            ..
+        } => "the server does not answer this search (see its OperationOutcome above); \
+              --type chooses the types to crawl"
+            .into(),
         Error::Io { source, .. } if source.kind() == std::io::ErrorKind::StorageFull => {
             "free some space, then run the same command again: it continues where it stopped".into()
         }

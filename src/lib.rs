@@ -9,7 +9,8 @@
 //!   `ndjson`, `error`, `exit`;
 //! - the network: `http` (the one client, the retry policy, the adaptive limiter) and
 //!   `auth` (tokens);
-//! - workflows: `groups`, `export`, and `sink` (where bytes go);
+//! - workflows: `groups`, `export`, `crawl` (an export made of FHIR searches, when the
+//!   server has no Group `$export`), and `sink` (where bytes go);
 //! - the front: `cli` (clap declarations), `config` (the resolver), `commands` (the only
 //!   layer that maps the command line to workflows), `report` and `output` (the terminal);
 //! - `mock`, the bundled server, which uses `fhir` and `text` only.
@@ -20,6 +21,7 @@ pub mod cli;
 pub mod clock;
 mod commands;
 pub mod config;
+pub mod crawl;
 pub mod error;
 pub mod exit;
 pub mod export;

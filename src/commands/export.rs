@@ -99,6 +99,15 @@ pub async fn status(ctx: &Context, command: StatusCommand) -> Result<()> {
         JobStatus::Finished {
             directory,
             transaction_time,
+            crawled: true,
+        } => format!(
+            "complete: crawled into {}, transactionTime {transaction_time}",
+            directory.unwrap_or_default()
+        ),
+        JobStatus::Finished {
+            directory,
+            transaction_time,
+            crawled: false,
         } => format!(
             "complete: {} and deleted on the server, transactionTime {transaction_time}",
             match directory {
@@ -127,7 +136,7 @@ fn foreign(args: &NewJobArgs) -> Foreign {
     }
 }
 
-fn new_job(out: &std::path::Path, args: &NewJobArgs, restart: bool) -> NewJob {
+pub(super) fn new_job(out: &std::path::Path, args: &NewJobArgs, restart: bool) -> NewJob {
     NewJob {
         out: out.to_path_buf(),
         foreign: foreign(args),
@@ -136,7 +145,7 @@ fn new_job(out: &std::path::Path, args: &NewJobArgs, restart: bool) -> NewJob {
 }
 
 /// The export request of the kick-off flags; `--since auto` is resolved by the workflow.
-fn export_request(group_id: &str, args: &KickoffArgs) -> ExportRequest {
+pub(super) fn export_request(group_id: &str, args: &KickoffArgs) -> ExportRequest {
     let since_auto = args.since.as_deref() == Some("auto");
     ExportRequest {
         group_id: group_id.to_string(),
@@ -154,14 +163,16 @@ fn export_request(group_id: &str, args: &KickoffArgs) -> ExportRequest {
     }
 }
 
-fn poll_options(args: &PollArgs) -> PollOptions {
+pub(super) fn poll_options(args: &PollArgs) -> PollOptions {
     PollOptions {
         timeout: args.timeout.into(),
         max_wait: args.max_wait.into(),
     }
 }
 
-fn download_options(args: &DownloadArgs) -> Result<(DownloadOptions, report::SummaryFormat)> {
+pub(super) fn download_options(
+    args: &DownloadArgs,
+) -> Result<(DownloadOptions, report::SummaryFormat)> {
     if args.stdout && args.format == SummaryFormat::Json {
         return Err(Error::usage(
             "--format json prints the summary on stdout, which --stdout uses for data: pick one",
@@ -184,7 +195,7 @@ fn download_options(args: &DownloadArgs) -> Result<(DownloadOptions, report::Sum
     Ok((options, summary_format(args.format)))
 }
 
-pub fn summary_format(format: SummaryFormat) -> report::SummaryFormat {
+pub(super) fn summary_format(format: SummaryFormat) -> report::SummaryFormat {
     match format {
         SummaryFormat::Text => report::SummaryFormat::Text,
         SummaryFormat::Json => report::SummaryFormat::Json,

@@ -56,8 +56,8 @@ const KEYS: &[Key] = &[
     global("retries"),
     global("progress"),
     global("state_dir"),
-    of(&["kickoff", "run"], "types"),
-    of(&["download", "run"], "parallel"),
+    of(&["kickoff", "run", "crawl"], "types"),
+    of(&["download", "run", "crawl"], "parallel"),
     of(&["poll", "run"], "timeout"),
     of(&["poll", "run"], "max_wait"),
 ];

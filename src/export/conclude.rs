@@ -217,6 +217,7 @@ fn summary(
         errors,
         deleted,
         failed_files,
+        crawl: None,
     }
 }
 
@@ -259,7 +260,7 @@ pub async fn delete_server_job(client: &Client, url: &Url, op: Op) -> Result<()>
 /// Remembers a complete, verified export for a later `--since auto`. The data is complete
 /// whether or not this works, so a failure is a warning (the next `--since auto` run is
 /// then a full export), and silent for users who never asked for `--since auto`.
-fn record_complete_export(ctx: &Context, dir: &JobDir, job: &Job) {
+pub fn record_complete_export(ctx: &Context, dir: &JobDir, job: &Job) {
     let (Some(request), Some(base), Some(_)) = (&job.request, &job.base_url, &job.manifest) else {
         return;
     };

@@ -10,6 +10,7 @@
 //! DIR/error/…, DIR/deleted/…   error[] (OperationOutcome) and deleted[] files
 //! DIR/log.ndjson               the event log (eventlog.rs)
 //! ```
+//! A crawl (`crate::crawl`) keeps the same layout and job file, marked as crawled.
 //! Every state file is written atomically through `fsutil` (temporary file, fsync, rename),
 //! so a killed process leaves either the old or the new state, never a torn one; nothing
 //! in the directory is written through a symbolic link.
@@ -63,6 +64,26 @@ pub struct Job {
     /// When every file was downloaded and verified (and the server reported no errors).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<String>,
+    /// The job was made by crawling FHIR searches (`crate::crawl`), not by a server
+    /// export: its files are written here as the searches go, and there is no status URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crawl: Option<Crawled>,
+}
+
+/// What the job of a crawl says of it besides the request and the files: when it started
+/// (its `transactionTime`, the `--since` of the next run), how far it got, and the
+/// crawl's own record of its searches (kept by `crate::crawl`, opaque here).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Crawled {
+    pub started_at: String,
+    /// Patients of the Group that the crawl covers.
+    pub patients: u64,
+    /// Patients whose every search is done.
+    pub patients_done: u64,
+    /// The searches and how far each got.
+    #[serde(default)]
+    pub searches: serde_json::Value,
 }
 
 /// One file of the manifest and how far its download got.
@@ -120,6 +141,7 @@ impl Job {
             files: BTreeMap::new(),
             server_job_ended: false,
             completed_at: None,
+            crawl: None,
         }
     }
 
