@@ -130,10 +130,9 @@ pub fn hint(error: &Error) -> Option<String> {
                                (or `group-export poll` with the same --out) to wait more"
             .into(),
         Error::JobLocked(_) => "wait for it to finish, or use another --out directory".into(),
-        Error::CrawlIncomplete(_) => "the other types are complete in the directory; running \
-                                      the same command again tries the refused ones again \
-                                      (a --type list without them crawls the rest alone, \
-                                      into another --out)"
+        Error::CrawlIncomplete(_) => "running the same command again tries the refused \
+                                      searches again (and nothing else); to do without a \
+                                      type, crawl the others with --type into another --out"
             .into(),
         Error::Server {
             status: 400 | 404 | 405 | 501,

@@ -553,3 +553,102 @@ fn a_killed_crawl_goes_on_from_its_last_recorded_page_without_a_line_twice() {
         "every file committed"
     );
 }
+
+#[test]
+fn type_filters_are_ored_searches_and_a_resource_found_twice_is_written_once() {
+    let filters = [
+        "--type",
+        "Observation,Condition",
+        "--type-filter",
+        "Observation?status=final",
+        "--type-filter",
+        "Observation?status=final,amended",
+        "--type-filter",
+        "Condition?clinical-status=active",
+    ];
+    let export = exported(&filters);
+    let mock = mock(MockConfig::default());
+    let out = tempfile::tempdir().unwrap();
+    let mut extra = filters.to_vec();
+    extra.extend(["--format", "json"]);
+    let (code, stdout, stderr) = crawl(&mock, out.path(), &extra);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(lines_by_type(&data_files(out.path())), export);
+    let summary: Value = serde_json::from_str(&stdout).unwrap();
+    assert!(
+        summary["crawl"]["duplicatesDropped"].as_u64().unwrap() > 0,
+        "the final observations were found by both searches: {summary}"
+    );
+    let statuses: Vec<Vec<String>> = searches(&mock, "Observation")
+        .iter()
+        .map(|q| query_value(q, "status"))
+        .collect();
+    assert!(statuses.contains(&vec!["final".to_string()]));
+    assert!(statuses.contains(&vec!["final,amended".to_string()]));
+}
+
+#[cfg(unix)]
+#[test]
+fn an_interrupted_crawl_saves_where_it_got_and_goes_on() {
+    let config = MockConfig {
+        members: 30,
+        faults: vec!["search:delay=40ms,times=always".parse().unwrap()],
+        ..MockConfig::default()
+    };
+    let slow = mock(config);
+    let args = ["crawl", "cohort-001", "--count", "2", "--parallel", "2"];
+    let home = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let mut child = spawn(&slow.base_url(), home.path(), &args, out.path());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while observations_recorded(out.path()) < 1 {
+        assert!(Instant::now() < deadline, "no page recorded");
+        assert!(child.try_wait().unwrap().is_none(), "the crawl ended first");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let pid = i32::try_from(child.id()).unwrap();
+    // SAFETY: a signal to the child this test started and has not reaped.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "interrupted");
+    // Everything written before the signal is recorded: the files hold no byte more
+    // than the job says (a committed file, or the .part's recorded length).
+    let job = json(&out.path().join(".group-export/job.json"));
+    for (name, record) in job["files"].as_object().unwrap() {
+        let path = out.path().join(name);
+        let (on_disk, recorded) = match record["done"].as_bool().unwrap() {
+            true => (
+                std::fs::metadata(&path).unwrap().len(),
+                record["bytes"].as_u64(),
+            ),
+            false => {
+                let part = out.path().join(format!("{name}.part"));
+                let len = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
+                (len, record["bytes"].as_u64())
+            }
+        };
+        assert_eq!(Some(on_disk), recorded, "{name}");
+    }
+    let mut cmd = group_export(&slow.base_url());
+    cmd.args(args).arg("--out").arg(out.path());
+    let (code, _, stderr) = run(cmd);
+    assert_eq!(code, 0, "{stderr}");
+    for (kind, lines) in lines_by_type(&data_files(out.path())) {
+        let ids: std::collections::HashSet<String> = lines
+            .iter()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(ids.len(), lines.len(), "{kind}: a resource written twice");
+        let per_patient = match kind.as_str() {
+            "Observation" => 5,
+            "Condition" | "Encounter" => 2,
+            _ => 1,
+        };
+        assert_eq!(lines.len(), 30 * per_patient, "{kind}");
+    }
+}

@@ -233,12 +233,12 @@ impl<'a> Crawler<'a> {
             return;
         }
         let output = Arc::clone(self.output(s));
+        if output.is_done(s, stream) {
+            return;
+        }
         let Some(record) = output.record(s) else {
             return;
         };
-        if record.progress.is_done(stream) {
-            return;
-        }
         let op = Op::CrawlSearch(kind.clone());
         let first = match self.first_url(search, stream) {
             Ok(url) => url,
@@ -407,8 +407,12 @@ impl<'a> Crawler<'a> {
         Ok(())
     }
 
-    /// [`save`](Self::save) on this thread (when the crawl is dropped: Ctrl-C).
+    /// [`save`](Self::save) on this thread, after which nothing more is written (when the
+    /// crawl is dropped: Ctrl-C, SIGTERM; pages still arriving are not written).
     pub fn save_now(&self, job: &JobFile) {
+        for output in &self.outputs {
+            output.close();
+        }
         match snapshots(&self.outputs) {
             Ok(snapshots) => self.record(job, snapshots),
             Err(error) => tracing::warn!("could not save the crawl: {error}"),

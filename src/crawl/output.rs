@@ -7,7 +7,8 @@
 //! lines are), the current file is rolled first when the page would take it past the
 //! resource or byte limit (a page is never split across files), and the page is recorded
 //! in the search's progress. [`TypeOutput::snapshot`] syncs the file being written before
-//! it reports how far it got, so the job never records bytes that are not on the disk.
+//! it reports how far it got, so the job never records bytes that are not on the disk; once
+//! closed (an interrupted crawl), it writes nothing more, so the last snapshot is exact.
 //!
 //! Ids are kept as 128-bit keyed hashes (about 20 bytes each in memory), rebuilt from the
 //! files when a crawl resumes.
@@ -71,6 +72,8 @@ struct Writer {
     duplicates: u64,
     records: BTreeMap<usize, SearchRecord>,
     dirty: bool,
+    /// Closed for the run (interrupted): no page is written any more.
+    closed: bool,
 }
 
 /// The output of one resource type.
@@ -168,6 +171,7 @@ impl TypeOutput {
                 duplicates: 0,
                 records,
                 dirty: !intact,
+                closed: false,
             }),
         })
     }
@@ -192,6 +196,9 @@ impl TypeOutput {
     ) -> Result<Appended> {
         let mut writer = self.lock();
         let writer = &mut *writer;
+        if writer.closed {
+            return Err(Error::Interrupted);
+        }
         let mut lines = String::new();
         let mut new_keys = Vec::new();
         let mut added = Appended::default();
@@ -267,6 +274,14 @@ impl TypeOutput {
         self.lock().records.get(&search).cloned()
     }
 
+    /// Whether a stream of a search is done (cheaper than a copy of the record).
+    pub fn is_done(&self, search: usize, stream: u32) -> bool {
+        self.lock()
+            .records
+            .get(&search)
+            .is_some_and(|r| r.progress.is_done(stream))
+    }
+
     /// Every search record of the type.
     pub fn records(&self) -> Vec<(usize, SearchRecord)> {
         let writer = self.lock();
@@ -309,6 +324,12 @@ impl TypeOutput {
                 .map(|(i, r)| (*i, r.clone()))
                 .collect(),
         }))
+    }
+
+    /// Writes no page any more in this run (the crawl was interrupted): what the next
+    /// snapshot records is then all there is in the files.
+    pub fn close(&self) {
+        self.lock().closed = true;
     }
 
     /// Commits the file being written (the type is complete).

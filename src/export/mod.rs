@@ -295,7 +295,7 @@ pub async fn status(ctx: &Context, target: &JobTarget) -> Result<JobStatus> {
             },
             _ => JobStatus::InProgress {
                 progress: Some(format!(
-                    "crawling: {} of {} patients done",
+                    "crawl: {} of {} patients done (every search of theirs)",
                     crawl.patients_done, crawl.patients
                 )),
             },
