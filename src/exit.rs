@@ -23,7 +23,8 @@ pub enum Code {
 
 /// The table in one line, for `--help` and the man page (README.md has it as a table).
 pub const SUMMARY: &str = "Exit codes: 0 ok, 1 internal, 2 usage, 3 auth, 4 server rejected, \
-    5 timed out, 6 verification failed, 7 server reported errors, 73 job locked, \
+    5 timed out, 6 verification failed, 7 server reported errors or refused a crawl's \
+    searches, 73 job locked, \
     74 local I/O, 75 try again later, 130 interrupted.";
 
 /// The exit code for an error.
