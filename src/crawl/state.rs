@@ -89,12 +89,9 @@ impl Progress {
 
 /// How many patients have every search done, given the searches' progress: a
 /// whole-Group search counts for every patient once it is done, and for none before.
+/// Cheap however far apart the searches are: beyond the lowest low-water mark, only the
+/// few streams that search has done above it can be done for every search.
 pub fn patients_done(records: &[&SearchRecord], patients: u32) -> u64 {
-    let per_patient: Vec<&Progress> = records
-        .iter()
-        .filter(|r| !r.search.whole_group())
-        .map(|r| &r.progress)
-        .collect();
     let groups_done = records
         .iter()
         .filter(|r| r.search.whole_group())
@@ -102,18 +99,20 @@ pub fn patients_done(records: &[&SearchRecord], patients: u32) -> u64 {
     if !groups_done {
         return 0;
     }
-    let Some(low) = per_patient.iter().map(|p| p.done_below).min() else {
+    let per_patient: Vec<&Progress> = records
+        .iter()
+        .filter(|r| !r.search.whole_group())
+        .map(|r| &r.progress)
+        .collect();
+    let Some(lowest) = per_patient.iter().min_by_key(|p| p.done_below) else {
         return u64::from(patients);
     };
-    let high = per_patient
+    let above = lowest
+        .done_above
         .iter()
-        .filter_map(|p| p.done_above.last().copied())
-        .max()
-        .unwrap_or(low);
-    let above = (low..=high.min(patients.saturating_sub(1)))
-        .filter(|&i| per_patient.iter().all(|p| p.is_done(i)))
+        .filter(|&&i| i < patients && per_patient.iter().all(|p| p.is_done(i)))
         .count();
-    u64::from(low.min(patients)) + above as u64
+    u64::from(lowest.done_below.min(patients)) + above as u64
 }
 
 #[cfg(test)]
