@@ -398,7 +398,7 @@ impl<'a> Crawler<'a> {
     /// Records in the job what every output holds (syncing the files first).
     pub async fn save(&self, job: &JobFile) -> Result<()> {
         let outputs = self.outputs.clone();
-        let snapshots = tokio::task::spawn_blocking(move || snapshots(&outputs)).await;
+        let snapshots = tokio::task::spawn_blocking(move || snapshots(&outputs, false)).await;
         let snapshots = match snapshots {
             Ok(result) => result?,
             Err(e) => std::panic::resume_unwind(e.into_panic()),
@@ -413,7 +413,7 @@ impl<'a> Crawler<'a> {
         for output in &self.outputs {
             output.close();
         }
-        match snapshots(&self.outputs) {
+        match snapshots(&self.outputs, true) {
             Ok(snapshots) => self.record(job, snapshots),
             Err(error) => tracing::warn!("could not save the crawl: {error}"),
         }
@@ -466,9 +466,10 @@ fn stops(error: &Error) -> bool {
     }
 }
 
-/// Snapshots of every output (`None` for those unchanged since the last one).
-fn snapshots(outputs: &[Arc<TypeOutput>]) -> Result<Vec<Option<Snapshot>>> {
-    outputs.iter().map(|o| o.snapshot()).collect()
+/// Snapshots of every output (`None` for those unchanged since the last one, unless
+/// `all`).
+fn snapshots(outputs: &[Arc<TypeOutput>], all: bool) -> Result<Vec<Option<Snapshot>>> {
+    outputs.iter().map(|o| o.snapshot(all)).collect()
 }
 
 /// The job's file records of one type, replaced by what its snapshot says.

@@ -300,11 +300,12 @@ impl TypeOutput {
             .all(|r| r.progress.done() >= u64::from(r.streams))
     }
 
-    /// What the job is to record, when something changed since the last snapshot: the
-    /// file being written is synced first.
-    pub fn snapshot(&self) -> Result<Option<Snapshot>> {
+    /// What the job is to record, when something changed since the last snapshot (or
+    /// always, with `all`: a snapshot taken but never recorded, by a save that was
+    /// interrupted, leaves nothing changed): the file being written is synced first.
+    pub fn snapshot(&self, all: bool) -> Result<Option<Snapshot>> {
         let mut writer = self.lock();
-        if !writer.dirty {
+        if !writer.dirty && !all {
             return Ok(None);
         }
         if let Some(part) = writer.part.as_mut() {
@@ -442,7 +443,7 @@ mod tests {
         // Two more do not fit in the first file: it is committed, the page starts the next.
         let added = output.append(0, 0, &page(&["b", "c", "d"]), None).unwrap();
         assert_eq!((added.resources, added.duplicates), (2, 1));
-        let snapshot = output.snapshot().unwrap().expect("changed");
+        let snapshot = output.snapshot(false).unwrap().expect("changed");
         assert_eq!(snapshot.files.len(), 1);
         assert_eq!(snapshot.files[0].resources, 2);
         let part = snapshot.part.clone().expect("being written");

@@ -34,6 +34,10 @@ struct Shared {
     wake: Notify,
     /// One write at a time, so that an older state never lands after a newer one.
     writing: tokio::sync::Mutex<()>,
+    /// The same for the write itself, which also runs when the file is dropped (Ctrl-C)
+    /// while the writer task's last write may still be on its blocking thread: each write
+    /// reads the job once it holds this, so the last to finish is the newest.
+    file: Mutex<()>,
     /// The first write that failed (disk full), reported by the next `flush`.
     failure: Mutex<Option<Error>>,
 }
@@ -65,6 +69,7 @@ impl Shared {
     }
 
     fn write_now(&self) -> Result<()> {
+        let _one_at_a_time = locked(&self.file);
         let bytes = {
             let job = locked(&self.job);
             serde_json::to_vec_pretty(&*job)
@@ -83,6 +88,7 @@ impl JobFile {
             dirty: AtomicBool::new(false),
             wake: Notify::new(),
             writing: tokio::sync::Mutex::new(()),
+            file: Mutex::new(()),
             failure: Mutex::new(None),
         });
         let writer = tokio::spawn({
