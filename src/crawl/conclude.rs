@@ -71,7 +71,7 @@ pub async fn conclude(
             output.finish()?;
         }
     }
-    crawler.save(&session.job).await?;
+    crawler.save(&session.job, true).await?;
     session.job.flush().await?;
     let complete = crawler.outputs.iter().all(|o| o.complete());
     if complete && session.job.read(|job| job.completed_at.is_none()) {

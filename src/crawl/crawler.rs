@@ -151,7 +151,7 @@ impl<'a> Crawler<'a> {
         let saving = async {
             loop {
                 tokio::time::sleep(SAVE_EVERY).await;
-                if let Err(error) = self.save(job).await {
+                if let Err(error) = self.save(job, false).await {
                     return error;
                 }
             }
@@ -161,7 +161,7 @@ impl<'a> Crawler<'a> {
             error = saving => self.stop_with(error),
         }
         self.progress.finish();
-        self.save(job).await
+        self.save(job, true).await
     }
 
     /// The streams to run, whole-Group searches first, then patient by patient.
@@ -395,10 +395,11 @@ impl<'a> Crawler<'a> {
         records.into_iter().map(|(_, r)| r).collect()
     }
 
-    /// Records in the job what every output holds (syncing the files first).
-    pub async fn save(&self, job: &JobFile) -> Result<()> {
+    /// Records in the job what the outputs that changed hold (syncing their files first);
+    /// with `all`, what every output holds.
+    pub async fn save(&self, job: &JobFile, all: bool) -> Result<()> {
         let outputs = self.outputs.clone();
-        let snapshots = tokio::task::spawn_blocking(move || snapshots(&outputs, false)).await;
+        let snapshots = tokio::task::spawn_blocking(move || snapshots(&outputs, all)).await;
         let snapshots = match snapshots {
             Ok(result) => result?,
             Err(e) => std::panic::resume_unwind(e.into_panic()),

@@ -14,12 +14,14 @@
 
 use std::collections::HashSet;
 
+use reqwest::Method;
 use url::Url;
 
 use super::compartment::GROUP_MEMBERS;
 use super::search::{self, Fetcher};
 use crate::error::{Error, Op, Result};
 use crate::fhir::{Group, GroupMember};
+use crate::http::{Client, Request};
 
 /// The members found, and what was left out.
 #[derive(Debug, Default)]
@@ -37,11 +39,7 @@ pub async fn resolve(
     patients_by_group: bool,
 ) -> Result<Members> {
     let client = fetcher.client();
-    let value = crate::groups::read(client, group_id).await?;
-    let group: Group = serde_json::from_value(value).map_err(|e| Error::InvalidResponse {
-        op: Op::GroupRead,
-        reason: format!("the Group's members cannot be read ({e})"),
-    })?;
+    let group = read(client, group_id).await?;
     let base = client.base()?.clone();
     let mut members = from_group(&group.member, &base);
     let listed_none = group.member.is_empty() && group.quantity.unwrap_or(0) > 0;
@@ -60,6 +58,35 @@ pub async fn resolve(
         );
     }
     Ok(members)
+}
+
+/// `GET [base]/Group/{id}`, read straight into the few fields a crawl needs (a Group of
+/// 100,000 members is some 10 MB of JSON, several times that as a `serde_json::Value`).
+async fn read(client: &Client, group_id: &str) -> Result<Group> {
+    crate::groups::check_id("Group", group_id)?;
+    let url = client.endpoint(&["Group", group_id])?;
+    let request = Request::fhir(Method::GET, url, Op::GroupRead);
+    let response = client.send(&request).await?;
+    let body = client.read_body(&request.op, response).await?;
+    #[derive(serde::Deserialize)]
+    struct Head {
+        #[serde(rename = "resourceType", default)]
+        resource_type: String,
+    }
+    let head: Head = crate::http::decode_json(&request.op, &body)?;
+    if head.resource_type != "Group" {
+        return Err(Error::InvalidResponse {
+            op: Op::GroupRead,
+            reason: format!(
+                "expected a Group, got {}",
+                crate::text::escape_control(&head.resource_type)
+            ),
+        });
+    }
+    serde_json::from_slice(&body).map_err(|e| Error::InvalidResponse {
+        op: Op::GroupRead,
+        reason: format!("the Group's members cannot be read ({e})"),
+    })
 }
 
 /// The Patient members of a Group's `member` list.
