@@ -1,6 +1,7 @@
 //! The end of a crawl, and what treats a crawled job like an export: the files of the types
 //! whose every search is done are committed; when every type is, the job gets a manifest
-//! (`DIR/manifest.json` too) with `transactionTime` = the crawl's start, `request` = the
+//! (`DIR/manifest.json` too) with `transactionTime` = the crawl's start (by the server's
+//! clock), `request` = the
 //! Group export it stands for, the files with their counts, and an `extension` that marks
 //! it as crawled, and it is recorded for `--since auto`. Then the summary (per type, with
 //! what is missing), the files on stdout with `--stdout`, and the exit status:

@@ -30,6 +30,9 @@ pub struct Members {
     pub inactive: usize,
     pub not_patients: usize,
     pub repeated: usize,
+    /// The server's clock when it answered the Group read (its `Date` header), before any
+    /// search of the crawl: the crawl's `transactionTime`.
+    pub server_time: Option<jiff::Timestamp>,
 }
 
 /// Reads the Group's members (see the module header).
@@ -39,9 +42,10 @@ pub async fn resolve(
     patients_by_group: bool,
 ) -> Result<Members> {
     let client = fetcher.client();
-    let group = read(client, group_id).await?;
+    let (group, server_time) = read(client, group_id).await?;
     let base = client.base()?.clone();
     let mut members = from_group(&group.member, &base);
+    members.server_time = server_time;
     let listed_none = group.member.is_empty() && group.quantity.unwrap_or(0) > 0;
     if listed_none && patients_by_group {
         tracing::info!(
@@ -62,11 +66,17 @@ pub async fn resolve(
 
 /// `GET [base]/Group/{id}`, read straight into the few fields a crawl needs (a Group of
 /// 100,000 members is some 10 MB of JSON, several times that as a `serde_json::Value`).
-async fn read(client: &Client, group_id: &str) -> Result<Group> {
+async fn read(client: &Client, group_id: &str) -> Result<(Group, Option<jiff::Timestamp>)> {
     crate::groups::check_id("Group", group_id)?;
     let url = client.endpoint(&["Group", group_id])?;
     let request = Request::fhir(Method::GET, url, Op::GroupRead);
     let response = client.send(&request).await?;
+    let server_time = response
+        .headers()
+        .get(reqwest::header::DATE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| httpdate::parse_http_date(v).ok())
+        .and_then(|t| jiff::Timestamp::try_from(t).ok());
     let body = client.read_body(&request.op, response).await?;
     #[derive(serde::Deserialize)]
     struct Head {
@@ -83,10 +93,11 @@ async fn read(client: &Client, group_id: &str) -> Result<Group> {
             ),
         });
     }
-    serde_json::from_slice(&body).map_err(|e| Error::InvalidResponse {
+    let group = serde_json::from_slice(&body).map_err(|e| Error::InvalidResponse {
         op: Op::GroupRead,
         reason: format!("the Group's members cannot be read ({e})"),
-    })
+    })?;
+    Ok((group, server_time))
 }
 
 /// The Patient members of a Group's `member` list.

@@ -9,7 +9,8 @@
 //! (`output.rs`), each id once per type. The job directory holds a job like an export's,
 //! marked as crawled, with the record of the searches (`state.rs`); what the crawl reads
 //! and writes in it is `store.rs`. When every search is done, the job gets a manifest whose
-//! `transactionTime` is the crawl's start (`conclude.rs`).
+//! `transactionTime` is the crawl's start by the server's clock (the `Date` of its answer
+//! to the Group read, which comes before every search; to the second), see `conclude.rs`.
 //!
 //! A killed crawl goes on, when run again, from the last page recorded of each search; a
 //! re-run of a complete crawl has nothing to do.
@@ -280,6 +281,7 @@ async fn start(
         .as_ref()
         .is_some_and(ServerSearches::patients_by_group);
     let found = members::resolve(fetcher, &request.group_id, by_group).await?;
+    let found_time = found.server_time;
     if found.inactive + found.not_patients + found.repeated > 0 {
         tracing::info!(
             "Group/{}: {} left out ({} inactive, {} not patients of this server, {} listed twice)",
@@ -315,13 +317,16 @@ async fn start(
         crate::report::plural(patients.len() as u64, "patient"),
         labels.join(", ")
     );
-    // To the second, rounded down: it becomes the next `_lastUpdated=ge…`, which must
-    // not start after the crawl did, and some servers take no fractions.
-    let now = jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string();
+    // The server's clock (the Date of its answer to the Group read, before any search),
+    // not ours: it becomes the next `_lastUpdated=ge…`, compared with the server's
+    // `lastUpdated`. To the second, rounded down (some servers take no fractions).
+    let started_at = found_time.unwrap_or_else(|| {
+        tracing::debug!("no Date header from the server: the crawl starts at our clock's time");
+        jiff::Timestamp::now()
+    });
+    let now = started_at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
     let mut job = Job::new(Some(base.to_string()), Some(request.clone()));
-    job.kicked_off_at = Some(now.clone());
+    job.kicked_off_at = Some(jiff::Timestamp::now().to_string());
     job.crawl = Some(Crawled {
         started_at: now,
         patients: u64::from(count),
