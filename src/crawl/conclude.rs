@@ -1,9 +1,8 @@
 //! The end of a crawl, and what treats a crawled job like an export: the files of the types
 //! whose every search is done are committed; when every type is, the job gets a manifest
 //! (`DIR/manifest.json` too) with `transactionTime` = the crawl's start (by the server's
-//! clock), `request` = the
-//! Group export it stands for, the files with their counts, and an `extension` that marks
-//! it as crawled, and it is recorded for `--since auto`. Then the summary (per type, with
+//! clock), `request` = the Group export it stands for, the files with their counts, and an
+//! `extension` that marks it as crawled, and it is recorded for `--since auto`. Then the summary (per type, with
 //! what is missing), the files on stdout with `--stdout`, and the exit status:
 //!
 //! - a stop (the server busy or unreachable, a token refused, a local write failing): that
@@ -389,23 +388,69 @@ pub async fn download(
             out.display()
         )));
     }
+    finished(
+        &job,
+        out,
+        options.stdout,
+        &options.only_types,
+        format,
+        ctx.quiet,
+        started,
+    )
+}
+
+/// A complete crawl run again: nothing to do but check its files, stream them with
+/// `--stdout`, and sum them up.
+pub fn complete(
+    ctx: &Context,
+    session: &Session,
+    options: &CrawlOptions,
+    started: Instant,
+) -> Result<()> {
+    let job = session.job.snapshot();
+    tracing::info!(
+        "{} already holds this crawl, complete since {} (transactionTime {}): nothing to \
+         do; for a new one use another --out (e.g. --out 'exports/{{group}}/{{date}}') or \
+         --restart",
+        session.dir.root().display(),
+        job.completed_at.as_deref().unwrap_or_default(),
+        job.manifest
+            .as_ref()
+            .map_or("?", |m| m.transaction_time.as_str()),
+    );
+    finished(
+        &job,
+        session.dir.root(),
+        options.stdout,
+        &options.only_types,
+        options.summary,
+        ctx.quiet,
+        started,
+    )
+}
+
+/// The files of a complete crawl checked, streamed (`stdout`) and summed up.
+fn finished(
+    job: &Job,
+    root: &Path,
+    stdout: bool,
+    only_types: &[String],
+    format: SummaryFormat,
+    quiet: bool,
+    started: Instant,
+) -> Result<()> {
     for (name, record) in job.files.iter().filter(|(_, r)| r.done) {
-        let path = out.join(name);
-        let size = std::fs::symlink_metadata(&path)
-            .ok()
-            .filter(|m| m.is_file());
-        if size.map(|m| m.len()) != Some(record.bytes) {
+        if !Store::new(root).has_size(name, record.bytes)? {
             return Err(Error::Verification(format!(
                 "{}: not as the crawl wrote it ({} bytes recorded): crawl again with --restart",
-                path.display(),
+                root.join(name).display(),
                 record.bytes
             )));
         }
     }
-    if options.stdout {
-        stream(&job, out, &options.only_types)?;
+    if stdout {
+        stream(job, root, only_types)?;
     }
-    let summary = summary(&job, out, options.stdout, started, &[], |_| {});
-    let quiet = ctx.quiet;
+    let summary = summary(job, root, stdout, started, &[], |_| {});
     crate::report::print_summary(&summary, format, quiet)
 }

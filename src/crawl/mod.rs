@@ -201,11 +201,15 @@ async fn crawl_in(
                 session.dir.root().display()
             ))
         })?;
+    if session.job.read(|job| job.completed_at.is_some()) {
+        return conclude::complete(ctx, &session, options, started);
+    }
     let outputs = resume_outputs(&store, &session, &records, options)?;
     let urls = outputs
         .iter()
         .map(|o| ctx.client.endpoint(&[o.kind()]).map(|u| u.to_string()))
         .collect::<Result<Vec<_>>>()?;
+    let patients = u32::try_from(members.len()).unwrap_or(u32::MAX);
     let types: Vec<(String, u64)> = outputs
         .iter()
         .map(|o| {
@@ -213,7 +217,6 @@ async fn crawl_in(
                 .iter()
                 .filter(|r| r.search.resource_type == o.kind())
                 .collect();
-            let patients = u32::try_from(members.len()).unwrap_or(u32::MAX);
             (
                 o.kind().to_string(),
                 state::patients_done(&of_type, patients),
@@ -237,23 +240,7 @@ async fn crawl_in(
         session,
         finished: false,
     };
-    let complete = running.session.job.read(|job| job.completed_at.is_some());
-    if complete {
-        tracing::info!(
-            "{} already holds this crawl, complete since {} (transactionTime {}): nothing to \
-             do; for a new one use another --out (e.g. --out 'exports/{{group}}/{{date}}') or \
-             --restart",
-            running.session.dir.root().display(),
-            running
-                .session
-                .job
-                .read(|job| job.completed_at.clone())
-                .unwrap_or_default(),
-            crawled.started_at
-        );
-    } else {
-        running.crawler.run(&running.session.job).await?;
-    }
+    running.crawler.run(&running.session.job).await?;
     let result =
         conclude::conclude(ctx, &running.crawler, &running.session, options, started).await;
     running.finished = true;
@@ -385,10 +372,17 @@ fn resume_outputs(
             .filter(|(_, r)| r.search.resource_type == kind)
             .map(|(i, r)| (i, r.clone()))
             .collect();
-        let recorded: Vec<(String, bool, u64)> = files
+        let recorded: Vec<(output::FileDone, bool)> = files
             .iter()
             .filter(|(name, _)| store::file_number(kind, name).is_some())
-            .map(|(name, record)| (name.clone(), record.done, record.bytes))
+            .map(|(name, record)| {
+                let file = output::FileDone {
+                    name: name.clone(),
+                    bytes: record.bytes,
+                    resources: record.resources,
+                };
+                (file, record.done)
+            })
             .collect();
         let output = TypeOutput::resume(store.clone(), kind, limits, of_type, &recorded)?;
         outputs.push(Arc::new(output));

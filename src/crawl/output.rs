@@ -84,17 +84,21 @@ pub struct TypeOutput {
 }
 
 impl TypeOutput {
-    /// The output of `kind` as the job recorded it (`files`: its committed files and the
-    /// one being written, `done: false`), checked against the disk. When the files are not
-    /// as recorded (changed or removed since), the type starts over: its files are removed
-    /// and its searches' progress forgotten.
+    /// The output of `kind` as the job recorded it (`recorded`: its committed files, and
+    /// the one being written with `false`), checked against the disk. When the files are
+    /// not as recorded (changed or removed since), the type starts over: its files are
+    /// removed and its searches' progress forgotten. The ids written are read back from
+    /// the files, unless every search of the type is done (then the sizes are checked).
     pub fn resume(
         store: Store,
         kind: &str,
         limits: Limits,
         mut records: BTreeMap<usize, SearchRecord>,
-        recorded: &[(String, bool, u64)],
+        recorded: &[(FileDone, bool)],
     ) -> Result<TypeOutput> {
+        let complete = records
+            .values()
+            .all(|r| r.progress.done() >= u64::from(r.streams));
         let keys = (RandomState::new(), RandomState::new());
         let mut seen = HashSet::new();
         let mut add = |line: &[u8]| {
@@ -105,8 +109,14 @@ impl TypeOutput {
         let mut files = Vec::new();
         let mut part = None;
         let mut intact = true;
-        for (name, done, bytes) in recorded {
-            if *done {
+        for (file, done) in recorded {
+            let FileDone { name, bytes, .. } = file;
+            if *done && complete {
+                match store.has_size(name, *bytes)? {
+                    true => files.push(file.clone()),
+                    false => intact = false,
+                }
+            } else if *done {
                 match store.read_committed(name, *bytes, kind, &mut add)? {
                     Some(read) => files.push(FileDone {
                         name: name.clone(),
@@ -129,7 +139,7 @@ impl TypeOutput {
                 }
             }
         }
-        let known: Vec<&String> = recorded.iter().map(|(name, _, _)| name).collect();
+        let known: Vec<&String> = recorded.iter().map(|(file, _)| &file.name).collect();
         for name in store.files_of(kind)? {
             if !intact || !known.contains(&&name) {
                 if intact {
@@ -452,14 +462,7 @@ mod tests {
         // A page written after the snapshot is not recorded: a resumed output drops it.
         output.append(0, 1, &page(&["e"]), None).unwrap();
         drop(output);
-        let recorded = vec![
-            (
-                snapshot.files[0].name.clone(),
-                true,
-                snapshot.files[0].bytes,
-            ),
-            (part.name.clone(), false, part.bytes),
-        ];
+        let recorded = vec![(snapshot.files[0].clone(), true), (part.clone(), false)];
         let records: BTreeMap<usize, SearchRecord> = snapshot.records.into_iter().collect();
         let resumed = TypeOutput::resume(
             Store::new(dir.path()),

@@ -136,6 +136,11 @@ impl Store {
         Ok((read.bytes == bytes).then_some(read))
     }
 
+    /// Whether a committed file is there with the recorded size.
+    pub fn has_size(&self, name: &str, bytes: u64) -> Result<bool> {
+        Ok(regular_len(&self.root.join(name))? == Some(bytes))
+    }
+
     /// Removes an output file and its `.part`, whichever exist.
     pub fn remove(&self, name: &str) -> Result<()> {
         let path = self.root.join(name);
