@@ -54,6 +54,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('download', 'download', [CompletionResultType]::ParameterValue, 'Download (or resume) every file of a job''s manifest, verified')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Kick off, poll and download in one go; re-running with the same --out resumes')
             [CompletionResult]::new('hydrate', 'hydrate', [CompletionResultType]::ParameterValue, 'Fetch what a finished export''s resources point at: attachments, and the Medications and Observations the export left out (resumable, verified)')
+            [CompletionResult]::new('crawl', 'crawl', [CompletionResultType]::ParameterValue, 'Export a Group with FHIR searches, patient by patient, when the server has no Group $export (or one too slow or broken); resumable')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Ask the status URL once (no waiting)')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel the export on the server (DELETE on the status URL)')
             [CompletionResult]::new('jobs', 'jobs', [CompletionResultType]::ParameterValue, 'List the job directories under ROOT: export, state, files, resources, size, age')
@@ -355,6 +356,9 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--inline-under', '--inline-under', [CompletionResultType]::ParameterName, 'Also write copies of the resources (DIR/inlined/) with attachments smaller than SIZE inlined as base64 data; the originals are never changed')
             [CompletionResult]::new('--inline-types', '--inline-types', [CompletionResultType]::ParameterName, 'The content types that --inline-under inlines, comma-separated')
             [CompletionResult]::new('--send-token-to', '--send-token-to', [CompletionResultType]::ParameterName, 'Also send the access token (and --header values) to attachments and references on ORIGIN, e.g. https://docs.example.org (repeatable); by default only the FHIR server''s origin gets them, and never across a redirect to another origin')
+            [CompletionResult]::new('--mode', '--mode', [CompletionResultType]::ParameterName, 'The server''s Group $export, or a crawl with FHIR searches (see `group-export crawl`); auto crawls when the server has no Group $export, and says so')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Resources per page asked of each search (_count; the server may send fewer)')
+            [CompletionResult]::new('--max-resources-per-file', '--max-resources-per-file', [CompletionResultType]::ParameterName, 'Start a new output file after this many resources of a type (a page is never split; files also roll before 1 GiB)')
             [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
@@ -419,6 +423,49 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)')
             [CompletionResult]::new('--progress', '--progress', [CompletionResultType]::ParameterName, 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)')
             [CompletionResult]::new('--extract-inline', '--extract-inline', [CompletionResultType]::ParameterName, 'Also store attachments that carry their content inline (data) under DIR/attachments/, and index them (with a null url)')
+            [CompletionResult]::new('--help-all', '--help-all', [CompletionResultType]::ParameterName, 'Print help with the global and authentication options, which the help of each command leaves out')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v requests, -vv headers with secrets redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v requests, -vv headers with secrets redacted)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'group-export;crawl' {
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'The job directory; re-running with the same directory resumes the crawl. {group}, {date} and {time} (UTC) are filled in, e.g. ''exports/{group}/{date}''')
+            [CompletionResult]::new('--type', '--type', [CompletionResultType]::ParameterName, 'Resource types to crawl, comma-separated or repeated (default: every type of the Patient compartment that the server''s CapabilityStatement says it can search)')
+            [CompletionResult]::new('--since', '--since', [CompletionResultType]::ParameterName, 'Only resources changed since this instant (_lastUpdated=ge…), e.g. 2024-01-01T00:00:00Z')
+            [CompletionResult]::new('--until', '--until', [CompletionResultType]::ParameterName, 'Only resources changed up to this instant (_lastUpdated=le…)')
+            [CompletionResult]::new('--type-filter', '--type-filter', [CompletionResultType]::ParameterName, 'A FHIR query added to the searches of one type, e.g. ''Observation?status=final''; several for one type are ORed (one search each)')
+            [CompletionResult]::new('--elements', '--elements', [CompletionResultType]::ParameterName, 'Elements to keep (_elements), comma-separated; Type.element for one type')
+            [CompletionResult]::new('--patient', '--patient', [CompletionResultType]::ParameterName, 'Only these members of the Group, e.g. Patient/123')
+            [CompletionResult]::new('--parallel', '--parallel', [CompletionResultType]::ParameterName, 'Searches at once, at most (fewer while the server answers 429)')
+            [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Resources per page asked of each search (_count; the server may send fewer)')
+            [CompletionResult]::new('--max-resources-per-file', '--max-resources-per-file', [CompletionResultType]::ParameterName, 'Start a new output file after this many resources of a type (a page is never split; files also roll before 1 GiB)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Print the final summary as text (stderr) or JSON (stdout)')
+            [CompletionResult]::new('--base-url', '--base-url', [CompletionResultType]::ParameterName, 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra HTTP header for requests to the FHIR server, as ''Name: value'' (repeatable)')
+            [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Timeout for connecting and for each response to start, e.g. 30s, 2m')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'How often a request is retried after a transient failure (network error, 429, 502/503/504, a transient OperationOutcome)')
+            [CompletionResult]::new('--object-store-option', '--object-store-option', [CompletionResultType]::ParameterName, 'A setting of the object store that an --out URL names, as KEY=VALUE (repeatable): endpoint=http://127.0.0.1:9000, region=eu-west-1, allow_http=true, …')
+            [CompletionResult]::new('--token-file', '--token-file', [CompletionResultType]::ParameterName, 'Read a bearer access token from FILE (first line)')
+            [CompletionResult]::new('--client-id', '--client-id', [CompletionResultType]::ParameterName, 'OAuth2 client id (with --client-secret-file or --private-key)')
+            [CompletionResult]::new('--client-secret-file', '--client-secret-file', [CompletionResultType]::ParameterName, 'File holding the OAuth2 client secret (client_credentials grant)')
+            [CompletionResult]::new('--client-auth', '--client-auth', [CompletionResultType]::ParameterName, 'How the client secret is sent: HTTP Basic (client_secret_basic) or in the form body')
+            [CompletionResult]::new('--private-key', '--private-key', [CompletionResultType]::ParameterName, 'Private key for SMART Backend Services: PEM (RSA or EC P-384), JWK or JWKS file')
+            [CompletionResult]::new('--kid', '--kid', [CompletionResultType]::ParameterName, 'Key id (kid) put in the assertion header, as registered with the server')
+            [CompletionResult]::new('--alg', '--alg', [CompletionResultType]::ParameterName, 'Signing algorithm (default: from the key, RS384 for RSA, ES384 for EC)')
+            [CompletionResult]::new('--token-url', '--token-url', [CompletionResultType]::ParameterName, 'Token endpoint (default: discovered from [base]/.well-known/smart-configuration)')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'The profile of the configuration file to use (default: its default_profile)')
+            [CompletionResult]::new('--state-dir', '--state-dir', [CompletionResultType]::ParameterName, 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)')
+            [CompletionResult]::new('--progress', '--progress', [CompletionResultType]::ParameterName, 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)')
+            [CompletionResult]::new('--lenient', '--lenient', [CompletionResultType]::ParameterName, 'Ask the server to ignore search parameters it does not support (Prefer: handling=lenient); a --patient that is not a member is left out')
+            [CompletionResult]::new('--stdout', '--stdout', [CompletionResultType]::ParameterName, 'Also write the NDJSON of the output files to stdout, one file after another, once the crawl of their type is complete')
+            [CompletionResult]::new('--restart', '--restart', [CompletionResultType]::ParameterName, 'Start a new crawl in --out even if it holds a job (its files there are removed)')
+            [CompletionResult]::new('--allow-nonempty-out', '--allow-nonempty-out', [CompletionResultType]::ParameterName, 'Write into a directory that is not empty and holds no job of group-export')
             [CompletionResult]::new('--help-all', '--help-all', [CompletionResultType]::ParameterName, 'Print help with the global and authentication options, which the help of each command leaves out')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v requests, -vv headers with secrets redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v requests, -vv headers with secrets redacted)')
@@ -676,6 +723,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('--wrong-attachment-size', '--wrong-attachment-size', [CompletionResultType]::ParameterName, 'The first member''s progress note carries an `Attachment.size` one byte too large')
             [CompletionResult]::new('--dangling-references', '--dangling-references', [CompletionResultType]::ParameterName, 'The first member''s DiagnosticReport and MedicationRequests also reference what does not exist (Observation/lab-…-gone, Medication/med-withdrawn) and a urn:uuid: reference')
             [CompletionResult]::new('--binary-as-resource', '--binary-as-resource', [CompletionResultType]::ParameterName, 'Answer `Binary/{id}` with a FHIR Binary resource (base64 `data`) whatever `Accept` asks for, as some servers do')
+            [CompletionResult]::new('--pretty-json', '--pretty-json', [CompletionResultType]::ParameterName, 'Indent the JSON of search and read answers (Bundles, Groups) as some servers do: whitespace between tokens only, so numbers and strings keep their text')
             [CompletionResult]::new('--help-all', '--help-all', [CompletionResultType]::ParameterName, 'Print help with the global and authentication options, which the help of each command leaves out')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output on stderr (-v requests, -vv headers with secrets redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output on stderr (-v requests, -vv headers with secrets redacted)')
@@ -818,6 +866,7 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             [CompletionResult]::new('download', 'download', [CompletionResultType]::ParameterValue, 'Download (or resume) every file of a job''s manifest, verified')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Kick off, poll and download in one go; re-running with the same --out resumes')
             [CompletionResult]::new('hydrate', 'hydrate', [CompletionResultType]::ParameterValue, 'Fetch what a finished export''s resources point at: attachments, and the Medications and Observations the export left out (resumable, verified)')
+            [CompletionResult]::new('crawl', 'crawl', [CompletionResultType]::ParameterValue, 'Export a Group with FHIR searches, patient by patient, when the server has no Group $export (or one too slow or broken); resumable')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Ask the status URL once (no waiting)')
             [CompletionResult]::new('cancel', 'cancel', [CompletionResultType]::ParameterValue, 'Cancel the export on the server (DELETE on the status URL)')
             [CompletionResult]::new('jobs', 'jobs', [CompletionResultType]::ParameterValue, 'List the job directories under ROOT: export, state, files, resources, size, age')
@@ -858,6 +907,9 @@ Register-ArgumentCompleter -Native -CommandName 'group-export' -ScriptBlock {
             break
         }
         'group-export;help;hydrate' {
+            break
+        }
+        'group-export;help;crawl' {
             break
         }
         'group-export;help;status' {

@@ -34,6 +34,9 @@ pub enum Op {
     /// A read or search of referenced resources for hydration (`Medication/123`,
     /// `Medication search`).
     Reference(String),
+    /// A search of this resource type of a crawl (`Observation?subject=…`, and the
+    /// `Patient?_has:Group:member:_id=…` of a Group's members).
+    CrawlSearch(String),
 }
 
 impl std::fmt::Display for Op {
@@ -51,6 +54,7 @@ impl std::fmt::Display for Op {
             Op::Metadata => f.write_str("capability statement request"),
             Op::Attachment(url) => write!(f, "attachment {}", shown(url)),
             Op::Reference(what) => write!(f, "{}", shown(what)),
+            Op::CrawlSearch(kind) => write!(f, "search of {}", shown(kind)),
         }
     }
 }
@@ -190,6 +194,11 @@ pub enum Error {
     /// The job in a directory has no server job any more (cancelled): nothing to continue.
     #[error("{}", shown(.0))]
     ServerJobGone(String),
+
+    /// A crawl ended with the searches of some types refused by the server (the other
+    /// types are complete); a re-run tries them again.
+    #[error("{}", shown(.0))]
+    CrawlIncomplete(String),
 
     /// Another process holds the lock of the job (or of its share).
     #[error("another group-export process is working on {}{}", shown(location), holder.as_deref().map(|h| format!(" ({})", shown(h))).unwrap_or_default())]

@@ -24,8 +24,8 @@ pub enum Code {
 
 /// The table in one line, for `--help` and the man page (README.md has it as a table).
 pub const SUMMARY: &str = "Exit codes: 0 ok, 1 internal, 2 usage, 3 auth, 4 server rejected, \
-    5 timed out, 6 verification failed, 7 server reported errors, 8 still running (status), \
-    73 job locked, \
+    5 timed out, 6 verification failed, 7 server reported errors or refused a crawl's \
+    searches, 8 still running (status), 73 job locked, \
     74 local I/O, 75 try again later, 130 interrupted.";
 
 /// The exit code for an error.
@@ -46,7 +46,7 @@ pub fn code(error: &Error) -> Code {
         Error::Io { .. } | Error::Stdout(_) => Code::LocalIo,
         Error::TimedOut(_) => Code::TimedOut,
         Error::Verification(_) => Code::Verification,
-        Error::ServerReportedErrors(_) => Code::ServerReportedErrors,
+        Error::ServerReportedErrors(_) | Error::CrawlIncomplete(_) => Code::ServerReportedErrors,
         Error::JobLocked { .. } => Code::JobLocked,
         Error::Store {
             problem: StoreProblem::Unreachable,
@@ -157,6 +157,17 @@ pub fn hint(error: &Error) -> Option<String> {
                 .into(),
             _ => return None,
         },
+        Error::CrawlIncomplete(_) => "running the same command again tries the refused \
+                                      searches again (and nothing else); to do without a \
+                                      type, crawl the others with --type into another --out"
+            .into(),
+        Error::Server {
+            status: 400 | 404 | 405 | 501,
+            op: Op::CrawlSearch(_),
+            ..
+        } => "the server does not answer this search (see its OperationOutcome above); \
+              --type chooses the types to crawl"
+            .into(),
         Error::Io { source, .. } if source.kind() == std::io::ErrorKind::StorageFull => {
             "free some space, then run the same command again: it continues where it stopped".into()
         }

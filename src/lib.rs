@@ -10,7 +10,9 @@
 //! - the network: `http` (the one client, the retry policy, the adaptive limiter) and
 //!   `auth` (tokens);
 //! - workflows: `groups`, `export`, `hydrate` (attachments and referenced resources of a
-//!   finished export), and `sink` (where bytes go);
+//!   finished export), `crawl` (an export made of FHIR searches, when the server has no
+//!   Group `$export`), and `store` (where a job's files live: a directory or an object
+//!   store);
 //! - the front: `cli` (clap declarations), `config` (the resolver), `commands` (the only
 //!   layer that maps the command line to workflows), `report` and `output` (the terminal);
 //! - `mock`, the bundled server, which uses `fhir` and `text` only.
@@ -21,6 +23,7 @@ pub mod cli;
 pub mod clock;
 mod commands;
 pub mod config;
+pub mod crawl;
 pub mod error;
 pub mod exit;
 pub mod export;

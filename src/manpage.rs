@@ -323,7 +323,12 @@ fn files(out: &mut dyn Write) -> std::io::Result<()> {
         ),
         (
             ".group-export/job.json",
-            "the job: the request, the status URL, the manifest, the files finished",
+            "the job: the request, the status URL, the manifest, the files finished (for a \
+             crawl: the searches and the pages done)",
+        ),
+        (
+            ".group-export/crawl-members.json",
+            "the patients a crawl covers, read from the Group when it started",
         ),
         (
             ".group-export/lock",

@@ -1,5 +1,6 @@
 //! Declarations of the export commands (`kickoff`, `poll`, `download`, `run`, `status`,
-//! `cancel`): the kick-off parameters, how long to wait, how to download, and which job.
+//! `cancel`): the kick-off parameters, how long to wait, how to download, and which job
+//! (`run --mode` and its crawl options are declared in `crawl.rs`).
 
 use std::path::PathBuf;
 
@@ -248,4 +249,13 @@ pub struct RunCommand {
     pub hydrate: Vec<String>,
     #[command(flatten, next_help_heading = "Hydration (with --hydrate)")]
     pub hydration: super::HydrateArgs,
+    /// The server's Group $export, or a crawl with FHIR searches (see `group-export crawl`);
+    /// auto crawls when the server has no Group $export, and says so
+    #[arg(long, value_enum, default_value_t = super::RunMode::Auto)]
+    pub mode: super::RunMode,
+    #[command(
+        flatten,
+        next_help_heading = "Crawl options (--mode crawl, or auto without $export)"
+    )]
+    pub crawl: super::CrawlArgs,
 }

@@ -10,11 +10,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::mock::MockConfig;
 
+mod crawl;
 mod export;
 mod groups;
 mod hydrate;
 mod ops;
 
+pub use crawl::*;
 pub use export::*;
 pub use groups::*;
 pub use hydrate::*;
@@ -337,6 +339,23 @@ pub enum Command {
         group-export hydrate --out exports/dcg --tasks attachments --inline-under 64K   # copies in exports/dcg/inlined/\n  \
         group-export hydrate --out exports/dcg --tasks medications,observations --format json | jq .")]
     Hydrate(HydrateCommand),
+    /// Export a Group with FHIR searches, patient by patient, when the server has no Group
+    /// $export (or one too slow or broken); resumable
+    ///
+    /// The members are read from the Group; every type of the Patient compartment that
+    /// the server can search (or --type) is searched for each of them with the parameter
+    /// the compartment definition gives (patient, subject, beneficiary, …), and written as
+    /// an export is: <Type>.<NNN>.ndjson files, each resource once, a manifest.json when
+    /// complete, so that download --stdout, status and --since auto work the same. At most
+    /// --parallel searches at once, fewer while the server answers 429 (Retry-After is
+    /// honoured). Re-running with the same --out goes on from the last page written.
+    #[command(after_help = "Examples:\n  \
+        group-export crawl diabetes-care-group --out exports/dcg\n  \
+        group-export crawl g1 --out 'exports/{group}/{date}' --type Patient,Observation --since auto\n  \
+        group-export crawl g1 --out /tmp/g1 --parallel 2 --count 200 --stdout | jq -r .id\n  \
+        # the same with `run`, which crawls only when the server has no Group $export:\n  \
+        group-export run g1 --out exports/g1 --mode auto")]
+    Crawl(CrawlCommand),
 
     /// Ask the status URL once (no waiting)
     #[command(after_help = "Examples:\n  \

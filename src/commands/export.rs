@@ -3,7 +3,7 @@
 
 use crate::cli::{
     CompressFlag, DownloadArgs, DownloadCommand, ExportLevel, KickoffArgs, KickoffCommand,
-    NewJobArgs, PollArgs, PollCommand, RunCommand, StatusCommand, SummaryFormat,
+    NewJobArgs, PollArgs, PollCommand, StatusCommand, SummaryFormat,
 };
 use crate::error::{Error, Result};
 use crate::export::job::Foreign;
@@ -11,7 +11,7 @@ use crate::export::poll::PollOptions;
 use crate::export::request::{ExportRequest, Level};
 use crate::export::scheduler::DownloadOptions;
 use crate::export::target::JobTarget;
-use crate::export::{self, Context, JobStatus, NewJob, RunOptions};
+use crate::export::{self, Context, JobStatus, NewJob};
 use crate::report;
 use crate::report::stdout_line;
 use crate::store::Compression;
@@ -64,32 +64,6 @@ pub async fn download(ctx: &Context, command: DownloadCommand) -> Result<()> {
     .await
 }
 
-pub async fn run(ctx: &Context, command: RunCommand) -> Result<()> {
-    let (download, summary) = download_options(&command.download)?;
-    let request = export_request(command.group_id.as_deref(), &command.kickoff)?;
-    let new = new_job(&command.out, &command.new_job, command.restart);
-    if !command.hydrate.is_empty() && (download.stdout || !download.verify) {
-        return Err(Error::usage(
-            "--hydrate works on verified files in --out: it cannot follow --stdout or --no-verify",
-        ));
-    }
-    let after_download = super::hydrate::after_download(
-        &command.hydrate,
-        &command.hydration,
-        command.download.parallel,
-        // One JSON document on stdout (the run's): hydration's summary goes to stderr.
-        SummaryFormat::Text,
-    )?;
-    let options = RunOptions {
-        poll: poll_options(&command.poll),
-        download,
-        summary,
-        keep_server_job: command.keep_server_job,
-        after_download,
-    };
-    export::run(ctx, request, &new, &options).await
-}
-
 /// `status`: a line (or JSON) on stdout.
 pub async fn status(ctx: &Context, command: StatusCommand) -> Result<()> {
     let target = job_target(ctx, &command.target).await?;
@@ -126,6 +100,15 @@ pub async fn status(ctx: &Context, command: StatusCommand) -> Result<()> {
         JobStatus::Finished {
             directory,
             transaction_time,
+            crawled: true,
+        } => format!(
+            "complete: crawled into {}, transactionTime {transaction_time}",
+            directory.unwrap_or_default()
+        ),
+        JobStatus::Finished {
+            directory,
+            transaction_time,
+            crawled: false,
         } => format!(
             "complete: {} and deleted on the server, transactionTime {transaction_time}",
             match directory {
@@ -159,7 +142,7 @@ fn foreign(args: &NewJobArgs) -> Foreign {
     }
 }
 
-fn new_job(out: &str, args: &NewJobArgs, restart: bool) -> NewJob {
+pub(super) fn new_job(out: &str, args: &NewJobArgs, restart: bool) -> NewJob {
     NewJob {
         out: out.to_string(),
         foreign: foreign(args),
@@ -168,7 +151,7 @@ fn new_job(out: &str, args: &NewJobArgs, restart: bool) -> NewJob {
 }
 
 /// The export request of the kick-off flags; `--since auto` is resolved by the workflow.
-fn export_request(group_id: Option<&str>, args: &KickoffArgs) -> Result<ExportRequest> {
+pub(super) fn export_request(group_id: Option<&str>, args: &KickoffArgs) -> Result<ExportRequest> {
     let since_auto = args.since.as_deref() == Some("auto");
     let level = match (args.level, group_id) {
         (None, _) => Level::Group,
@@ -204,14 +187,16 @@ fn export_request(group_id: Option<&str>, args: &KickoffArgs) -> Result<ExportRe
     })
 }
 
-fn poll_options(args: &PollArgs) -> PollOptions {
+pub(super) fn poll_options(args: &PollArgs) -> PollOptions {
     PollOptions {
         timeout: args.timeout.into(),
         max_wait: args.max_wait.into(),
     }
 }
 
-fn download_options(args: &DownloadArgs) -> Result<(DownloadOptions, report::SummaryFormat)> {
+pub(super) fn download_options(
+    args: &DownloadArgs,
+) -> Result<(DownloadOptions, report::SummaryFormat)> {
     if args.stdout && args.format == SummaryFormat::Json {
         return Err(Error::usage(
             "--format json prints the summary on stdout, which --stdout uses for data: pick one",
@@ -238,7 +223,7 @@ fn download_options(args: &DownloadArgs) -> Result<(DownloadOptions, report::Sum
     Ok((options, summary_format(args.format)))
 }
 
-pub fn summary_format(format: SummaryFormat) -> report::SummaryFormat {
+pub(super) fn summary_format(format: SummaryFormat) -> report::SummaryFormat {
     match format {
         SummaryFormat::Text => report::SummaryFormat::Text,
         SummaryFormat::Json => report::SummaryFormat::Json,

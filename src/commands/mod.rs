@@ -1,6 +1,7 @@
 //! The commands: the only layer that turns the command line (`cli`, resolved by `config`)
 //! into the domain's requests, runs them, and says how a run ends (Ctrl-C, SIGTERM).
 
+mod crawl;
 mod export;
 mod groups;
 mod hydrate;
@@ -28,9 +29,12 @@ pub async fn run(invocation: Invocation, settings: Settings) -> Result<()> {
             until_interrupted(export::poll(&export_context()?, command)).await
         }
         Command::Download(command) => {
-            until_interrupted(export::download(&export_context()?, command)).await
+            until_interrupted(crawl::download(&export_context()?, command)).await
         }
-        Command::Run(command) => until_interrupted(export::run(&export_context()?, command)).await,
+        Command::Run(command) => until_interrupted(crawl::run(&export_context()?, command)).await,
+        Command::Crawl(command) => {
+            until_interrupted(crawl::crawl(&export_context()?, command)).await
+        }
         Command::Hydrate(command) => {
             until_interrupted(hydrate::hydrate(&export_context()?, command)).await
         }

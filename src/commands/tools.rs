@@ -57,7 +57,7 @@ pub async fn demo(settings: Settings, out: std::path::PathBuf) -> Result<()> {
     let command = <cli::RunCommand as clap::FromArgMatches>::from_arg_matches(&matches)
         .map_err(|e| Error::usage(e.to_string()))?;
     let context = super::export_context(&settings)?;
-    let result = super::until_interrupted(super::export::run(&context, command)).await;
+    let result = super::until_interrupted(super::crawl::run(&context, command)).await;
     server.shutdown().await;
     result
 }

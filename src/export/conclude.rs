@@ -224,6 +224,7 @@ fn summary(
         errors,
         deleted,
         failed_files,
+        crawl: None,
     }
 }
 

@@ -12,6 +12,7 @@
 //! error/…, deleted/…       error[] (OperationOutcome) and deleted[] files
 //! log.ndjson               the event log (eventlog.rs)
 //! ```
+//! A crawl (`crate::crawl`) keeps the same layout and job file, marked as crawled.
 //! Every state file is replaced whole through the store, so a killed process leaves either
 //! the old or the new state, never a torn one; nothing in a local directory is written
 //! through a symbolic link.
@@ -69,6 +70,26 @@ pub struct Job {
     /// the hydration succeeded.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub record_pending: bool,
+    /// The job was made by crawling FHIR searches (`crate::crawl`), not by a server
+    /// export: its files are written here as the searches go, and there is no status URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crawl: Option<Crawled>,
+}
+
+/// What the job of a crawl says of it besides the request and the files: when it started
+/// (its `transactionTime`, the `--since` of the next run), how far it got, and the
+/// crawl's own record of its searches (kept by `crate::crawl`, opaque here).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Crawled {
+    pub started_at: String,
+    /// Patients of the Group that the crawl covers.
+    pub patients: u64,
+    /// Patients whose every search is done.
+    pub patients_done: u64,
+    /// The searches and how far each got.
+    #[serde(default)]
+    pub searches: serde_json::Value,
 }
 
 /// One file of the manifest and how far its download got.
@@ -158,6 +179,7 @@ impl Job {
             server_job_ended: false,
             completed_at: None,
             record_pending: false,
+            crawl: None,
         }
     }
 
@@ -235,6 +257,17 @@ impl JobDir {
     /// The root as people see it (a path or a URL).
     pub fn shown(&self) -> String {
         self.store.shown()
+    }
+
+    /// The directory of a job that must be local (a crawl's, a hydration's); an object
+    /// store is refused with `what` named.
+    pub fn local_root(&self, what: &str) -> Result<&std::path::Path> {
+        self.store.local_root().ok_or_else(|| {
+            Error::usage(format!(
+                "{what} works on a local --out directory, not an object store ({})",
+                self.shown()
+            ))
+        })
     }
 
     /// Resolves when the lock is lost (an object store's lease taken by another worker).

@@ -1,5 +1,6 @@
 //! The life of a job in its directory: started (a kick-off, or the job already recorded
-//! there), its manifest known (polled, or adopted from a file), and started over on request.
+//! there), its manifest known (polled, or adopted from a file), and started over on request;
+//! with `run --mode auto`, handed to a crawl when the server has no Group `$export`.
 //!
 //! The rule for a job whose server job is gone: `run` never starts a second export in a
 //! directory that holds one. When the server no longer knows the job (cancelled, deleted
@@ -15,6 +16,7 @@ use super::eventlog::{EventLog, KickoffAnswer};
 use super::job::{Job, JobDir};
 use super::jobfile::JobFile;
 use super::kickoff;
+use super::mode::{self, Handover, Offered};
 use super::plan;
 use super::poll::{self, PollOptions};
 use super::request::ExportRequest;
@@ -70,10 +72,47 @@ pub async fn ensure_started(
     request: ExportRequest,
     restart: bool,
 ) -> Result<Session> {
+    match start(ctx, dir, request, restart, false).await? {
+        Start::Export(session) => Ok(*session),
+        Start::Crawl(_) => Err(Error::Internal("a crawl where an export was asked".into())),
+    }
+}
+
+/// How a job goes on: an export, or (`run --mode auto`) a crawl.
+pub enum Start {
+    Export(Box<Session>),
+    Crawl(Box<Handover>),
+}
+
+/// [`ensure_started`], and with `auto` (`run --mode auto`), the hand-over to a crawl when
+/// the directory holds one, or when the server has no Group `$export` (its
+/// CapabilityStatement says so, or the kick-off is answered 404, 405 or 501), said once.
+pub async fn start(
+    ctx: &Context,
+    dir: JobDir,
+    request: ExportRequest,
+    restart: bool,
+    auto: bool,
+) -> Result<Start> {
     let base = ctx.client.base()?.to_string();
     if let Some(job) = dir.load().await? {
         if restart {
             discard(ctx, &dir, &job).await?;
+        } else if job.crawl.is_some() {
+            if auto {
+                return Ok(Start::Crawl(Box::new(Handover {
+                    dir,
+                    request,
+                    fresh: false,
+                    capability: None,
+                })));
+            }
+            return Err(Error::usage(format!(
+                "{} holds a crawl (made with FHIR searches, as the server had no Group \
+                 $export): continue it with `group-export crawl` or `run --mode auto`, or use \
+                 another --out (or --restart to replace it)",
+                dir.shown()
+            )));
         } else {
             check_same_export(&dir, &job, &request, &base)?;
             let ended = job.server_job_ended && job.manifest.is_none();
@@ -87,7 +126,7 @@ pub async fn ensure_started(
                         .as_ref()
                         .map_or("?", |m| m.transaction_time.as_str())
                 );
-                return Ok(Session::new(dir, job).await);
+                return Ok(Start::Export(Box::new(Session::new(dir, job).await)));
             }
             if ended {
                 return Err(Error::ServerJobGone(format!(
@@ -97,12 +136,25 @@ pub async fn ensure_started(
             }
             if job.status_url.is_some() {
                 tracing::info!("continuing the export recorded in {}", dir.shown());
-                return Ok(Session::new(dir, job).await);
+                return Ok(Start::Export(Box::new(Session::new(dir, job).await)));
             }
         }
     }
-    let session = Session::new(dir, Job::new(Some(base), Some(request.clone()))).await;
     let capability = crate::capability::fetch(&ctx.client).await;
+    if auto && mode::group_export(capability.as_ref()) == Offered::No {
+        tracing::info!(
+            "the server's CapabilityStatement offers no Group $export: crawling Group/{} with \
+             FHIR searches instead",
+            request.group_id
+        );
+        return Ok(Start::Crawl(Box::new(Handover {
+            dir,
+            request,
+            fresh: true,
+            capability,
+        })));
+    }
+    let session = Session::new(dir, Job::new(Some(base), Some(request.clone()))).await;
     let result = kickoff::kickoff(&ctx.client, &request).await;
     let url = kickoff::kickoff_url(&ctx.client, &request)?;
     session.events.kickoff(KickoffAnswer {
@@ -111,7 +163,25 @@ pub async fn ensure_started(
         outcome: result.as_ref().map(|kicked| kicked.headers.as_slice()),
         capability: capability.as_ref(),
     });
-    let status_url = result?.status_url;
+    let status_url = match result {
+        Ok(kicked) => kicked.status_url,
+        Err(error) if auto && mode::no_group_export(&error).is_some() => {
+            tracing::info!(
+                "the server answered HTTP {} to the Group $export kick-off ({error}): crawling \
+                 Group/{} with FHIR searches instead",
+                mode::no_group_export(&error).unwrap_or_default(),
+                request.group_id
+            );
+            let Session { dir, .. } = session;
+            return Ok(Start::Crawl(Box::new(Handover {
+                dir,
+                request,
+                fresh: true,
+                capability,
+            })));
+        }
+        Err(error) => return Err(error),
+    };
     session
         .job
         .commit(|job| {
@@ -124,7 +194,7 @@ pub async fn ensure_started(
         request.target(),
         session.dir.shown()
     );
-    Ok(session)
+    Ok(Start::Export(Box::new(session)))
 }
 
 fn request_parameters(request: &ExportRequest) -> serde_json::Value {
@@ -160,7 +230,7 @@ fn check_same_export(dir: &JobDir, job: &Job, request: &ExportRequest, base: &st
 
 /// `--restart`: the old job's server job is cancelled if it may still run, and its files
 /// in the directory are removed.
-async fn discard(ctx: &Context, dir: &JobDir, job: &Job) -> Result<()> {
+pub async fn discard(ctx: &Context, dir: &JobDir, job: &Job) -> Result<()> {
     let running = job.completed_at.is_none() && !job.server_job_ended;
     if running
         && let Some(url) = job

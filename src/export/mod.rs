@@ -5,6 +5,11 @@
 //! files (each through `download.rs` and `fetch.rs`), and `conclude.rs` reports and
 //! finishes the job. Nothing here sees the command line: `commands` maps it to these
 //! functions' options.
+//!
+//! A job may also be a crawl (`crate::crawl`: FHIR searches instead of an export, marked
+//! in the job): `run_auto` hands the directory to it when the server has no Group
+//! `$export` (`mode.rs`), `status` reports it from the job, and the commands that only make
+//! sense for a server export (`poll`, `cancel`) say so.
 
 pub mod conclude;
 pub mod download;
@@ -16,6 +21,7 @@ pub mod job;
 pub mod jobfile;
 pub mod kickoff;
 pub mod lifecycle;
+pub mod mode;
 pub mod plan;
 pub mod poll;
 pub mod request;
@@ -139,6 +145,7 @@ pub async fn poll(
             .ok_or_else(|| no_job(&out.shown()))?,
     };
     let job = match dir.load().await? {
+        Some(job) if job.crawl.is_some() => return Err(crawled(target, "poll")),
         Some(job) => {
             target.status_url(Some(&job))?;
             job
@@ -179,6 +186,11 @@ pub async fn download(
             .ok_or_else(|| no_job(&out.shown()))?,
     };
     let job = match (dir.load().await?, manifest_file) {
+        (Some(job), _) if job.crawl.is_some() => {
+            return Err(Error::Internal(
+                "a crawled job reached the export download".into(),
+            ));
+        }
         (Some(job), _) => job,
         (None, Some(_)) => Job::new(None, None),
         (None, None) => return Err(no_job(&out.shown())),
@@ -213,11 +225,40 @@ pub async fn run(
     new: &NewJob,
     options: &RunOptions,
 ) -> Result<()> {
+    match run_with(ctx, request, new, options, false).await? {
+        None => Ok(()),
+        Some(_) => Err(Error::Internal("a crawl where an export was asked".into())),
+    }
+}
+
+/// `run --mode auto`: [`run`], unless the directory holds a crawl or the server has no
+/// Group `$export`: then the locked directory is handed over, for `crate::crawl`.
+pub async fn run_auto(
+    ctx: &Context,
+    request: ExportRequest,
+    new: &NewJob,
+    options: &RunOptions,
+) -> Result<Option<Box<mode::Handover>>> {
+    run_with(ctx, request, new, options, true).await
+}
+
+async fn run_with(
+    ctx: &Context,
+    request: ExportRequest,
+    new: &NewJob,
+    options: &RunOptions,
+    auto: bool,
+) -> Result<Option<Box<mode::Handover>>> {
     let started = Instant::now();
     let request = incremental::resolve_since_auto(ctx, request)?;
     let out = target::expand_out(&new.out, request.out_name(), jiff::Timestamp::now())?;
     let dir = JobDir::create(Store::open(&out, &ctx.store)?, new.foreign).await?;
-    let session = lifecycle::ensure_started(ctx, dir, request, new.restart).await?;
+    // Only a Group's export can be made of searches.
+    let auto = auto && request.level == request::Level::Group;
+    let session = match lifecycle::start(ctx, dir, request, new.restart, auto).await? {
+        lifecycle::Start::Export(session) => *session,
+        lifecycle::Start::Crawl(handover) => return Ok(Some(handover)),
+    };
     lifecycle::ensure_manifest(ctx, &session, options.poll).await?;
     let how = Conclusion {
         keep_server_job: options.keep_server_job,
@@ -229,7 +270,7 @@ pub async fn run(
     download_and_conclude(ctx, &session, &options.download, started, how).await?;
     let Some(after) = &options.after_download else {
         session.finish().await;
-        return Ok(());
+        return Ok(None);
     };
     // Hydration, then the record for --since auto that the conclusion left pending (a run
     // whose hydration failed leaves it pending for the next run of the job).
@@ -245,7 +286,7 @@ pub async fn run(
         session.job.commit(|job| job.record_pending = false).await?;
     }
     session.finish().await;
-    Ok(())
+    Ok(None)
 }
 
 async fn download_and_conclude(
@@ -285,11 +326,15 @@ pub enum JobStatus {
         error_files: usize,
         transaction_time: String,
     },
-    /// The job of the directory is finished and its server job deleted.
+    /// The job of the directory is finished and its server job deleted (or, crawled, it
+    /// never had one).
     Finished {
         /// Where its files are (`None`: they were streamed to stdout).
         directory: Option<String>,
         transaction_time: String,
+        /// The job was crawled with FHIR searches.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        crawled: bool,
     },
     /// The job's server job was cancelled.
     Cancelled,
@@ -298,6 +343,23 @@ pub enum JobStatus {
 /// `status`: one status request (or the job's own record when its server job ended).
 pub async fn status(ctx: &Context, target: &JobTarget) -> Result<JobStatus> {
     let job = target.peek().await?;
+    if let Some(job) = &job
+        && let Some(crawl) = &job.crawl
+    {
+        return Ok(match (&job.completed_at, &job.manifest) {
+            (Some(_), Some(manifest)) => JobStatus::Finished {
+                directory: target.out.as_ref().map(Store::shown),
+                transaction_time: manifest.transaction_time.clone(),
+                crawled: true,
+            },
+            _ => JobStatus::InProgress {
+                progress: Some(format!(
+                    "crawl: {} of {} patients done (every search of theirs)",
+                    crawl.patients_done, crawl.patients
+                )),
+            },
+        });
+    }
     if let Some(job) = job.as_ref().filter(|job| job.server_job_ended) {
         // A --stdout run records no output files in the job.
         let saved = job.files.values().any(|r| r.done);
@@ -305,6 +367,7 @@ pub async fn status(ctx: &Context, target: &JobTarget) -> Result<JobStatus> {
             (Some(_), Some(manifest)) => JobStatus::Finished {
                 directory: target.out.as_ref().filter(|_| saved).map(Store::shown),
                 transaction_time: manifest.transaction_time.clone(),
+                crawled: false,
             },
             _ => JobStatus::Cancelled,
         });
@@ -323,6 +386,9 @@ pub async fn status(ctx: &Context, target: &JobTarget) -> Result<JobStatus> {
 /// `cancel`: DELETE on the status URL (202 expected), remembered in the job.
 pub async fn cancel(ctx: &Context, target: &JobTarget) -> Result<()> {
     let job = target.peek().await?;
+    if job.as_ref().is_some_and(|job| job.crawl.is_some()) {
+        return Err(crawled(target, "cancel"));
+    }
     if job.as_ref().is_some_and(|job| job.server_job_ended) {
         tracing::info!("nothing to cancel: the server job of this export has ended");
         return Ok(());
@@ -352,4 +418,16 @@ pub async fn cancel(ctx: &Context, target: &JobTarget) -> Result<()> {
         tracing::info!("cancelled: the server accepted the DELETE of {url}");
     }
     Ok(())
+}
+
+/// The error of a command that only makes sense for a server export, given a crawl.
+fn crawled(target: &JobTarget, command: &str) -> Error {
+    let out = target
+        .out
+        .as_ref()
+        .map_or_else(|| "the directory".into(), Store::shown);
+    Error::usage(format!(
+        "{out} holds a crawl (FHIR searches, no server export): there is nothing to \
+         {command}; `group-export status --out {out}` says how far it got"
+    ))
 }

@@ -199,20 +199,11 @@ pub async fn search_form(
     )
 }
 
-/// The routes of `Medication` and `Observation`: read, search, `POST _search`.
+/// The routes of `Medication` and `Observation`: read and `POST _search` (their GET
+/// searches are routed with the compartment searches, see `routes.rs`).
 pub fn routes(router: axum::Router<AppState>, kind: &'static str) -> axum::Router<AppState> {
     use axum::routing::{get, post};
     router
-        .route(
-            &format!("/{kind}"),
-            get(
-                move |State(state): State<AppState>,
-                      headers: HeaderMap,
-                      RawQuery(query): RawQuery| {
-                    search(state, kind, headers, query)
-                },
-            ),
-        )
         .route(
             &format!("/{kind}/_search"),
             post(

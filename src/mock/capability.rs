@@ -1,6 +1,8 @@
 //! The server's R4 `CapabilityStatement` (`GET [base]/metadata`): the software (name, version,
-//! release date), the FHIR version, the searches, and the `$export` operations at the
-//! system, Patient and Group level (Group only while it is enabled).
+//! release date), the FHIR version, the searches (Group; Patient; the Patient-compartment
+//! searches of Observation, Condition, Encounter and Coverage with their patient, token and
+//! `_lastUpdated` parameters), and the `$export` operations at the system, Patient and Group
+//! level (Group only while it is enabled).
 
 use serde_json::{Value, json};
 
@@ -14,6 +16,25 @@ const BULK_DATA: &str = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition";
 /// An `operation` entry of the Bulk Data IG.
 fn export_operation(definition: &str) -> Value {
     json!([{"name": "export", "definition": format!("{BULK_DATA}/{definition}")}])
+}
+
+/// A resource searched by patient (`compartment.rs`): its patient and token parameters.
+fn compartment_search(kind: &str, patient: &[&str], tokens: &[&str]) -> Value {
+    let mut params: Vec<Value> = patient
+        .iter()
+        .map(|name| json!({"name": name, "type": "reference", "documentation": "the patient, as Patient/[id]"}))
+        .collect();
+    params.push(json!({"name": "_lastUpdated", "type": "date", "documentation": "when the resource last changed"}));
+    params.extend(
+        tokens
+            .iter()
+            .map(|name| json!({"name": name, "type": "token"})),
+    );
+    json!({
+        "type": kind,
+        "interaction": [{"code": "search-type"}],
+        "searchParam": params
+    })
 }
 
 /// The CapabilityStatement for a server whose FHIR base URL is `base_url`.
@@ -60,9 +81,14 @@ pub fn capability_statement(base_url: &str, config: &MockConfig) -> Value {
                     "searchParam": [
                         param("_id", "token", "logical id, comma-separated for several"),
                         param("_has:Group:member:_id", "string", "members of a Group"),
+                        param("_lastUpdated", "date", "when the resource last changed"),
                     ],
                     "operation": export_operation("patient-export")
                 },
+                compartment_search("Observation", &["patient", "subject"], &["status", "code"]),
+                compartment_search("Condition", &["patient", "subject"], &["clinical-status", "code"]),
+                compartment_search("Encounter", &["patient", "subject"], &["status", "type"]),
+                compartment_search("Coverage", &["beneficiary", "patient"], &["status", "type"]),
                 {"type": "Binary", "operation": [{"name": "export-download", "definition": "urn:vendor:export-download"}]}
             ],
             "operation": export_operation("export")

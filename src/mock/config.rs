@@ -224,15 +224,21 @@ pub struct MockConfig {
     /// asks for, as some servers do
     #[arg(long)]
     pub binary_as_resource: bool,
+    /// Indent the JSON of search and read answers (Bundles, Groups) as some servers do:
+    /// whitespace between tokens only, so numbers and strings keep their text
+    #[arg(long)]
+    pub pretty_json: bool,
 
     /// Inject a fault; repeatable. SPEC is TARGET:KIND[,OPTION…]
     ///
     /// TARGET  kickoff (of any $export) | status (GET of a status URL, manifest pages
-    ///         included) | file | file[MATCH]
+    ///         included) | file | file[MATCH] | search | search[TYPE]
     ///         MATCH: a resource type or a fragment of the file name (e.g. Patient-2);
     ///         attachments are files of type Binary named by their id (note-…),
     ///         reads and searches of Medication and Observation files named
     ///         Medication/ID or Observation/_search
+    ///         search: a FHIR search or read of [base]/TYPE (Group, Patient, and the
+    ///         Patient-compartment searches of Observation, Condition, Encounter, Coverage)
     /// KIND    one-shot faults, fired `times` times; each counts only the requests it
     ///         applies to:
     ///           CODE                 an HTTP status (400-599) with an OperationOutcome
@@ -294,6 +300,7 @@ pub struct MockConfig {
     ///           status:500,outcome=processing  file:410,skip=1  file[Observation]:slow=4K
     ///           status:trickle=1B/2s  kickoff:delay=5s  file:gate=8,skip=9,times=8
     ///           file[Patient]:changed,if-range=ignore  file:drop-line=2K
+    ///           search[Coverage]:400,times=always  search:429,retry-after=1,times=2
     #[arg(long = "fault", value_name = "SPEC", verbatim_doc_comment)]
     pub faults: Vec<Fault>,
 }
@@ -333,6 +340,7 @@ impl Default for MockConfig {
             wrong_attachment_size: false,
             dangling_references: false,
             binary_as_resource: false,
+            pretty_json: false,
             faults: Vec::new(),
         }
     }
@@ -374,6 +382,7 @@ impl fmt::Debug for MockConfig {
             wrong_attachment_size,
             dangling_references,
             binary_as_resource,
+            pretty_json,
             faults,
         } = self;
         f.debug_struct("MockConfig")
@@ -409,6 +418,7 @@ impl fmt::Debug for MockConfig {
             .field("wrong_attachment_size", wrong_attachment_size)
             .field("dangling_references", dangling_references)
             .field("binary_as_resource", binary_as_resource)
+            .field("pretty_json", pretty_json)
             .field("faults", faults)
             .finish()
     }

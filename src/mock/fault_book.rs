@@ -30,6 +30,10 @@ pub enum Request<'a> {
         gzip: bool,
         ranged: bool,
     },
+    /// A FHIR search or read of this resource type (`[base]/Observation?…`, `Group/{id}`).
+    Search {
+        type_name: &'a str,
+    },
 }
 
 /// What the fired one-shot faults do to an answer. The wire faults (delay, gate, pace,
@@ -106,6 +110,9 @@ impl Target {
             ) => pattern
                 .as_deref()
                 .is_none_or(|p| p == *type_name || name.contains(p)),
+            (Target::Search(wanted), Request::Search { type_name }) => {
+                wanted.as_deref().is_none_or(|w| w == *type_name)
+            }
             _ => false,
         }
     }
@@ -117,7 +124,7 @@ impl Kind {
         let (gzip, ranged, complete) = match *request {
             Request::File { gzip, ranged, .. } => (gzip, ranged, None),
             Request::Status { complete } => (false, false, Some(complete)),
-            Request::Kickoff => (false, false, None),
+            Request::Kickoff | Request::Search { .. } => (false, false, None),
         };
         match self {
             Kind::Permanent(_) | Kind::Changed { .. } => false,
@@ -298,6 +305,23 @@ mod tests {
             [Some(429), Some(503), None],
             "429, then the second 503 (its first one was hidden), then nothing"
         );
+    }
+
+    #[test]
+    fn search_faults_match_their_type_only() {
+        let book = FaultBook::new(&[
+            parse("search[Coverage]:400,times=always"),
+            parse("search:503,skip=1"),
+        ]);
+        let search = |type_name| Request::Search { type_name };
+        assert!(book.fire(&search("Coverage")).is_err());
+        assert!(
+            book.fire(&search("Observation")).is_err(),
+            "skip=1 spent by Coverage"
+        );
+        assert!(book.fire(&search("Observation")).is_ok(), "503 fired once");
+        assert!(book.fire(&search("Coverage")).is_err(), "always");
+        assert!(book.fire(&Request::Kickoff).is_ok());
     }
 
     #[test]

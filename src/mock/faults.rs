@@ -24,6 +24,8 @@ pub(super) enum Target {
     Status,
     /// A file; with a resource type or a fragment of the file name to match.
     File(Option<String>),
+    /// A FHIR search or read (`[base]/{Type}…`); with a resource type to match.
+    Search(Option<String>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,14 +158,24 @@ fn parse_target(text: &str) -> Result<Target, String> {
         "kickoff" => Ok(Target::Kickoff),
         "status" => Ok(Target::Status),
         "file" => Ok(Target::File(None)),
-        _ => text
-            .strip_prefix("file[")
-            .and_then(|rest| rest.strip_suffix(']'))
-            .filter(|m| !m.is_empty())
-            .map(|m| Target::File(Some(m.to_string())))
-            .ok_or_else(|| {
-                format!("unknown target '{text}': use kickoff, status, file or file[MATCH]")
-            }),
+        "search" => Ok(Target::Search(None)),
+        _ => {
+            let bracketed = |prefix: &str| {
+                text.strip_prefix(prefix)
+                    .and_then(|rest| rest.strip_suffix(']'))
+                    .filter(|m| !m.is_empty())
+                    .map(String::from)
+            };
+            bracketed("file[")
+                .map(|m| Target::File(Some(m)))
+                .or_else(|| bracketed("search[").map(|t| Target::Search(Some(t))))
+                .ok_or_else(|| {
+                    format!(
+                        "unknown target '{text}': use kickoff, status, file, file[MATCH], \
+                         search or search[TYPE]"
+                    )
+                })
+        }
     }
 }
 
@@ -407,6 +419,14 @@ mod tests {
                 ignore_if_range: true
             }
         );
+        assert_eq!(
+            parse("search[Coverage]:400,times=always").target,
+            Target::Search(Some("Coverage".into()))
+        );
+        assert_eq!(
+            parse("search:delay=50ms").kind,
+            Kind::Delay(Duration::from_millis(50))
+        );
         let gate = parse("file:gate=3,skip=9,times=3");
         assert_eq!((gate.skip, gate.times), (9, Times::Count(3)));
     }
@@ -417,6 +437,9 @@ mod tests {
             ("status", "TARGET:KIND"),
             ("job:503", "unknown target"),
             ("file[]:503", "unknown target"),
+            ("search[]:503", "unknown target"),
+            ("search:drop=10", "only file faults"),
+            ("search[Observation]:progress=1K", "only status faults"),
             ("status:200", "unknown fault"),
             ("status:drop=10", "only file faults"),
             ("kickoff:gate=2", "only file faults"),

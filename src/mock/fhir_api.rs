@@ -1,5 +1,7 @@
 //! Handlers of the FHIR REST API: `metadata`, Group search and read, Patient read and the
-//! `_has:Group:member:_id` Patient search.
+//! Patient search (`_has:Group:member:_id`, `_id`, `_lastUpdated`); the Patient-compartment
+//! searches of the other types are `compartment.rs`. Searches and reads fire the `search`
+//! faults of their type.
 
 use std::collections::HashSet;
 
@@ -10,6 +12,8 @@ use axum::response::Response;
 
 use super::capability::capability_statement;
 use super::catalogue::{GroupRecord, GroupView};
+use super::compartment::{LastUpdated, answer};
+use super::fault_book::Request;
 use super::outcome::{MockError, fhir_json};
 use super::resources::{ResourceType, Subject};
 use super::routes::AppState;
@@ -43,6 +47,7 @@ fn group_search(
     headers: &HeaderMap,
     params: &Params,
 ) -> Result<Response, MockError> {
+    let shaping = state.faults.fire(&GROUP)?;
     let search = GroupSearch::parse(params)?;
     let matched: Vec<&GroupRecord> = state
         .catalogue
@@ -56,7 +61,7 @@ fn group_search(
         .links(&format!("{base}/Group"), params, matched.len());
     let mut bundle = BundleWriter::new(matched.len(), &links);
     if search.summary == Summary::Count {
-        return Ok(fhir_json(StatusCode::OK, bundle.finish(false)));
+        return Ok(answer(state, bundle.finish(false), shaping));
     }
     let view = match search.summary {
         Summary::True => GroupView::Summary,
@@ -80,8 +85,11 @@ fn group_search(
         let url = format!("{base}/Patient/{id}");
         bundle.entry(&url, &patient_json(state, &id), "include");
     }
-    Ok(fhir_json(StatusCode::OK, bundle.finish(true)))
+    Ok(answer(state, bundle.finish(true), shaping))
 }
+
+/// Group searches and reads, as `search` faults see them.
+const GROUP: Request<'static> = Request::Search { type_name: "Group" };
 
 /// An active Group by id; unknown and inactive groups are 404, as at the vendor.
 pub fn active_group<'a>(state: &'a AppState, id: &str) -> Result<&'a GroupRecord, MockError> {
@@ -100,8 +108,9 @@ pub async fn read_group(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Response, MockError> {
+    let shaping = state.faults.fire(&GROUP)?;
     let group = active_group(&state, &id)?;
-    Ok(fhir_json(StatusCode::OK, group.render(GroupView::Full)))
+    Ok(answer(&state, group.render(GroupView::Full), shaping))
 }
 
 fn patient_json(state: &AppState, id: &str) -> String {
@@ -121,14 +130,27 @@ pub async fn read_patient(
 }
 
 /// `GET Patient?_has:Group:member:_id=…` (members of one group, in member order) and/or
-/// `_id=…`.
+/// `_id=…`, each optionally with `_lastUpdated` (repeated: ANDed).
 pub async fn search_patients(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, MockError> {
+    let shaping = state.faults.fire(&Request::Search {
+        type_name: "Patient",
+    })?;
     let params = parse_query(query.as_deref());
     let page = Page::parse(&params)?;
+    let updated = params
+        .iter()
+        .filter(|(name, _)| name == "_lastUpdated")
+        .map(|(_, value)| LastUpdated::parse(value))
+        .collect::<Result<Vec<_>, _>>()?;
+    let seed = state.config.seed;
+    let in_time = |id: &str| {
+        let facts = Subject::new(seed, id).facts(ResourceType::Patient, 0);
+        updated.iter().all(|u| u.accepts(facts.last_updated))
+    };
     let value = |name: &str| {
         params
             .iter()
@@ -154,7 +176,16 @@ pub async fn search_patients(
             ));
         }
         (Some(None), _) => (0, Box::new(|_| String::new())),
-        (Some(Some(group)), None) => (group.members.len(), Box::new(|i| group.members.id_at(i))),
+        (Some(Some(group)), None) if updated.is_empty() => {
+            (group.members.len(), Box::new(|i| group.members.id_at(i)))
+        }
+        (Some(Some(group)), None) => {
+            selected = (0..group.members.len())
+                .map(|i| group.members.id_at(i))
+                .filter(|id| in_time(id))
+                .collect();
+            (selected.len(), Box::new(|i| selected[i].clone()))
+        }
         (group, Some(ids)) => {
             selected = ids
                 .iter()
@@ -162,6 +193,7 @@ pub async fn search_patients(
                     Some(Some(g)) => g.members.position(id).is_some(),
                     _ => state.catalogue.patient_exists(id),
                 })
+                .filter(|id| in_time(id))
                 .map(|id| id.to_string())
                 .collect();
             (selected.len(), Box::new(|i| selected[i].clone()))
@@ -178,5 +210,5 @@ pub async fn search_patients(
             "match",
         );
     }
-    Ok(fhir_json(StatusCode::OK, bundle.finish(true)))
+    Ok(answer(&state, bundle.finish(true), shaping))
 }

@@ -1,6 +1,7 @@
 //! The bundled mock FHIR Bulk Data server: a real HTTP server (axum) that imitates the
 //! vendor's Group API — search, read, and `$export` at the Group, Patient and system level —
-//! over deterministic synthetic data. Start it in-process with [`MockServer::start`] (async)
+//! and the Patient-compartment searches a client crawls instead of an export
+//! (`compartment`), over deterministic synthetic data. Start it in-process with [`MockServer::start`] (async)
 //! or [`BackgroundMock::start`] (its own thread), or from the CLI as `group-export
 //! mock-server`.
 //!
@@ -22,6 +23,7 @@ mod binary;
 mod capability;
 mod catalogue;
 mod clinical;
+mod compartment;
 mod config;
 mod documents;
 mod export_api;

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::{RawQuery, State};
 use axum::handler::Handler;
 use axum::http::{HeaderMap, Uri, header};
 use axum::middleware::from_fn_with_state;
@@ -18,6 +19,7 @@ use super::auth::Auth;
 use super::auth_api::{self, TOKEN_PATH};
 use super::binary;
 use super::catalogue::Catalogue;
+use super::compartment::{self, COMPARTMENT_TYPES};
 use super::export_api;
 use super::fault_book::FaultBook;
 use super::fhir_api;
@@ -111,7 +113,7 @@ where
     route.layer(from_fn_with_state(Arc::clone(&state.traffic), shape))
 }
 
-/// A route with the wire faults.
+/// A route with the wire faults (FHIR searches and reads, Binary, documents).
 fn shaped(route: MethodRouter<AppState>, state: &AppState) -> MethodRouter<AppState> {
     route.layer(from_fn_with_state(Arc::clone(&state.traffic), shape))
 }
@@ -142,11 +144,12 @@ pub fn router(state: AppState, recorder: Recorder) -> Router {
             get(auth_api::smart_configuration),
         );
     }
-    let fhir = Router::new()
-        .route("/Group", get(fhir_api::search_groups))
-        .route("/Group/_search", post(fhir_api::search_groups_form))
-        .route("/Group/{id}", get(fhir_api::read_group))
-        .route("/Patient", get(fhir_api::search_patients))
+    let search = |route| shaped(route, &state);
+    let mut fhir = Router::new()
+        .route("/Group", search(get(fhir_api::search_groups)))
+        .route("/Group/_search", search(post(fhir_api::search_groups_form)))
+        .route("/Group/{id}", search(get(fhir_api::read_group)))
+        .route("/Patient", search(get(fhir_api::search_patients)))
         .route("/Patient/{id}", get(fhir_api::read_patient))
         .route("/Binary/{id}", shaped(get(binary::read_binary), &state))
         .route("/$export", kickoff_route(&state))
@@ -158,9 +161,35 @@ pub fn router(state: AppState, recorder: Recorder) -> Router {
                 None => kickoff_route(&state),
             },
         );
+    // Reads and `_search` POSTs of what hydration fetches; their GET searches below.
     let referenced = binary::routes(binary::routes(Router::new(), "Medication"), "Observation")
+        .route(
+            "/Medication",
+            get(
+                |State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery| {
+                    binary::search(state, "Medication", headers, query)
+                },
+            ),
+        )
         .route_layer(from_fn_with_state(Arc::clone(&state.traffic), shape));
-    let mut fhir = fhir.merge(referenced);
+    fhir = fhir.merge(referenced);
+    // Patient-compartment searches (a crawl's); an `_id` search of Observation is
+    // hydration's.
+    for kind in COMPARTMENT_TYPES {
+        let handler = move |State(state): State<AppState>,
+                            headers: HeaderMap,
+                            RawQuery(query): RawQuery| async move {
+            let by_id = query
+                .as_deref()
+                .is_some_and(|q| q.split('&').any(|p| p.starts_with("_id=")));
+            if by_id && kind.name() == "Observation" {
+                binary::search(state, "Observation", headers, query).await
+            } else {
+                compartment::search(&state, &headers, query.as_deref(), kind)
+            }
+        };
+        fhir = fhir.route(&format!("/{}", kind.name()), search(get(handler)));
+    }
     let mut status = Router::new().route(
         "/jobs/{job}",
         get(export_api::status)

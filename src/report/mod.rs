@@ -5,6 +5,7 @@
 //! This module observes; it never decides. Logs written through `tracing` while bars are
 //! shown suspend the bars first (see [`LogWriter`]), so a log line never tears a bar.
 
+mod crawl;
 mod progress;
 mod summary;
 
@@ -18,9 +19,11 @@ use tracing_subscriber::registry::LookupSpan;
 
 use crate::text::escape_control;
 
+pub use crawl::CrawlProgress;
 pub use progress::{DownloadProgress, FileProgress, PollProgress, Reporter, parse_percent};
 pub use summary::{
-    Summary, SummaryFormat, Totals, TypeSummary, plural, print_manifest, print_summary,
+    CrawlSummary, Refused, Summary, SummaryFormat, Totals, TypeSummary, plural, print_manifest,
+    print_summary,
 };
 
 /// How progress is shown on stderr.

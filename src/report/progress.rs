@@ -12,7 +12,7 @@ use crate::text::escape_control;
 /// The progress display of one command.
 #[derive(Clone)]
 pub struct Reporter {
-    mode: ProgressMode,
+    pub(super) mode: ProgressMode,
 }
 
 impl Reporter {
@@ -23,7 +23,7 @@ impl Reporter {
         Reporter { mode }
     }
 
-    fn bar(&self, bar: ProgressBar) -> Option<ProgressBar> {
+    pub(super) fn bar(&self, bar: ProgressBar) -> Option<ProgressBar> {
         match (self.mode, BARS.get()) {
             (ProgressMode::Bars, Some(bars)) => Some(bars.add(bar)),
             _ => None,
@@ -78,7 +78,7 @@ fn poll_style() -> ProgressStyle {
     style("{spinner} export {bar:30} {wide_msg}")
 }
 
-fn style(template: &str) -> ProgressStyle {
+pub(super) fn style(template: &str) -> ProgressStyle {
     ProgressStyle::with_template(template)
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("█▉▊▋▌▍▎▏ ")
@@ -183,7 +183,7 @@ pub struct DownloadProgress {
 
 /// Without bars (`plain`, `json`), a progress line at most this often while bytes flow, so
 /// a long download shows in a cron log before it ends.
-const PLAIN_EVERY: Duration = Duration::from_secs(30);
+pub(super) const PLAIN_EVERY: Duration = Duration::from_secs(30);
 
 impl DownloadProgress {
     /// A file starts; `size` is its length when the server said (not with gzip).

@@ -1,5 +1,6 @@
-//! The final summaries: of a run or download (per type, errors, deleted, totals) and of a
-//! manifest after `poll`, as lines for people on stderr, or JSON.
+//! The final summaries: of a run, download or crawl (per type, errors, deleted, totals; a
+//! crawl's patients and refused searches) and of a manifest after `poll`, as lines for
+//! people on stderr, or JSON.
 
 use std::time::Duration;
 
@@ -34,6 +35,32 @@ pub struct Summary {
     pub errors: Totals,
     pub deleted: Totals,
     pub failed_files: usize,
+    /// The job was crawled with FHIR searches instead of exported by the server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crawl: Option<CrawlSummary>,
+}
+
+/// What a crawl's summary adds: the patients, whether every search is done, and the
+/// searches the server refused.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CrawlSummary {
+    pub patients: u64,
+    pub patients_done: u64,
+    pub complete: bool,
+    /// Resources found again (by another search or page) and written once, this run.
+    pub duplicates_dropped: u64,
+    /// Types whose search the server refused, with why (its OperationOutcome).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<Refused>,
+}
+
+/// A type whose search the server refused.
+#[derive(Debug, Serialize)]
+pub struct Refused {
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -43,6 +70,9 @@ pub struct TypeSummary {
     pub resource_type: String,
     #[serde(flatten)]
     pub totals: Totals,
+    /// What is missing of the type, when something is (a crawl's refused searches).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Default, Clone, Copy, Serialize)]
@@ -89,7 +119,9 @@ fn print_summary_text(summary: &Summary) {
     let elapsed =
         humantime::format_duration(Duration::from_secs(summary.elapsed_seconds.round() as u64));
     let files: usize = summary.types.iter().map(|t| t.totals.files).sum();
-    let mut lines = vec![if summary.failed_files > 0 {
+    let mut lines = vec![if let Some(crawl) = &summary.crawl {
+        crawl_headline(summary, crawl, &elapsed.to_string())
+    } else if summary.failed_files > 0 {
         let rest = if summary.stdout {
             "went to stdout".to_string()
         } else {
@@ -128,7 +160,12 @@ fn print_summary_text(summary: &Summary) {
         )
     };
     for t in &summary.types {
-        lines.push(row(&t.resource_type, &t.totals));
+        let mut line = row(&t.resource_type, &t.totals);
+        if let Some(note) = &t.note {
+            line.push_str("  ");
+            line.push_str(&crate::text::escape_control(note));
+        }
+        lines.push(line);
     }
     if summary.types.len() > 1 {
         let sum = summary.types.iter().fold(Totals::default(), |a, t| Totals {
@@ -143,11 +180,41 @@ fn print_summary_text(summary: &Summary) {
             lines.push(row(name, totals));
         }
     }
-    if files == 0 && summary.failed_files == 0 {
+    if files == 0 && summary.failed_files == 0 && summary.crawl.is_none() {
         tracing::warn!("the export is empty");
     }
     let event = serde_json::json!({ "event": "summary", "summary": summary });
     print_block(&lines.join("\n"), event);
+}
+
+/// The first line of a crawl's summary.
+fn crawl_headline(summary: &Summary, crawl: &CrawlSummary, elapsed: &str) -> String {
+    let place = if summary.stdout {
+        format!("written to stdout (job in {})", summary.output_dir)
+    } else {
+        format!("saved to {}", summary.output_dir)
+    };
+    let patients = plural(crawl.patients, "patient");
+    if crawl.complete {
+        return format!("crawl of {patients} {place} in {elapsed}");
+    }
+    let refused: Vec<&str> = crawl
+        .refused
+        .iter()
+        .map(|r| r.resource_type.as_str())
+        .collect();
+    let why = if refused.is_empty() {
+        format!(
+            "{} of {} patients done",
+            crawl.patients_done, crawl.patients
+        )
+    } else {
+        format!("the server refused the search of {}", refused.join(", "))
+    };
+    format!(
+        "crawl incomplete after {elapsed}: {why}; what is done is in {} (a re-run goes on)",
+        summary.output_dir
+    )
 }
 
 /// `1 file`, `2 files`.

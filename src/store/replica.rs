@@ -28,6 +28,10 @@ struct Shared<T> {
     wake: Notify,
     /// One write at a time, so that an older state never lands after a newer one.
     writing: tokio::sync::Mutex<()>,
+    /// The same for the write itself, which also runs when the value is dropped (Ctrl-C)
+    /// while the writer task's last write may still be on its blocking thread: each write
+    /// reads the value once it holds this, so the last to finish is the newest.
+    file: Mutex<()>,
     /// The first write that failed (disk full), reported by the next `flush`.
     failure: Mutex<Option<Error>>,
 }
@@ -59,6 +63,7 @@ impl<T: Send + 'static> Shared<T> {
     }
 
     fn write_now(&self) -> Result<()> {
+        let _one_at_a_time = locked(&self.file);
         let bytes = (self.encode)(&locked(&self.value))?;
         self.store.write_blocking(&self.name, bytes)
     }
@@ -76,6 +81,7 @@ impl<T: Send + 'static> Replica<T> {
             dirty: AtomicBool::new(false),
             wake: Notify::new(),
             writing: tokio::sync::Mutex::new(()),
+            file: Mutex::new(()),
             failure: Mutex::new(None),
         });
         let writer = tokio::spawn({

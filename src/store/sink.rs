@@ -68,6 +68,19 @@ impl Sink {
         }
     }
 
+    /// Makes what was written so far durable without finishing it (a file is flushed and
+    /// synced, and stays a `.part`), so that a record saying how far it got can be saved
+    /// after it (a crawl's pages). An object cannot be: crawls write to local directories.
+    pub fn sync(&mut self) -> Result<()> {
+        match self {
+            Sink::File(file) => file.sync(),
+            Sink::Object(_) => Err(Error::usage(
+                "a crawl writes to a local --out directory, not an object store",
+            )),
+            Sink::Stdout(out) => out.flush().map_err(Error::stdout),
+        }
+    }
+
     /// Makes the bytes final: a file is flushed, synced and renamed into place, an
     /// object's upload completed.
     pub fn commit(self) -> Result<()> {
@@ -202,6 +215,16 @@ impl FileSink {
             self.writeback_from = in_file;
         }
         Ok(())
+    }
+
+    /// Flushes the buffer and syncs the `.part` (nothing to do before its first byte).
+    fn sync(&mut self) -> Result<()> {
+        let part = self.part_path.clone();
+        let Some(writer) = self.writer.as_mut() else {
+            return Ok(());
+        };
+        writer.flush().map_err(|e| io_error(&part, e))?;
+        writer.get_ref().sync_data().map_err(|e| io_error(&part, e))
     }
 
     fn commit(mut self) -> Result<()> {
