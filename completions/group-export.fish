@@ -299,6 +299,9 @@ complete -c group-export -n "__fish_group_export_using_subcommand download" -l c
 gzip\t'gzip-compressed, as `.ndjson.gz`'"
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l format -d 'Print the final summary as text (stderr) or JSON (stdout)' -r -f -a "text\t'readable lines for people'
 json\t'one JSON document on stdout, for scripts'"
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l shard -d 'Download only share K of N of the job\'s files, so that N workers (machines) share one export: file i of the manifest goes to share (i mod N) + 1; whichever worker finishes last concludes the job' -r
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l timeout -d 'Give up waiting after this long (the job goes on; poll again later)' -r
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l max-wait -d 'The longest single wait between two status requests, whatever Retry-After says' -r
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l base-url -d 'FHIR base URL, e.g. https://host/provider/system-access/v2/TENANT' -r
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l header -d 'Extra HTTP header for requests to the FHIR server, as \'Name: value\' (repeatable)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l request-timeout -d 'Timeout for connecting and for each response to start, e.g. 30s, 2m' -r
@@ -351,6 +354,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand run" -l compre
 gzip\t'gzip-compressed, as `.ndjson.gz`'"
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l format -d 'Print the final summary as text (stderr) or JSON (stdout)' -r -f -a "text\t'readable lines for people'
 json\t'one JSON document on stdout, for scripts'"
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l shard -d 'Download only share K of N of the job\'s files, so that N workers (machines) share one export: file i of the manifest goes to share (i mod N) + 1; whichever worker finishes last concludes the job' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l hydrate -d 'After a complete, verified download, hydrate: attachments, medications, observations (see `group-export hydrate`); with --since auto, the export is recorded only once its hydration succeeded' -r -f -a "attachments\t''
 medications\t''
 observations\t''"

@@ -134,6 +134,11 @@ pub struct DownloadArgs {
     /// Print the final summary as text (stderr) or JSON (stdout)
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub format: SummaryFormat,
+    /// Download only share K of N of the job's files, so that N workers (machines) share
+    /// one export: file i of the manifest goes to share (i mod N) + 1; whichever worker
+    /// finishes last concludes the job
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
 }
 
 /// How finished files are stored.
@@ -210,6 +215,9 @@ pub struct DownloadCommand {
     pub download: DownloadArgs,
     #[command(flatten)]
     pub new_job: NewJobArgs,
+    /// With --shard: how long to wait for the export (and for the worker that polls it)
+    #[command(flatten, next_help_heading = "Waiting (with --shard)")]
+    pub poll: PollArgs,
 }
 
 #[derive(Debug, Args)]

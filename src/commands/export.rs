@@ -10,6 +10,7 @@ use crate::export::job::Foreign;
 use crate::export::poll::PollOptions;
 use crate::export::request::{ExportRequest, Level};
 use crate::export::scheduler::DownloadOptions;
+use crate::export::shares::Share;
 use crate::export::target::JobTarget;
 use crate::export::{self, Context, JobStatus, NewJob};
 use crate::report;
@@ -60,6 +61,7 @@ pub async fn download(ctx: &Context, command: DownloadCommand) -> Result<()> {
         foreign(&command.new_job),
         &options,
         summary,
+        poll_options(&command.poll),
     )
     .await
 }
@@ -68,6 +70,7 @@ pub async fn download(ctx: &Context, command: DownloadCommand) -> Result<()> {
 pub async fn status(ctx: &Context, command: StatusCommand) -> Result<()> {
     let target = job_target(ctx, &command.target).await?;
     let status = export::status(ctx, &target).await?;
+    let shares = export::shares_of(&target).await?;
     let running = matches!(status, JobStatus::InProgress { .. });
     let ended = |printed: Result<()>| {
         printed.and_then(|()| {
@@ -79,8 +82,12 @@ pub async fn status(ctx: &Context, command: StatusCommand) -> Result<()> {
         })
     };
     if command.format == SummaryFormat::Json {
-        let json = serde_json::to_string(&status).map_err(|e| Error::Internal(e.to_string()))?;
-        return ended(stdout_line(&json));
+        let mut json = serde_json::to_value(&status).map_err(|e| Error::Internal(e.to_string()))?;
+        if !shares.is_empty() {
+            json["shares"] =
+                serde_json::to_value(&shares).map_err(|e| Error::Internal(e.to_string()))?;
+        }
+        return ended(stdout_line(&json.to_string()));
     }
     let line = match status {
         JobStatus::InProgress { progress } => format!(
@@ -118,7 +125,24 @@ pub async fn status(ctx: &Context, command: StatusCommand) -> Result<()> {
         ),
         JobStatus::Cancelled => "cancelled: the server job was deleted".into(),
     };
-    ended(stdout_line(&line))
+    let mut printed = stdout_line(&line);
+    for share in &shares {
+        printed = printed.and_then(|()| {
+            stdout_line(&format!(
+                "share {}: {} of {} files done, {}{}",
+                share.share,
+                share.files_done,
+                share.files,
+                indicatif::HumanBytes(share.bytes),
+                if share.running {
+                    ", a worker is on it"
+                } else {
+                    ""
+                }
+            ))
+        });
+    }
+    ended(printed)
 }
 
 pub async fn cancel(ctx: &Context, target: crate::cli::JobTarget) -> Result<()> {
@@ -219,6 +243,12 @@ pub(super) fn download_options(
             CompressFlag::None => Compression::None,
             CompressFlag::Gzip => Compression::Gzip,
         },
+        shard: args
+            .shard
+            .as_deref()
+            .map(Share::parse)
+            .transpose()
+            .map_err(|why| Error::usage(format!("--shard {why}")))?,
     };
     Ok((options, summary_format(args.format)))
 }

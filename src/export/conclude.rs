@@ -36,6 +36,9 @@ pub struct Conclusion {
     /// Work follows (hydration): the record for `--since auto` is left pending in the
     /// job (`Job::record_pending`) for `run` to make once that work succeeded.
     pub defer_record: bool,
+    /// The share this worker downloaded (`--shard`), and how many files of the job are
+    /// not done yet.
+    pub share: Option<(super::shares::Share, usize)>,
 }
 
 /// Reports the downloads and concludes the job.
@@ -84,6 +87,13 @@ pub async fn conclude(
         if !how.keep_server_job {
             clean_up_server_job(ctx, job).await?;
         }
+        return outcome().and(printed);
+    }
+    if let Some((share, left)) = how.share {
+        tracing::info!(
+            "share {share} is complete; {left} files of the other shares are not done yet: \
+             the worker that finishes last concludes the job"
+        );
         return outcome().and(printed);
     }
     if !missing.is_empty() {

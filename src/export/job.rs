@@ -217,8 +217,12 @@ impl JobDir {
     /// Takes the job's lock, making the directory if needed. A root that is not empty and
     /// holds no job of ours is refused unless `foreign` allows it.
     pub async fn create(store: Store, foreign: Foreign) -> Result<JobDir> {
+        Self::create_waiting(store, foreign, None).await
+    }
+
+    async fn refuse_foreign(store: &Store, foreign: Foreign) -> Result<()> {
         if foreign == Foreign::Refuse
-            && !holds_job(&store).await?
+            && !holds_job(store).await?
             && !store.list("").await?.is_empty()
         {
             return Err(Error::usage(format!(
@@ -228,10 +232,7 @@ impl JobDir {
                 store.shown()
             )));
         }
-        if let Some(root) = store.local_root() {
-            fsutil::create_root(root)?;
-        }
-        Self::lock(store, None).await
+        Ok(())
     }
 
     /// Takes the lock of a root that already holds job state; `None` (and nothing created)
@@ -244,9 +245,33 @@ impl JobDir {
         }
     }
 
-    /// Takes the job's lock, waiting for it until `wait_until` when given.
-    pub async fn lock(store: Store, wait_until: Option<std::time::Instant>) -> Result<JobDir> {
-        let lock = store.lock(LOCK, wait_until).await?;
+    /// [`JobDir::create`], waiting for the lock until `wait_until` (workers sharing a job
+    /// take turns on it).
+    pub async fn create_waiting(
+        store: Store,
+        foreign: Foreign,
+        wait_until: Option<std::time::Instant>,
+    ) -> Result<JobDir> {
+        Self::refuse_foreign(&store, foreign).await?;
+        if let Some(root) = store.local_root() {
+            fsutil::create_root(root)?;
+        }
+        Self::lock_named(store, LOCK, wait_until).await
+    }
+
+    /// Takes the job's lock.
+    async fn lock(store: Store, wait_until: Option<std::time::Instant>) -> Result<JobDir> {
+        Self::lock_named(store, LOCK, wait_until).await
+    }
+
+    /// Takes the lock `name` of the job (the job's own, or a share's), waiting for it until
+    /// `wait_until` when given.
+    pub async fn lock_named(
+        store: Store,
+        name: &str,
+        wait_until: Option<std::time::Instant>,
+    ) -> Result<JobDir> {
+        let lock = store.lock(name, wait_until).await?;
         Ok(JobDir { store, lock })
     }
 

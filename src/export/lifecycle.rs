@@ -13,7 +13,7 @@ use std::path::Path;
 use super::Context;
 use super::conclude::delete_server_job;
 use super::eventlog::{EventLog, KickoffAnswer};
-use super::job::{Job, JobDir};
+use super::job::{JOB_FILE, Job, JobDir};
 use super::jobfile::JobFile;
 use super::kickoff;
 use super::mode::{self, Handover, Offered};
@@ -35,8 +35,14 @@ pub struct Session {
 
 impl Session {
     pub async fn new(dir: JobDir, job: Job) -> Session {
-        let events = EventLog::open(dir.store(), super::eventlog::LOG_FILE, &job.export_id).await;
-        let job = JobFile::new(&dir, job);
+        Self::open(dir, job, JOB_FILE, super::eventlog::LOG_FILE).await
+    }
+
+    /// A session whose job state is kept as `state` and whose events go to `log` (a
+    /// share's, see `shares.rs`).
+    pub async fn open(dir: JobDir, job: Job, state: &str, log: &str) -> Session {
+        let events = EventLog::open(dir.store(), log, &job.export_id).await;
+        let job = JobFile::at(dir.store(), state, job);
         Session { dir, job, events }
     }
 

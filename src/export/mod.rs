@@ -27,6 +27,7 @@ pub mod poll;
 pub mod request;
 pub mod runreport;
 pub mod scheduler;
+pub mod shares;
 pub mod target;
 
 use std::path::{Path, PathBuf};
@@ -177,8 +178,27 @@ pub async fn download(
     foreign: Foreign,
     options: &DownloadOptions,
     summary: SummaryFormat,
+    poll: PollOptions,
 ) -> Result<()> {
     let started = Instant::now();
+    if let Some(share) = options.shard {
+        if manifest_file.is_some() {
+            return Err(Error::usage(
+                "--shard works on a job group-export started: give --manifest to one \
+                 `download` first, then share the job out",
+            ));
+        }
+        let how = Conclusion {
+            keep_server_job: true,
+            summary,
+            verified: options.verify,
+            stdout: false,
+            defer_record: false,
+            share: None,
+        };
+        let prepare = shares::Prepare::Download;
+        return shares::run(ctx, out, prepare, share, poll, options, how).await;
+    }
     let dir = match manifest_file {
         Some(_) => JobDir::create(out.clone(), foreign).await?,
         None => JobDir::open_existing(out.clone())
@@ -212,6 +232,7 @@ pub async fn download(
         verified: options.verify,
         stdout: options.stdout,
         defer_record: false,
+        share: None,
     };
     let done = download_and_conclude(ctx, &session, options, started, how).await;
     session.finish().await;
@@ -252,7 +273,35 @@ async fn run_with(
     let started = Instant::now();
     let request = incremental::resolve_since_auto(ctx, request)?;
     let out = target::expand_out(&new.out, request.out_name(), jiff::Timestamp::now())?;
-    let dir = JobDir::create(Store::open(&out, &ctx.store)?, new.foreign).await?;
+    let store = Store::open(&out, &ctx.store)?;
+    if let Some(share) = options.download.shard {
+        if new.restart || options.after_download.is_some() {
+            return Err(Error::usage(
+                "--shard cannot go with --restart or --hydrate (each worker would do it)",
+            ));
+        }
+        let how = Conclusion {
+            keep_server_job: options.keep_server_job,
+            summary: options.summary,
+            verified: options.download.verify,
+            stdout: false,
+            defer_record: false,
+            share: None,
+        };
+        let prepare = shares::Prepare::Run(Box::new(request), new.foreign);
+        shares::run(
+            ctx,
+            &store,
+            prepare,
+            share,
+            options.poll,
+            &options.download,
+            how,
+        )
+        .await?;
+        return Ok(None);
+    }
+    let dir = JobDir::create(store, new.foreign).await?;
     // Only a Group's export can be made of searches.
     let auto = auto && request.level == request::Level::Group;
     let session = match lifecycle::start(ctx, dir, request, new.restart, auto).await? {
@@ -266,6 +315,7 @@ async fn run_with(
         verified: options.download.verify,
         stdout: options.download.stdout,
         defer_record: options.after_download.is_some(),
+        share: None,
     };
     download_and_conclude(ctx, &session, &options.download, started, how).await?;
     let Some(after) = &options.after_download else {
@@ -381,6 +431,15 @@ pub async fn status(ctx: &Context, target: &JobTarget) -> Result<JobStatus> {
             transaction_time: manifest.transaction_time.clone(),
         },
     })
+}
+
+/// The shares of the job of `target` that workers have started (`--shard`; none when the
+/// job is not shared).
+pub async fn shares_of(target: &JobTarget) -> Result<Vec<shares::ShareProgress>> {
+    match (&target.out, target.peek().await?) {
+        (Some(store), Some(job)) => shares::progress(store, &job).await,
+        _ => Ok(Vec::new()),
+    }
 }
 
 /// `cancel`: DELETE on the status URL (202 expected), remembered in the job.

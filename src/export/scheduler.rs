@@ -14,6 +14,7 @@ use super::fetch::{Answer, Resume, Transfer};
 use super::job::{FileRecord, JobDir};
 use super::jobfile::JobFile;
 use super::plan::{self, FileKind, FileTask};
+use super::shares::Share;
 use crate::error::{Error, Result};
 use crate::http::limiter::{Limiter, Permit};
 use crate::ndjson::LineChecker;
@@ -33,6 +34,8 @@ pub struct DownloadOptions {
     pub verify: bool,
     /// How finished files are stored (`--compress`).
     pub compression: Compression,
+    /// Only this share of the files (`--shard K/N`, see `shares.rs`).
+    pub shard: Option<Share>,
 }
 
 /// The outcome of the downloads: each file's result, in plan order.
@@ -57,6 +60,14 @@ pub async fn download_all(
     });
     let mut tasks = plan::plan(&manifest)?;
     warn_repeated_urls(&tasks);
+    if let Some(share) = options.shard {
+        tasks = tasks
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| share.takes(*i))
+            .map(|(_, task)| task)
+            .collect();
+    }
     // A finished job whose server job is gone cannot be fetched again: say so at once
     // instead of one 404 per file.
     if finished_and_ended {

@@ -22,7 +22,7 @@ use futures::TryStreamExt;
 use object_store::multipart::{MultipartStore, PartId};
 use object_store::path::Path as Key;
 use object_store::{
-    BackoffConfig, ClientOptions, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload,
+    BackoffConfig, ClientConfigKey, ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload,
     PutResult, RetryConfig, UpdateVersion,
 };
 use url::Url;
@@ -69,55 +69,64 @@ impl Bucket {
                 )));
             }
         }
-        let client = ClientOptions::new()
-            .with_connect_timeout(options.connect_timeout)
-            .with_timeout(transfer_timeout(options.request_timeout));
+        // Our timeouts where the environment sets none; the options over everything.
+        let timeouts = [
+            (
+                ClientConfigKey::ConnectTimeout,
+                format!("{}ms", options.connect_timeout.as_millis()),
+            ),
+            (
+                ClientConfigKey::Timeout,
+                format!(
+                    "{}ms",
+                    transfer_timeout(options.request_timeout).as_millis()
+                ),
+            ),
+        ];
         let retry = retry_config(options);
         let unknown = |e: object_store::Error| {
             Error::usage(format!("--object-store-option: {e} (for {})", url.scheme()))
         };
-        let built: (Arc<dyn ObjectStore>, Arc<dyn MultipartStore>) = match url.scheme() {
-            "s3" | "s3a" => {
-                let mut builder =
-                    super::awsfiles::with_profile(object_store::aws::AmazonS3Builder::from_env())?
-                        .with_url(url.as_str());
+        macro_rules! build {
+            ($builder:expr, $client:path) => {{
+                let mut builder = $builder.with_url(url.as_str());
+                for (key, value) in &timeouts {
+                    if builder.get_config_value(&$client(*key)).is_none() {
+                        builder = builder.with_config($client(*key), value);
+                    }
+                }
                 for (key, value) in &options.options {
                     builder = builder.with_config(key.parse().map_err(unknown)?, value);
                 }
-                let s3 = builder
-                    .with_client_options(client)
-                    .with_retry(retry)
-                    .build()
-                    .map_err(|e| config_error(url, e))?;
-                let s3 = Arc::new(s3);
+                Arc::new(
+                    builder
+                        .with_retry(retry)
+                        .build()
+                        .map_err(|e| config_error(url, e))?,
+                )
+            }};
+        }
+        let built: (Arc<dyn ObjectStore>, Arc<dyn MultipartStore>) = match url.scheme() {
+            "s3" | "s3a" => {
+                let aws = object_store::aws::AmazonS3Builder::from_env();
+                let s3 = build!(
+                    super::awsfiles::with_profile(aws)?,
+                    object_store::aws::AmazonS3ConfigKey::Client
+                );
                 (s3.clone(), s3)
             }
             "gs" => {
-                let mut builder =
-                    object_store::gcp::GoogleCloudStorageBuilder::from_env().with_url(url.as_str());
-                for (key, value) in &options.options {
-                    builder = builder.with_config(key.parse().map_err(unknown)?, value);
-                }
-                let gcs = builder
-                    .with_client_options(client)
-                    .with_retry(retry)
-                    .build()
-                    .map_err(|e| config_error(url, e))?;
-                let gcs = Arc::new(gcs);
+                let gcs = build!(
+                    object_store::gcp::GoogleCloudStorageBuilder::from_env(),
+                    object_store::gcp::GoogleConfigKey::Client
+                );
                 (gcs.clone(), gcs)
             }
             _ => {
-                let mut builder =
-                    object_store::azure::MicrosoftAzureBuilder::from_env().with_url(url.as_str());
-                for (key, value) in &options.options {
-                    builder = builder.with_config(key.parse().map_err(unknown)?, value);
-                }
-                let azure = builder
-                    .with_client_options(client)
-                    .with_retry(retry)
-                    .build()
-                    .map_err(|e| config_error(url, e))?;
-                let azure = Arc::new(azure);
+                let azure = build!(
+                    object_store::azure::MicrosoftAzureBuilder::from_env(),
+                    object_store::azure::AzureConfigKey::Client
+                );
                 (azure.clone(), azure)
             }
         };
@@ -175,7 +184,7 @@ impl Bucket {
         let key = self.key(name)?;
         let got = match self.store.get(&key).await {
             Ok(got) => got,
-            Err(object_store::Error::NotFound { .. }) => return Ok(None),
+            Err(e) if absent(&e) => return Ok(None),
             Err(e) => return Err(self.error(name, e)),
         };
         let version = UpdateVersion {
@@ -227,11 +236,12 @@ impl Bucket {
         let key = self.key(name)?;
         match self.store.head(&key).await {
             Ok(_) => {}
-            Err(object_store::Error::NotFound { .. }) => return Ok(false),
+            Err(e) if absent(&e) => return Ok(false),
             Err(e) => return Err(self.error(name, e)),
         }
         match self.store.delete(&key).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(true),
+            Ok(()) => Ok(true),
+            Err(e) if absent(&e) => Ok(true),
             Err(e) => Err(self.error(name, e)),
         }
     }
@@ -247,7 +257,8 @@ impl Bucket {
             .map_err(|e| self.error(dir, e))?;
         for object in objects {
             match self.store.delete(&object.location).await {
-                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Ok(()) => {}
+                Err(e) if absent(&e) => {}
                 Err(e) => return Err(self.error(dir, e)),
             }
         }
@@ -258,7 +269,7 @@ impl Bucket {
         let key = self.key(name)?;
         match self.store.head(&key).await {
             Ok(meta) => Ok(Stat::File(meta.size)),
-            Err(object_store::Error::NotFound { .. }) => Ok(Stat::Missing),
+            Err(e) if absent(&e) => Ok(Stat::Missing),
             Err(e) => Err(self.error(name, e)),
         }
     }
@@ -376,20 +387,43 @@ fn config_error(url: &Url, error: object_store::Error) -> Error {
     ))
 }
 
+/// Whether an error says the object is not there (and not that its bucket is not).
+fn absent(error: &object_store::Error) -> bool {
+    matches!(error, object_store::Error::NotFound { .. }) && !no_bucket(error)
+}
+
+fn no_bucket(error: &object_store::Error) -> bool {
+    let text = format!("{error:?}");
+    text.contains("NoSuchBucket") || text.contains("ContainerNotFound")
+}
+
 /// What went wrong with the store, in our words: the kind decides the exit code and the
 /// hint, the detail is the store's answer (no credentials are in it).
 pub fn store_error(shown: String, error: object_store::Error) -> Error {
     use object_store::Error as E;
+    let text = format!("{error:?}");
     let problem = match &error {
+        _ if no_bucket(&error) => StoreProblem::NoBucket,
+        _ if [
+            "ExpiredToken",
+            "InvalidAccessKeyId",
+            "SignatureDoesNotMatch",
+            "InvalidToken",
+        ]
+        .iter()
+        .any(|code| text.contains(code)) =>
+        {
+            StoreProblem::Unauthenticated
+        }
+        _ if text.contains("AccessDenied") || text.contains("AuthorizationFailure") => {
+            StoreProblem::Denied
+        }
         E::NotFound { .. } => StoreProblem::NotFound,
         E::AlreadyExists { .. } | E::Precondition { .. } => StoreProblem::Conflict,
         E::PermissionDenied { .. } => StoreProblem::Denied,
         E::Unauthenticated { .. } => StoreProblem::Unauthenticated,
         _ => {
-            let text = format!("{error:?}");
-            if text.contains("NoSuchBucket") || text.contains("ContainerNotFound") {
-                StoreProblem::NoBucket
-            } else if text.contains("error sending request")
+            if text.contains("error sending request")
                 || text.contains("Connect")
                 || text.contains("dns error")
                 || text.contains("timed out")

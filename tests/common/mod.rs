@@ -2,6 +2,8 @@
 //! clean environment, and tiny raw-HTTP helpers for what the mock is not meant to do.
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod s3;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
