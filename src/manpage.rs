@@ -210,6 +210,22 @@ fn environment(out: &mut dyn Write, cli: &clap::Command) -> std::io::Result<()> 
             "The proxy for requests, as usual (lower-case names too).",
         ),
         (
+            "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_PROFILE, \
+             AWS_REGION, AWS_ENDPOINT_URL, AWS_ALLOW_HTTP",
+            "For an s3:// --out: credentials (also ~/.aws/credentials and ~/.aws/config of \
+             AWS_PROFILE, web identity, container and instance credentials), region and \
+             endpoint. --object-store-option KEY=VALUE sets other options.",
+        ),
+        (
+            "GOOGLE_APPLICATION_CREDENTIALS",
+            "For a gs:// --out: the service account file (else the application default \
+             credentials).",
+        ),
+        (
+            "AZURE_STORAGE_ACCOUNT_NAME, AZURE_STORAGE_ACCOUNT_KEY",
+            "For an az:// --out: the storage account and its key (or an identity).",
+        ),
+        (
             "RUST_LOG",
             "A log filter that replaces the levels of -v, -vv and -q, e.g. \
              group_export=debug.",
@@ -291,7 +307,8 @@ fn files(out: &mut dyn Write) -> std::io::Result<()> {
         (
             "DIR/",
             "The job directory given with --out (a template with {group}, {date} and {time} \
-             makes one per run). It holds:",
+             makes one per run), or the prefix of an object store URL (s3://, gs://, az://) \
+             that holds the same names. It holds:",
         ),
     ];
     for (path, text) in entries {
@@ -332,8 +349,21 @@ fn files(out: &mut dyn Write) -> std::io::Result<()> {
         ),
         (
             ".group-export/lock",
-            "held while a process works on DIR (exit code 73 for a second one)",
+            "held while a process works on DIR (exit code 73 for a second one); in an object \
+             store a lease that expires 60 s after its holder stops renewing it",
         ),
+        (
+            ".group-export/share-K-of-N.json, log.share-K-of-N.ndjson",
+            "with --shard K/N: the files done of share K and its event log \
+             (.group-export/lock.share-K-of-N is its lock)",
+        ),
+        (
+            "attachments/, hydrated/, inlined/",
+            "what hydrate fetched: attachment content by SHA-256 with attachments/index.ndjson, \
+             referenced resources, copies with small attachments inlined (state in \
+             .group-export/hydrate.json)",
+        ),
+        ("report.html, report.md", "the run report"),
     ];
     for (path, text) in layout {
         writeln!(

@@ -62,6 +62,10 @@ struct Holder {
     owner: String,
     host: String,
     pid: u32,
+    /// When that process started (Linux: clock ticks since boot), so that another process
+    /// given the same pid later (a restarted container's pid 1) is not taken for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    started: Option<u64>,
     /// When the lease ends unless renewed (RFC 3339).
     expires_at: String,
 }
@@ -73,6 +77,7 @@ impl Holder {
             owner: owner.to_string(),
             host: host_name(),
             pid: std::process::id(),
+            started: process_started(std::process::id()),
             expires_at: expires.to_string(),
         }
     }
@@ -88,7 +93,15 @@ impl Holder {
             .expires_at
             .parse::<jiff::Timestamp>()
             .is_ok_and(|at| at < jiff::Timestamp::now());
-        expired || (self.host == host_name() && !process_runs(self.pid))
+        expired || (self.host == host_name() && !self.runs())
+    }
+
+    /// Whether the holding process (of this host) still runs.
+    fn runs(&self) -> bool {
+        match self.started {
+            Some(started) => process_started(self.pid) == Some(started),
+            None => process_runs(self.pid),
+        }
     }
 
     fn shown(&self) -> String {
@@ -108,6 +121,15 @@ fn host_name() -> String {
         .map(|h| h.trim().to_string())
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// When a process of this host started, where the system says (Linux `/proc`).
+fn process_started(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name, which is in parentheses and may hold anything;
+    // `starttime` is field 22 of the line, the 20th after the name.
+    let (_, fields) = stat.rsplit_once(')')?;
+    fields.split_whitespace().nth(19)?.parse().ok()
 }
 
 /// Whether a process of this host runs.
@@ -349,5 +371,35 @@ impl Drop for Lease {
                 handle.block_on(remove_if_mine(&self.bucket, &self.name, &self.owner));
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lease_of_a_gone_process_of_this_host_is_stale_even_when_its_pid_came_back() {
+        let mine = Holder::new("me");
+        assert!(!mine.stale(), "a running process's unexpired lease holds");
+        if mine.started.is_some() {
+            // The same pid, started at another time: a restarted container's pid 1.
+            let earlier = Holder {
+                started: mine.started.map(|t| t.wrapping_sub(1)),
+                ..mine.clone()
+            };
+            assert!(earlier.stale());
+        }
+        let elsewhere = Holder {
+            host: "another-host".into(),
+            started: Some(0),
+            ..mine.clone()
+        };
+        assert!(!elsewhere.stale(), "another host's unexpired lease holds");
+        let expired = Holder {
+            expires_at: "2000-01-01T00:00:00Z".into(),
+            ..elsewhere
+        };
+        assert!(expired.stale());
     }
 }
