@@ -430,21 +430,26 @@ mod tests {
         )])
     }
 
-    #[test]
-    fn pages_roll_files_whole_drop_repeated_ids_and_resume_from_the_record() {
-        let dir = tempfile::tempdir().unwrap();
+    /// A new Observation output in `dir`, `resources` to a file.
+    fn observations(dir: &tempfile::TempDir, resources: u64) -> TypeOutput {
         let limits = Limits {
-            resources: 3,
+            resources,
             bytes: u64::MAX,
         };
-        let output = TypeOutput::resume(
+        TypeOutput::resume(
             Store::new(dir.path()),
             "Observation",
             limits,
             records(),
             &[],
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn pages_roll_files_whole_drop_repeated_ids_and_resume_from_the_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = observations(&dir, 3);
         let page = |ids: &[&str]| ids.iter().map(|id| resource(id)).collect::<Vec<_>>();
         let added = output
             .append(0, 0, &page(&["a", "b"]), Some("http://h/2".into()))
@@ -467,7 +472,10 @@ mod tests {
         let resumed = TypeOutput::resume(
             Store::new(dir.path()),
             "Observation",
-            limits,
+            Limits {
+                resources: 3,
+                bytes: u64::MAX,
+            },
             records,
             &recorded,
         )
@@ -487,18 +495,7 @@ mod tests {
     #[test]
     fn a_resource_of_another_type_refuses_the_page() {
         let dir = tempfile::tempdir().unwrap();
-        let limits = Limits {
-            resources: 10,
-            bytes: u64::MAX,
-        };
-        let output = TypeOutput::resume(
-            Store::new(dir.path()),
-            "Observation",
-            limits,
-            records(),
-            &[],
-        )
-        .unwrap();
+        let output = observations(&dir, 10);
         let mut wrong = resource("x");
         wrong.line = r#"{"resourceType":"Patient","id":"x"}"#.into();
         let refused = output.append(0, 0, &[resource("a"), wrong], None);

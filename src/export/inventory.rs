@@ -10,7 +10,7 @@
 
 use serde::Serialize;
 
-use super::job::{Job, JobDir, LOCK, STATE_DIR, read_job};
+use super::job::{Job, JobDir, LOCK, STATE_DIR, read_job, remove_data_files};
 use super::plan;
 use crate::error::{Error, Result};
 use crate::store::Store;
@@ -249,27 +249,7 @@ async fn remove_job(store: &Store) -> Result<()> {
         .load()
         .await?
         .unwrap_or_else(|| Job::new(None, None));
-    let mut names: Vec<String> = job
-        .manifest
-        .as_ref()
-        .and_then(|m| plan::plan(m).ok())
-        .unwrap_or_default()
-        .into_iter()
-        .map(|t| t.name)
-        .chain(job.files.keys().cloned())
-        .collect();
-    names.sort();
-    names.dedup();
-    for upload in job.files.values().filter_map(|r| r.upload.as_ref()) {
-        store.abandon_upload(upload).await;
-    }
-    for name in &names {
-        store.delete(&format!("{name}.part")).await?;
-        store
-            .delete(&crate::store::Compression::Gzip.stored_name(name))
-            .await?;
-        store.delete(name).await?;
-    }
+    remove_data_files(store, &job).await?;
     for entry in store.list("").await? {
         let log = entry.name.starts_with("log.") && entry.name.ends_with(".ndjson");
         let ours = ["manifest.json", "report.html", "report.md"].contains(&entry.name.as_str());

@@ -12,7 +12,7 @@
 //! error/…, deleted/…       error[] (OperationOutcome) and deleted[] files
 //! log.ndjson               the event log (eventlog.rs)
 //! ```
-//! A crawl (`crate::crawl`) keeps the same layout and job file, marked as crawled.
+//! A crawl (the `crawl` module) keeps the same layout and job file, marked as crawled.
 //! Every state file is replaced whole through the store, so a killed process leaves either
 //! the old or the new state, never a torn one; nothing in a local directory is written
 //! through a symbolic link.
@@ -70,7 +70,7 @@ pub struct Job {
     /// the hydration succeeded.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub record_pending: bool,
-    /// The job was made by crawling FHIR searches (`crate::crawl`), not by a server
+    /// The job was made by crawling FHIR searches (the `crawl` module), not by a server
     /// export: its files are written here as the searches go, and there is no status URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crawl: Option<Crawled>,
@@ -78,7 +78,7 @@ pub struct Job {
 
 /// What the job of a crawl says of it besides the request and the files: when it started
 /// (its `transactionTime`, the `--since` of the next run), how far it got, and the
-/// crawl's own record of its searches (kept by `crate::crawl`, opaque here).
+/// crawl's own record of its searches (kept by the `crawl` module, opaque here).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Crawled {
@@ -348,6 +348,35 @@ pub fn parse_job(shown: &str, bytes: &[u8]) -> Result<Job> {
         )));
     }
     Ok(job)
+}
+
+/// Removes the data files a job knows of (its manifest's and its records', each as `.part`,
+/// gzipped or plain) and aborts the uploads it left; returns how many were there.
+pub async fn remove_data_files(store: &Store, job: &Job) -> Result<usize> {
+    let mut names: Vec<String> = job
+        .manifest
+        .as_ref()
+        .and_then(|m| super::plan::plan(m).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| t.name)
+        .chain(job.files.keys().cloned())
+        .collect();
+    names.sort();
+    names.dedup();
+    for upload in job.files.values().filter_map(|r| r.upload.as_ref()) {
+        store.abandon_upload(upload).await;
+    }
+    let mut removed = 0;
+    for name in names {
+        let gzipped = crate::store::Compression::Gzip.stored_name(&name);
+        for stored in [format!("{name}.part"), gzipped, name] {
+            if store.delete(&stored).await? {
+                removed += 1;
+            }
+        }
+    }
+    Ok(removed)
 }
 
 #[cfg(test)]

@@ -9,17 +9,20 @@
 //! are removed first).
 
 use std::path::Path;
+use std::time::Instant;
 
 use super::Context;
-use super::conclude::delete_server_job;
+use super::conclude::{self, Conclusion, delete_server_job};
 use super::eventlog::{EventLog, KickoffAnswer};
-use super::job::{JOB_FILE, Job, JobDir};
+use super::job::{JOB_FILE, Job, JobDir, remove_data_files};
 use super::jobfile::JobFile;
 use super::kickoff;
 use super::mode::{self, Handover, Offered};
 use super::plan;
 use super::poll::{self, PollOptions};
 use super::request::ExportRequest;
+use super::runreport;
+use super::scheduler::Downloads;
 use super::target::parse_status_url;
 use crate::error::{Error, Op, Result};
 use crate::fhir::Manifest;
@@ -55,6 +58,32 @@ impl Session {
         self.events.flush().await;
         drop(self.job);
         self.dir.release().await;
+    }
+
+    /// Concludes the session's downloads (see [`conclude::conclude`]: the summary, the
+    /// DELETE of the server job, the `--since auto` record), saves the job and its log, and
+    /// writes the run report.
+    pub async fn conclude(
+        &self,
+        ctx: &Context,
+        downloads: Downloads,
+        started: Instant,
+        how: Conclusion,
+    ) -> Result<()> {
+        let concluded = conclude::conclude(
+            ctx,
+            &self.dir,
+            &self.job,
+            &self.events,
+            downloads,
+            started,
+            how,
+        )
+        .await;
+        self.job.flush().await?;
+        self.events.flush().await;
+        runreport::write_quietly(self.dir.store()).await;
+        concluded
     }
 
     /// The status URL recorded in the job.
@@ -251,26 +280,7 @@ pub async fn discard(ctx: &Context, dir: &JobDir, job: &Job) -> Result<()> {
             }
         }
     }
-    let names = job
-        .manifest
-        .as_ref()
-        .and_then(|m| plan::plan(m).ok())
-        .unwrap_or_default()
-        .into_iter()
-        .map(|t| t.name)
-        .chain(job.files.keys().cloned());
-    for upload in job.files.values().filter_map(|r| r.upload.as_ref()) {
-        dir.store().abandon_upload(upload).await;
-    }
-    let mut removed = 0;
-    for name in names {
-        let gzipped = crate::store::Compression::Gzip.stored_name(&name);
-        for stored in [format!("{name}.part"), gzipped, name] {
-            if dir.store().delete(&stored).await? {
-                removed += 1;
-            }
-        }
-    }
+    let removed = remove_data_files(dir.store(), job).await?;
     dir.store().delete("manifest.json").await?;
     tracing::info!(
         "--restart: removed the previous export's {removed} files from {}",

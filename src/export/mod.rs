@@ -6,7 +6,7 @@
 //! finishes the job. Nothing here sees the command line: `commands` maps it to these
 //! functions' options.
 //!
-//! A job may also be a crawl (`crate::crawl`: FHIR searches instead of an export, marked
+//! A job may also be a crawl (the `crawl` module: FHIR searches instead of an export, marked
 //! in the job): `run_auto` hands the directory to it when the server has no Group
 //! `$export` (`mode.rs`), `status` reports it from the job, and the commands that only make
 //! sense for a server export (`poll`, `cancel`) say so.
@@ -253,7 +253,7 @@ pub async fn run(
 }
 
 /// `run --mode auto`: [`run`], unless the directory holds a crawl or the server has no
-/// Group `$export`: then the locked directory is handed over, for `crate::crawl`.
+/// Group `$export`: then the locked directory is handed over, for the `crawl` module.
 pub async fn run_auto(
     ctx: &Context,
     request: ExportRequest,
@@ -348,20 +348,7 @@ async fn download_and_conclude(
 ) -> Result<()> {
     let downloads =
         scheduler::download_all(ctx, &session.dir, &session.job, &session.events, options).await?;
-    let concluded = conclude::conclude(
-        ctx,
-        &session.dir,
-        &session.job,
-        &session.events,
-        downloads,
-        started,
-        how,
-    )
-    .await;
-    session.job.flush().await?;
-    session.events.flush().await;
-    runreport::write_quietly(session.dir.store()).await;
-    concluded
+    session.conclude(ctx, downloads, started, how).await
 }
 
 /// What `status` found.

@@ -1,6 +1,6 @@
 //! `run --mode auto`: whether the server has a Group `$export`, from its
 //! CapabilityStatement before anything is sent, or from its answer to the kick-off (404,
-//! 405 or 501); and what the export hands to the crawl (`crate::crawl`) when it has none.
+//! 405 or 501); and what the export hands to the crawl (the `crawl` module) when it has none.
 //!
 //! The statement offers a Group export when an `operation` of its Group resource is named
 //! `export`, or when any operation's definition is the IG's `group-export`. It offers none

@@ -23,6 +23,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use super::Context;
 use super::conclude::{self, Conclusion};
 use super::download::Downloaded;
 use super::job::{FileRecord, Job, JobDir, STATE_DIR, read_job};
@@ -31,7 +32,6 @@ use super::plan::{self, FileTask};
 use super::poll::PollOptions;
 use super::scheduler::{self, DownloadOptions, Downloads};
 use super::target::no_job;
-use super::{Context, runreport};
 use crate::error::{Error, Result};
 use crate::store::Store;
 
@@ -337,19 +337,7 @@ async fn conclude_job(
     tracing::info!("every share is done: concluding the job");
     let session = Session::new(dir, job).await;
     let downloads = Downloads { tasks, results };
-    let concluded = conclude::conclude(
-        ctx,
-        &session.dir,
-        &session.job,
-        &session.events,
-        downloads,
-        started,
-        how,
-    )
-    .await;
-    session.job.flush().await?;
-    session.events.flush().await;
-    runreport::write_quietly(store).await;
+    let concluded = session.conclude(ctx, downloads, started, how).await;
     session.finish().await;
     concluded
 }
