@@ -166,11 +166,13 @@ fn two_workers_share_one_export_and_the_last_concludes_it() {
         })
         .collect();
     let mut concluded = 0;
+    let mut said = String::new();
     for worker in workers {
         let output = worker.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(0), "{stderr}");
         concluded += usize::from(stderr.contains("concluding the job"));
+        said += &format!("--- a worker said:\n{stderr}");
     }
     assert_eq!(concluded, 1, "exactly one worker concludes");
     assert_same_files(&data_objects(&s3, "shared"), &expected);
@@ -181,7 +183,7 @@ fn two_workers_share_one_export_and_the_last_concludes_it() {
         .iter()
         .filter(|r| r.path.ends_with("/$export") && r.method != "DELETE")
         .count();
-    assert_eq!(kickoffs, 1, "one kick-off for both workers");
+    assert_eq!(kickoffs, 1, "one kick-off for both workers\n{said}");
     let deletes = requests.iter().filter(|r| r.method == "DELETE").count();
     assert_eq!(deletes, 1, "the server job deleted once");
     let names: Vec<String> = s3

@@ -23,8 +23,16 @@ use super::{Backend, Store};
 use crate::error::{Error, Result};
 use crate::fsutil;
 
-/// How long a lease holds without renewal (scaled in tests, see `clock`).
+/// How long a lease holds without renewal (scaled in tests, see `clock`, but never below
+/// [`SHORTEST_LEASE`], so that a test machine under load does not see a live holder's
+/// lease expire).
 const LEASE: Duration = Duration::from_secs(60);
+const SHORTEST_LEASE: Duration = Duration::from_secs(15);
+
+/// [`LEASE`] as the clock runs.
+fn lease() -> Duration {
+    crate::clock::real(LEASE).max(SHORTEST_LEASE)
+}
 
 /// A held lock; released when dropped (or with [`Lock::release`], which waits for it).
 pub struct Lock {
@@ -72,7 +80,7 @@ struct Holder {
 
 impl Holder {
     fn new(owner: &str) -> Holder {
-        let expires = jiff::Timestamp::now() + crate::clock::real(LEASE);
+        let expires = jiff::Timestamp::now() + lease();
         Holder {
             owner: owner.to_string(),
             host: host_name(),
@@ -301,8 +309,8 @@ async fn remove_if_mine(bucket: &Bucket, name: &str, owner: &str) {
 
 /// Renews the lease until it is lost (taken by another worker, or not renewed in time).
 async fn renew(bucket: Bucket, name: String, owner: String, mut version: Version, lost: Arc<Lost>) {
-    let period = crate::clock::real(LEASE / 3);
-    let mut valid_until = Instant::now() + crate::clock::real(LEASE);
+    let period = lease() / 3;
+    let mut valid_until = Instant::now() + lease();
     loop {
         tokio::time::sleep(period).await;
         let next = Holder::new(&owner);
@@ -312,7 +320,7 @@ async fn renew(bucket: Bucket, name: String, owner: String, mut version: Version
         {
             Ok(Some(renewed)) => {
                 version = renewed;
-                valid_until = Instant::now() + crate::clock::real(LEASE);
+                valid_until = Instant::now() + lease();
                 continue;
             }
             Ok(None) => {

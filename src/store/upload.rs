@@ -83,18 +83,29 @@ impl ObjectSink {
 
     pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
         let part_size = self.part_size();
-        match &mut self.gzip {
-            Some(encoder) => {
-                if let Err(e) = encoder.write_all(bytes) {
-                    return Err(compress_error(&self.bucket.shown(&self.stored), e));
+        let Some(encoder) = &mut self.gzip else {
+            // Parts of exactly the part size, each allocated once at that size (no
+            // reallocation while it fills, and the memory bound holds to the byte).
+            let mut rest = bytes;
+            while !rest.is_empty() {
+                let part_size = self.part_size();
+                if self.part.capacity() < part_size {
+                    self.part.reserve_exact(part_size - self.part.len());
                 }
-                if encoder.get_ref().len() >= part_size {
-                    self.part = std::mem::take(encoder.get_mut());
+                let (now, later) = rest.split_at(rest.len().min(part_size - self.part.len()));
+                self.part.extend_from_slice(now);
+                rest = later;
+                if self.part.len() == part_size {
+                    self.send_part()?;
                 }
             }
-            None => self.part.extend_from_slice(bytes),
+            return Ok(());
+        };
+        if let Err(e) = encoder.write_all(bytes) {
+            return Err(compress_error(&self.bucket.shown(&self.stored), e));
         }
-        if self.part.len() >= part_size {
+        if encoder.get_ref().len() >= part_size {
+            self.part = std::mem::take(encoder.get_mut());
             self.send_part()?;
         }
         Ok(())
