@@ -6,8 +6,9 @@ server, serves the same files with nginx, then times, alternating within each
 repetition: curl, `group-export download` (verified) and `group-export download
 --no-verify`, at each --parallel setting, against each server, writing to the disk and (for
 nginx) to a tmpfs, where the disk's write-back and group-export's fsync cost nothing and
-the clients' own CPU shows. Every output is checked byte for byte (sha256) against the
-served files. Writes bench/results/<timestamp>.json and prints a table with MB/s, x curl
+the clients' own CPU shows; with `--storage s3`, group-export also uploads (nginx rows) to
+an S3-compatible server on 127.0.0.1 (`examples/s3-server.rs`, s3s-fs on a tmpfs). Every
+output is checked byte for byte (sha256) against the served files. Writes bench/results/<timestamp>.json and prints a table with MB/s, x curl
 and CPU seconds per GiB of each client.
 
 Python 3 standard library only. Installs curl, nginx and GNU time with apt-get if missing.
@@ -45,8 +46,13 @@ TARGET_RSS_MIB = 32.0
 TOOLS = ("curl", "verify", "noverify")
 SERVERS = ("nginx", "mock")
 # Where downloads are written: the work directory's file system, or a tmpfs (nginx only:
-# the mock is the bottleneck of its rows wherever the files go).
-STORAGES = ("disk", "tmpfs")
+# the mock is the bottleneck of its rows wherever the files go), or an S3 bucket of the
+# example S3 server (nginx only; group-export only: curl cannot upload, its tmpfs row is
+# the reference of `x curl`).
+STORAGES = ("disk", "tmpfs", "s3")
+S3_BUCKET = "bench"
+S3_ACCESS_KEY = "bench-access-key"
+S3_SECRET_KEY = "bench-secret-key"
 GIB = 1024 ** 3
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -267,6 +273,23 @@ def build(args) -> Path:
     return binary
 
 
+def build_s3_server(args) -> Path:
+    """The example S3 server (examples/s3-server.rs), built in the release profile."""
+    manifest = str(REPO / "Cargo.toml")
+    if not args.no_build:
+        log("building the example S3 server (cargo build --release --example s3-server)")
+        run(["cargo", "build", "--release", "--example", "s3-server", "--manifest-path", manifest])
+    meta = json.loads(
+        capture(["cargo", "metadata", "--no-deps", "--format-version", "1", "--manifest-path", manifest])
+        or "{}"
+    )
+    target = Path(meta.get("target_directory") or (REPO / "target"))
+    server = target / "release" / "examples" / "s3-server"
+    if not os.access(server, os.X_OK):
+        die(f"no S3 server at {server} (cargo build --release --example s3-server)")
+    return server
+
+
 # --------------------------------------------------------------------------- servers
 
 
@@ -418,6 +441,103 @@ http {{
     die("could not start nginx (see its error.log under the work directory)")
 
 
+class S3Target:
+    """The example S3 server with its root on a tmpfs; group-export uploads to
+    s3://bench/run-N. The objects are the files <root>/bench/run-N/<name>."""
+
+    def __init__(self, server_bin: Path, base: Path, tmp: Path, servers: Servers,
+                 options: list[str]) -> None:
+        self.options = options  # --object-store-option KEY=VALUE of the client
+        base.mkdir(parents=True, exist_ok=True)
+        if fs_type(base) != "tmpfs":
+            die(f"--s3-dir {base} is on {fs_type(base)}, not on a tmpfs")
+        self.root = Path(tempfile.mkdtemp(prefix="s3-", dir=base))  # removed at the end
+        self.base = base
+        self.counter = 0
+        out, err = tmp / "s3-server.stdout", tmp / "s3-server.stderr"
+        env = self.env_base()
+        with open(out, "wb") as o, open(err, "wb") as e:
+            self.proc = subprocess.Popen(
+                [str(server_bin), "--root", str(self.root), "--bucket", S3_BUCKET, "--port", "0"],
+                stdout=o, stderr=e, stdin=subprocess.DEVNULL, env=env)
+        servers.add("s3-server", self.proc)
+        deadline = time.monotonic() + 30
+        while True:
+            text = out.read_text(errors="replace")
+            if "\n" in text:
+                self.endpoint = text.split("\n", 1)[0].strip()
+                break
+            if self.proc.poll() is not None:
+                die(f"S3 server exited with {self.proc.returncode}: {err.read_text(errors='replace')[-2000:]}")
+            if time.monotonic() > deadline:
+                die("the S3 server printed no endpoint within 30s")
+            time.sleep(0.05)
+        m = re.fullmatch(r"http://127\.0\.0\.1:(\d+)", self.endpoint)
+        if not m:
+            die(f"the S3 server printed {self.endpoint!r}, not an endpoint")
+        wait_for_port(int(m.group(1)), self.proc, "S3 server")
+
+    @staticmethod
+    def env_base() -> dict[str, str]:
+        env = {k: v for k, v in clean_env().items() if not k.startswith("AWS_")}
+        env.update(AWS_ACCESS_KEY_ID=S3_ACCESS_KEY, AWS_SECRET_ACCESS_KEY=S3_SECRET_KEY)
+        return env
+
+    def client_env(self) -> dict[str, str]:
+        return self.env_base() | {"AWS_ENDPOINT_URL": self.endpoint, "AWS_REGION": "us-east-1",
+                                  "AWS_ALLOW_HTTP": "true"}
+
+    def next_prefix(self) -> str:
+        self.counter += 1
+        return f"run-{self.counter}"
+
+    def url(self, prefix: str) -> str:
+        return f"s3://{S3_BUCKET}/{prefix}"
+
+    def objects_dir(self, prefix: str) -> Path:
+        return self.root / S3_BUCKET / prefix
+
+    def leftovers(self) -> list[str]:
+        """s3s-fs's files of unfinished multipart uploads (`.upload-<id>.json`, parts
+        `.upload_id-<id>.part-<n>`, `...upload-<id>.metadata.json`) and half-written objects
+        (`.tmp.<n>.internal.part`), in its root."""
+        return sorted(p.name for p in self.root.iterdir()
+                      if p.name.startswith((".upload", ".tmp.")) or ".upload-" in p.name)
+
+    def clean(self, prefix: str) -> None:
+        """Deletes a run's objects and s3s-fs's metadata files, so the tmpfs does not fill."""
+        shutil.rmtree(self.objects_dir(prefix), ignore_errors=True)
+        for p in self.root.iterdir():
+            if p.name.startswith("."):
+                p.unlink(missing_ok=True)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+        try:
+            self.base.rmdir()
+        except OSError:
+            pass
+
+
+def vm_hwm_kib(pid: int) -> int | None:
+    """Peak RSS of a process so far (VmHWM), in KiB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def reset_hwm(pid: int) -> None:
+    """Starts VmHWM again from the current RSS (of a process this script started)."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
 # --------------------------------------------------------------------------- dataset
 
 
@@ -542,7 +662,7 @@ def parse_time_v(text: str) -> dict:
 
 
 def command_for(tool: str, server: str, parallel: int, binary: Path, manifest_path: Path,
-                names_urls: list[tuple[str, str]], out: Path) -> list[str]:
+                names_urls: list[tuple[str, str]], out: Path | str) -> list[str]:
     if tool == "curl":
         cmd = ["curl", "-sS", "--fail"]
         if server == "mock":
@@ -564,6 +684,8 @@ OUTPUT_NAME = re.compile(r"[A-Z][A-Za-z0-9]*\.[0-9]{3,}\.ndjson")
 
 def check_output(out: Path, meta: dict, check: bool) -> tuple[bool, str]:
     expected = {e["name"]: e for e in meta["files"]}
+    if not out.is_dir():
+        return False, f"no output at {out}"
     # Output files only: group-export also writes its own files (manifest.json, log.ndjson, …).
     present = {p.name for p in out.iterdir() if OUTPUT_NAME.fullmatch(p.name)}
     if present != set(expected):
@@ -580,27 +702,79 @@ def check_output(out: Path, meta: dict, check: bool) -> tuple[bool, str]:
 
 
 def measure(tool, server, storage, parallel, binary, manifest_path, names_urls, out_root, meta,
-            server_pids, check, tmp) -> dict:
-    out = out_root / "out"
-    if out.exists():
-        shutil.rmtree(out)
-    if tool == "curl":
-        out.mkdir(parents=True)
-    cmd = command_for(tool, server, parallel, binary, manifest_path, names_urls, out)
+            server_pids, check, tmp, s3: S3Target | None = None) -> dict:
+    env = clean_env()
+    s3_extra = {}
+    if storage == "s3":
+        # group-export uploads to s3://bench/run-N; the objects are files of the server's root
+        prefix = s3.next_prefix()
+        out = s3.objects_dir(prefix)
+        target: Path | str = s3.url(prefix)
+        env = s3.client_env()
+        s3_pid = s3.proc.pid
+        reset_hwm(s3_pid)
+    else:
+        out = out_root / "out"
+        if out.exists():
+            shutil.rmtree(out)
+        if tool == "curl":
+            out.mkdir(parents=True)
+        target = out
+    cmd = command_for(tool, server, parallel, binary, manifest_path, names_urls, target)
+    if storage == "s3":
+        for option in s3.options:
+            cmd += ["--object-store-option", option]
     tfile = tmp / "time.txt"
     os.sync()  # the previous run's dirty pages are not this run's cost
     srv_before = sum(proc_cpu_seconds(p) for p in server_pids())
+    s3_before = proc_cpu_seconds(s3.proc.pid) if storage == "s3" else 0.0
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-v", "-o", str(tfile)] + cmd, env=clean_env(),
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # In a session of its own, so that an interrupt stops the client too (not only
+    # /usr/bin/time; a client left behind would go on retrying against stopped servers).
+    child = subprocess.Popen(["/usr/bin/time", "-v", "-o", str(tfile)] + cmd, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             start_new_session=True)
+    try:
+        _, child_stderr = child.communicate()
+    except BaseException:
+        try:
+            os.killpg(child.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        child.wait()
+        raise
+    proc = subprocess.CompletedProcess(child.args, child.returncode, None, child_stderr)
     wall = time.perf_counter() - t0
     srv_after = sum(proc_cpu_seconds(p) for p in server_pids())
+    nbytes = meta["bytes"]
+    if storage == "s3":
+        s3_cpu = proc_cpu_seconds(s3_pid) - s3_before
+        hwm = vm_hwm_kib(s3_pid)
+        s3_extra = {"s3_server_cpu_s": round(s3_cpu, 3),
+                    "s3_server_cpu_s_per_gib": round(s3_cpu / (nbytes / GIB), 3),
+                    "s3_server_peak_rss_mib": round(hwm / 1024, 1) if hwm else None,
+                    "s3_prefix": prefix}
     t = parse_time_v(tfile.read_text(errors="replace"))
     ok_exit = proc.returncode == 0
     identical, note = check_output(out, meta, check) if ok_exit else (False, "command failed")
-    shutil.rmtree(out, ignore_errors=True)
-    nbytes = meta["bytes"]
+    if storage == "s3":
+        left = s3.leftovers()
+        if left:
+            identical, note = False, f"{note}; left in the S3 server: {left[:5]}"
+        s3_extra["s3_leftovers"] = left
+        # group-export's own objects (manifest.json, log.ndjson, report.*, .group-export/…);
+        # none may look like a temporary copy of a data file
+        others = sorted(str(f.relative_to(out)) for f in out.rglob("*")
+                        if f.is_file() and not OUTPUT_NAME.fullmatch(str(f.relative_to(out))))
+        s3_extra["s3_other_objects"] = others
+        temporary = [o for o in others
+                     if o.endswith((".part", ".tmp")) or OUTPUT_NAME.match(Path(o).name)]
+        if temporary:
+            identical, note = False, f"{note}; temporary objects left: {temporary[:5]}"
+        s3.clean(prefix)
+    else:
+        shutil.rmtree(out, ignore_errors=True)
     cpu = t.get("user_s", 0.0) + t.get("sys_s", 0.0)
     result = {
         "tool": tool, "server": server, "storage": storage, "parallel": parallel,
@@ -620,7 +794,7 @@ def measure(tool, server, storage, parallel, binary, manifest_path, names_urls, 
         "loadavg_1m_before": round(load, 2),
         "identical": identical, "check": note,
         "command": cmd[:12] + (["..."] if len(cmd) > 12 else []),
-    }
+    } | s3_extra
     return result
 
 
@@ -653,25 +827,35 @@ def summarise(runs: list[dict]) -> list[dict]:
                 "server_cpu_s_per_gb_median": round(
                     statistics.median(r["server_cpu_s_per_gb"] for r in good), 2),
             })
+            if storage == "s3":
+                row["s3_server_cpu_s_per_gib_median"] = round(
+                    statistics.median(r["s3_server_cpu_s_per_gib"] for r in good), 2)
+                row["s3_server_peak_rss_mib"] = max((r.get("s3_server_peak_rss_mib") or 0) for r in good)
         rows.append(row)
-    # ratios to curl: of the medians, and the median of the per-repetition pairs
+    # ratios to curl: of the medians, and the median of the per-repetition pairs. curl does
+    # not upload: the S3 rows compare with curl writing to the tmpfs (or else the disk).
     for row in rows:
         if row["tool"] == "curl" or "mb_per_s_median" not in row:
             continue
-        curl = next((c for c in rows if c["tool"] == "curl" and c["server"] == row["server"]
-                     and c["storage"] == row["storage"] and c["parallel"] == row["parallel"]
-                     and "mb_per_s_median" in c), None)
+        curl = None
+        for ref in (["tmpfs", "disk"] if row["storage"] == "s3" else [row["storage"]]):
+            curl = next((c for c in rows if c["tool"] == "curl" and c["server"] == row["server"]
+                         and c["storage"] == ref and c["parallel"] == row["parallel"]
+                         and "mb_per_s_median" in c), None)
+            if curl:
+                break
         if not curl:
             continue
+        row["curl_reference_storage"] = curl["storage"]
         row["ratio_to_curl"] = round(row["mb_per_s_median"] / curl["mb_per_s_median"], 3)
         pairs = []
         for rep in {r["rep"] for r in runs if not r.get("warmup")}:
-            def pick(tool):
+            def pick(tool, storage):
                 return next((r for r in runs if r["rep"] == rep and r["tool"] == tool
                              and r["server"] == row["server"] and r["parallel"] == row["parallel"]
-                             and r.get("storage", "disk") == row["storage"]
+                             and r.get("storage", "disk") == storage
                              and r["exit_code"] == 0 and not r.get("warmup")), None)
-            a, b = pick(row["tool"]), pick("curl")
+            a, b = pick(row["tool"], row["storage"]), pick("curl", curl["storage"])
             if a and b:
                 pairs.append(a["mb_per_s"] / b["mb_per_s"])
         if pairs:
@@ -681,8 +865,9 @@ def summarise(runs: list[dict]) -> list[dict]:
         if row["tool"] in ("verify", "noverify") and "peak_rss_mib" in row:
             checks["rss"] = row["peak_rss_mib"] <= TARGET_RSS_MIB
             ratio = row.get("ratio_to_curl_paired_median", row.get("ratio_to_curl"))
-            # The throughput targets are about the neutral server; the mock is informative.
-            if ratio is not None and row["server"] == "nginx":
+            # The throughput targets are about the neutral server; the mock is informative, and
+            # so are the S3 rows (the S3 server's CPU is their limit, and curl does not upload).
+            if ratio is not None and row["server"] == "nginx" and row["storage"] != "s3":
                 want = TARGET_VERIFY_RATIO if row["tool"] == "verify" else TARGET_NOVERIFY_RATIO
                 checks["throughput"] = ratio >= want
         checks["identical"] = row["all_identical"] and row["failed_runs"] == 0
@@ -692,7 +877,7 @@ def summarise(runs: list[dict]) -> list[dict]:
 
 def print_table(rows: list[dict], meta: dict, out=sys.stdout) -> None:
     head = ["server", "storage", "par", "tool", "MB/s med", "[min-max]", "x curl", "CPU s/GB",
-            "CPU s/GiB", "peak RSS MiB", "srv CPU s/GB", "output", "targets"]
+            "CPU s/GiB", "peak RSS MiB", "srv CPU s/GB", "S3 srv CPU s/GiB", "output", "targets"]
     lines = []
     for r in rows:
         tgt = r.get("targets", {})
@@ -711,11 +896,12 @@ def print_table(rows: list[dict], meta: dict, out=sys.stdout) -> None:
             f"{r.get('cpu_s_per_gib_median', float('nan')):.2f}",
             f"{r.get('peak_rss_mib', float('nan')):.1f}",
             f"{r.get('server_cpu_s_per_gb_median', float('nan')):.2f}",
+            f"{r['s3_server_cpu_s_per_gib_median']:.2f}" if "s3_server_cpu_s_per_gib_median" in r else "",
             ("identical" if r["all_identical"] else "DIFFER") + (f" ({r['failed_runs']} failed)" if r["failed_runs"] else ""),
             ", ".join(flags),
         ])
     widths = [max(len(h), *(len(l[i]) for l in lines)) if lines else len(h) for i, h in enumerate(head)]
-    fmt = lambda cells: "  ".join(c.ljust(w) if i < 4 or i >= 11 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    fmt = lambda cells: "  ".join(c.ljust(w) if i < 4 or i >= 12 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
     print(fmt(head), file=out)
     print("  ".join("-" * w for w in widths), file=out)
     for l in lines:
@@ -767,10 +953,15 @@ def main() -> int:
                    help="where the dataset (kept between runs) and the downloads go")
     p.add_argument("--download-dir", help="where the disk rows' downloads are written (default: WORK/dl)")
     p.add_argument("--storage", type=lambda s: parse_list(s, STORAGES), default="disk,tmpfs",
-                   help="disk (--download-dir) and/or tmpfs (--tmpfs-dir; nginx rows only): where downloads "
-                   "are written")
+                   help="disk (--download-dir), tmpfs (--tmpfs-dir; nginx rows only) and/or s3 (group-export "
+                   "uploads to the example S3 server, its root in --s3-dir; nginx rows only, no curl row)")
     p.add_argument("--tmpfs-dir", default="/dev/shm/group-export-bench",
                    help="where the tmpfs rows' downloads are written (must be on a tmpfs)")
+    p.add_argument("--s3-dir", default="/dev/shm/group-export-bench-s3",
+                   help="where the S3 server of the s3 rows keeps its buckets (must be on a tmpfs)")
+    p.add_argument("--s3-option", action="append", default=[], metavar="KEY=VALUE",
+                   help="passed to group-export as --object-store-option KEY=VALUE in the s3 rows "
+                   "(repeatable; e.g. unsigned_payload=true)")
     p.add_argument("--results", default=str(BENCH_DIR / "results"), help="directory of the JSON results")
     p.add_argument("--fresh-data", action="store_true", help="regenerate the dataset even if one is kept")
     p.add_argument("--delete-data", action="store_true", help="delete the dataset at the end")
@@ -782,9 +973,12 @@ def main() -> int:
     args = p.parse_args()
     if args.reps < 1 or args.files < 1 or any(x < 1 or x > 64 for x in args.parallel):
         die("--reps and --files must be >= 1, --parallel values in 1..64")
+    if any("=" not in o for o in args.s3_option):
+        die("--s3-option takes KEY=VALUE")
 
     tools = ensure_tools(not args.no_install)
     binary = build(args)
+    s3_server_bin = build_s3_server(args) if "s3" in args.storage else None
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     out_roots = {}
@@ -792,8 +986,12 @@ def main() -> int:
         out_roots["disk"] = Path(args.download_dir) if args.download_dir else work / "dl"
     if "tmpfs" in args.storage:
         out_roots["tmpfs"] = Path(args.tmpfs_dir)
-    for root in out_roots.values():
-        root.mkdir(parents=True, exist_ok=True)
+    if "s3" in args.storage:
+        # the S3 server's root; the objects are checked and removed there after every run
+        out_roots["s3"] = Path(args.s3_dir)
+    for storage, root in out_roots.items():
+        if storage != "s3":
+            root.mkdir(parents=True, exist_ok=True)
     if "tmpfs" in out_roots and fs_type(out_roots["tmpfs"]) != "tmpfs":
         die(f"--tmpfs-dir {out_roots['tmpfs']} is on {fs_type(out_roots['tmpfs'])}, not on a tmpfs")
     tmp = Path(tempfile.mkdtemp(prefix="run-", dir=work))
@@ -806,6 +1004,7 @@ def main() -> int:
     started = dt.datetime.now(dt.timezone.utc)
     runs: list[dict] = []
     result_path = None
+    s3 = None
     try:
         data, meta = dataset(args, binary, servers, tmp)
         endpoints = {}  # server -> (manifest path, [(name, url)], pids())
@@ -827,6 +1026,9 @@ def main() -> int:
             endpoints["mock"] = (mpath, [(n, f["url"]) for n, f in plan_names(manifest)],
                                  lambda pid=mock.pid: [pid])
             log(f"mock server at {url}")
+        if "s3" in args.storage:
+            s3 = S3Target(s3_server_bin, out_roots["s3"], tmp, servers, args.s3_option)
+            log(f"S3 server at {s3.endpoint}, bucket {S3_BUCKET} in {s3.root / S3_BUCKET}")
 
         plan = []
         for rep in range(-args.warmup, args.reps):
@@ -834,32 +1036,45 @@ def main() -> int:
             order = args.tools[k:] + args.tools[:k]  # rotate so no tool always goes first
             for server in args.servers:
                 for storage in args.storage:
-                    if storage == "tmpfs" and server != "nginx":
+                    if storage in ("tmpfs", "s3") and server != "nginx":
                         continue
                     for par in args.parallel:
                         for tool in order:
+                            if storage == "s3" and tool == "curl":
+                                continue  # curl does not upload; x curl uses its tmpfs row
                             plan.append((rep, server, storage, par, tool))
         total = len(plan)
         for i, (rep, server, storage, par, tool) in enumerate(plan, 1):
             mpath, names_urls, pids = endpoints[server]
             r = measure(tool, server, storage, par, binary, mpath, names_urls, out_roots[storage], meta,
-                        pids, not args.no_sha, tmp)
+                        pids, not args.no_sha, tmp, s3)
             r["rep"] = rep
             r["warmup"] = rep < 0
             runs.append(r)
             log(f"[{i}/{total}] {'warmup' if rep < 0 else f'rep {rep + 1}'} {server:5} {storage:5} p{par} {tool:8} "
                 f"{r['mb_per_s']:8.1f} MB/s  cpu {r['cpu_s']:.2f}s  rss {(r['max_rss_kib'] or 0) / 1024:.1f} MiB  "
-                f"srv cpu {r['server_cpu_s']:.2f}s  {r['check']}"
+                f"srv cpu {r['server_cpu_s']:.2f}s  "
+                + (f"s3 srv cpu {r['s3_server_cpu_s']:.2f}s  " if "s3_server_cpu_s" in r else "")
+                + f"{r['check']}"
                 + (f"  EXIT {r['exit_code']}: {r['stderr'].strip()[-300:]}" if r["exit_code"] else ""))
     except KeyboardInterrupt:
         log("interrupted; stopping servers")
         servers.stop_all()
         shutil.rmtree(tmp, ignore_errors=True)
-        for root in out_roots.values():
-            shutil.rmtree(root / "out", ignore_errors=True)
+        for storage, root in out_roots.items():
+            if storage != "s3":
+                shutil.rmtree(root / "out", ignore_errors=True)
+        try:
+            out_roots["tmpfs"].rmdir()  # the tmpfs is memory: leave nothing there
+        except (KeyError, OSError):
+            pass
+        if s3:
+            s3.remove()
         return 130
     finally:
         servers.stop_all()
+        if s3:
+            s3.remove()  # the S3 server's root is on the tmpfs: leave nothing there
 
     rows = summarise(runs)
     commit = capture(["git", "--no-optional-locks", "-C", str(REPO), "rev-parse", "HEAD"])
@@ -887,7 +1102,8 @@ def main() -> int:
                    "parallel": args.parallel, "servers": args.servers, "tools": args.tools,
                    "storages": args.storage,
                    "download_dirs": {storage: str(root) for storage, root in out_roots.items()},
-                   "download_fs": out_fs, "sha256_checked": not args.no_sha},
+                   "download_fs": out_fs, "sha256_checked": not args.no_sha,
+                   "s3_options": args.s3_option},
         "targets": {"verify_ratio_min": TARGET_VERIFY_RATIO, "noverify_ratio_min": TARGET_NOVERIFY_RATIO,
                     "peak_rss_mib_max": TARGET_RSS_MIB},
         "dataset": meta,
@@ -900,6 +1116,11 @@ def main() -> int:
             "storage": "disk rows write to --download-dir, tmpfs rows (nginx only) to --tmpfs-dir; "
                        "x curl compares clients with the same storage",
             "cpu": "cpu_s_per_gib = (user + sys) CPU seconds of the client process / GiB of data",
+            "s3": "s3 rows: group-export --out s3://bench/run-N to examples/s3-server.rs (s3s-fs, root on "
+                  "--s3-dir, a tmpfs); s3_server_cpu_s and s3_server_peak_rss_mib (VmHWM, reset before "
+                  "each run) are the S3 server's; x curl compares with curl writing to the tmpfs "
+                  "(curl_reference_storage); every object is compared with the served file and no "
+                  "unfinished multipart upload or temporary file may be left in the server's root",
             "ratio": "ratio_to_curl_paired_median = median over repetitions of (tool MB/s / curl MB/s "
                      "in the same repetition, server and parallelism)",
         },
@@ -924,7 +1145,9 @@ def main() -> int:
     print(f"\ngroup-export download benchmark - {human_bytes(meta['bytes'])} ({meta['bytes'] / 1e6:.0f} MB) "
           f"in {len(meta['files'])} files, {meta['resources']} resources; {args.reps} reps; "
           f"{os.cpu_count()} CPUs; downloads to "
-          + ", ".join(f"{root} ({out_fs[storage]})" for storage, root in out_roots.items()))
+          + ", ".join(f"{root} ({out_fs[storage]})" if storage != "s3"
+                      else f"s3://{S3_BUCKET} (example S3 server, root in {root}, {out_fs[storage]})"
+                      for storage, root in out_roots.items()))
     print_table(rows, meta)
     print(f"\nx curl: median of per-repetition ratios. Targets (nginx rows): verified >= {TARGET_VERIFY_RATIO}x curl, "
           f"--no-verify >= {TARGET_NOVERIFY_RATIO}x curl, peak RSS <= {TARGET_RSS_MIB:.0f} MiB.")

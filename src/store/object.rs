@@ -323,7 +323,7 @@ impl Bucket {
         name: &str,
         id: &str,
         index: usize,
-        bytes: Vec<u8>,
+        bytes: bytes::Bytes,
     ) -> Result<PartId> {
         let key = self.key(name)?;
         let id = id.to_string();
