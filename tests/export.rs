@@ -423,11 +423,22 @@ fn rerunning_a_finished_run_downloads_nothing_again() {
     );
     assert_same_files(&files(dir.path()), &first);
 
-    // Streaming it again is impossible (the server job is gone), and said so.
+    // Streaming it again reads the stored files (the server job is gone): every line of
+    // them, no request.
     let (code, stdout, stderr) = export_run(&mock, dir.path(), &["--stdout"]);
-    assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("cannot be streamed again"), "{stderr}");
-    assert_eq!(stdout, "");
+    assert_eq!(code, 0, "{stderr}");
+    let mut streamed: Vec<&str> = stdout.lines().collect();
+    let stored: String = first
+        .iter()
+        .filter(|(name, _)| name.ends_with(".ndjson") && !name.contains('/'))
+        .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
+        .collect();
+    let mut expected: Vec<&str> = stored.lines().collect();
+    streamed.sort_unstable();
+    expected.sort_unstable();
+    assert!(!expected.is_empty());
+    assert_eq!(streamed, expected);
+    assert_eq!(mock.requests().len(), before, "streamed without a request");
 }
 
 #[test]

@@ -64,6 +64,20 @@ fn a_full_export_to_s3_holds_the_same_bytes_as_one_to_disk() {
     let (code, _, stderr) = s3_run(&mock, &s3, "nightly/cohort-001", &[]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("already holds this export"), "{stderr}");
+    // And its files stream from the store again, every line.
+    let (code, stdout, stderr) = s3_run(&mock, &s3, "nightly/cohort-001", &["--stdout"]);
+    assert_eq!(code, 0, "{stderr}");
+    let stored: String = expected
+        .iter()
+        .filter(|(name, _)| !name.contains('/'))
+        .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
+        .collect();
+    let mut expected_lines: Vec<&str> = stored.lines().collect();
+    let mut streamed: Vec<&str> = stdout.lines().collect();
+    expected_lines.sort_unstable();
+    streamed.sort_unstable();
+    assert!(!streamed.is_empty());
+    assert_eq!(streamed, expected_lines);
 }
 
 /// The job file of a job in `s3`, as JSON (`Null` when there is none).

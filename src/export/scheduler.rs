@@ -85,16 +85,12 @@ pub async fn download_all(
             };
             all_stored &= stored;
         }
-        if options.stdout || !all_stored {
+        if !all_stored {
             return Err(Error::usage(format!(
-                "the export in {} is finished and deleted on the server, and {}: nothing more \
+                "the export in {} is finished and deleted on the server, and not all of its \
+                 files are in the directory (streamed to stdout, or removed): nothing more \
                  can be fetched; `run --restart` starts a new export there",
                 dir.shown(),
-                if options.stdout {
-                    "its files cannot be streamed again"
-                } else {
-                    "not all of its files are in the directory (streamed to stdout, or removed)"
-                }
             )));
         }
     }
@@ -220,8 +216,22 @@ impl Files<'_> {
         }
     }
 
-    /// One output file to stdout, whole (a stream cannot be resumed from a `.part`).
+    /// One output file to stdout, whole (a stream cannot be resumed from a `.part`); a file
+    /// already stored complete (and verified, when this run verifies) is read from the store.
     async fn to_stdout(&self, task: &FileTask) -> Result<Downloaded> {
+        let record = self.job.read(|job| {
+            job.files
+                .get(&task.name)
+                .filter(|r| r.done && !(r.unverified && self.verify))
+                .cloned()
+        });
+        if let Some(record) = record {
+            let compression = record.compression();
+            let stored = compression.stored_name(&task.name);
+            if let Stat::File(_) = self.dir.store().stat(&stored).await? {
+                return self.stored_to_stdout(task, &record).await;
+            }
+        }
         let checker = LineChecker::new(&task.expected_type, self.verify);
         let transfer = self.transfer(task, None);
         download::download(
@@ -233,6 +243,39 @@ impl Files<'_> {
         )
         .await
         .map_err(|error| self.explain_expiry(task, error))
+    }
+
+    /// A file stored earlier, copied to stdout as it is stored (decompressed).
+    async fn stored_to_stdout(&self, task: &FileTask, record: &FileRecord) -> Result<Downloaded> {
+        let (store, name, compression) = (
+            self.dir.store().clone(),
+            task.name.clone(),
+            record.compression(),
+        );
+        let copied = tokio::task::spawn_blocking(move || {
+            let mut reader = store.open_stored(&name, compression)?;
+            let mut out = Sink::stdout();
+            let mut buffer = vec![0; 256 * 1024];
+            loop {
+                let n = std::io::Read::read(&mut reader, &mut buffer)
+                    .map_err(|e| store.read_error(&compression.stored_name(&name), e))?;
+                if n == 0 {
+                    break;
+                }
+                out.write(&buffer[..n])?;
+            }
+            out.commit()
+        });
+        match copied.await {
+            Ok(result) => result?,
+            Err(e) => std::panic::resume_unwind(e.into_panic()),
+        }
+        tracing::debug!("{}: streamed from the store", task.name);
+        Ok(Downloaded {
+            resources: record.resources,
+            bytes: record.bytes,
+            requests: 0,
+        })
     }
 
     /// One file into the output directory: skipped when a run before finished it, resumed
