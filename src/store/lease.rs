@@ -162,6 +162,7 @@ impl Store {
     /// Takes the lock `name` (e.g. `.group-export/lock`). Held by another process: an
     /// error at once, or with `wait_until` another try every few seconds until then.
     pub async fn lock(&self, name: &str, wait_until: Option<Instant>) -> Result<Lock> {
+        let mut said = false;
         loop {
             let refused = match &*self.backend {
                 Backend::Local(root) => match lock_file(root, name)? {
@@ -184,6 +185,14 @@ impl Store {
             let left = wait_until.map(|until| until.saturating_duration_since(Instant::now()));
             match left {
                 Some(left) if !left.is_zero() => {
+                    if !said {
+                        said = true;
+                        tracing::info!(
+                            "waiting for the process working on {}{}",
+                            self.shown(),
+                            refused.map_or_else(String::new, |h| format!(" ({h})"))
+                        );
+                    }
                     tokio::time::sleep(left.min(crate::clock::real(Duration::from_secs(2)))).await;
                 }
                 _ => {
