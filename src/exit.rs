@@ -100,6 +100,13 @@ pub fn hint(error: &Error) -> Option<String> {
             "check the id and the --base-url (a Group that is inactive may also answer 404)".into()
         }
         Error::Server {
+            status: 401 | 403,
+            op: Op::Attachment(_),
+            ..
+        } => "the attachment's server wants credentials: the token goes only to the FHIR \
+              server's origin and to origins named with --send-token-to ORIGIN"
+            .into(),
+        Error::Server {
             status: 401 | 403, ..
         } => "the server wants credentials or refused them (see --token-file, --client-id)".into(),
         Error::Auth(_) => "check --client-id, the key or secret file, and --token-url".into(),
@@ -247,6 +254,13 @@ mod tests {
             hint(&server(Op::GroupSearch, 404))
                 .unwrap()
                 .contains("--post")
+        );
+        let attachment = server(Op::Attachment("https://docs.example.org/d/1".into()), 401);
+        assert!(hint(&attachment).unwrap().contains("--send-token-to"));
+        assert!(
+            !hint(&server(Op::Status, 401))
+                .unwrap()
+                .contains("--send-token-to")
         );
     }
 }

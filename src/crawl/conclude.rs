@@ -22,7 +22,7 @@ use std::time::Instant;
 
 use super::crawler::Crawler;
 use super::state::{SearchRecord, patients_done};
-use super::store::{Store, file_number};
+use super::store::{CrawlDir, file_number};
 use super::{CrawlOptions, Error, Result};
 use crate::capability::Capability;
 use crate::export::eventlog::KickoffAnswer;
@@ -341,7 +341,7 @@ fn summary(
 /// The committed files of the complete types (or of `only_types`) to stdout, in the order
 /// of the searches and by number.
 fn stream(job: &Job, root: &Path, only_types: &[String]) -> Result<()> {
-    let store = Store::new(root);
+    let store = CrawlDir::new(root);
     let records = records(job);
     let mut out = Sink::stdout();
     for kind in types(&records) {
@@ -440,7 +440,7 @@ fn finished(
     started: Instant,
 ) -> Result<()> {
     for (name, record) in job.files.iter().filter(|(_, r)| r.done) {
-        if !Store::new(root).has_size(name, record.bytes)? {
+        if !CrawlDir::new(root).has_size(name, record.bytes)? {
             return Err(Error::Verification(format!(
                 "{}: not as the crawl wrote it ({} bytes recorded): crawl again with --restart",
                 root.join(name).display(),

@@ -42,7 +42,7 @@ use crawler::{Crawler, Parts};
 use output::{Limits, TypeOutput};
 use search::Fetcher;
 use state::{Progress, SearchRecord};
-use store::{MembersFile, Store};
+use store::{CrawlDir, MembersFile};
 
 /// Files are rolled before they pass this many bytes (a page is never split).
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024 * 1024;
@@ -159,7 +159,7 @@ async fn crawl_in(
     started: Instant,
 ) -> Result<()> {
     let base = ctx.client.base()?.to_string();
-    let store = Store::new(dir.local_root("a crawl")?);
+    let store = CrawlDir::new(dir.local_root("a crawl")?);
     let fetcher = Fetcher::new(
         &ctx.client,
         usize::from(options.parallel),
@@ -255,7 +255,7 @@ async fn crawl_in(
 /// A new crawl: its searches, its members (kept in the directory), and its job.
 async fn start(
     fetcher: &Fetcher<'_>,
-    store: &Store,
+    store: &CrawlDir,
     request: &ExportRequest,
     capability: Option<&Capability>,
     base: &str,
@@ -353,7 +353,7 @@ fn check_same_crawl(dir: &JobDir, job: &Job, request: &ExportRequest, base: &str
 
 /// The output of every type of the crawl, as its files are on disk.
 fn resume_outputs(
-    store: &Store,
+    store: &CrawlDir,
     session: &Session,
     records: &[SearchRecord],
     options: &CrawlOptions,

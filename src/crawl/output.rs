@@ -19,7 +19,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::bundle::Resource;
 use super::state::{Progress, SearchRecord};
-use super::store::{Store, file_number};
+use super::store::{CrawlDir, file_number};
 use crate::error::{Error, Result};
 use crate::ndjson::LineChecker;
 use crate::store::Sink;
@@ -63,7 +63,7 @@ struct Part {
 }
 
 struct Writer {
-    store: Store,
+    store: CrawlDir,
     part: Option<Part>,
     files: Vec<FileDone>,
     next_number: u32,
@@ -90,7 +90,7 @@ impl TypeOutput {
     /// removed and its searches' progress forgotten. The ids written are read back from
     /// the files, unless every search of the type is done (then the sizes are checked).
     pub fn resume(
-        store: Store,
+        store: CrawlDir,
         kind: &str,
         limits: Limits,
         mut records: BTreeMap<usize, SearchRecord>,
@@ -437,7 +437,7 @@ mod tests {
             bytes: u64::MAX,
         };
         TypeOutput::resume(
-            Store::new(dir.path()),
+            CrawlDir::new(dir.path()),
             "Observation",
             limits,
             records(),
@@ -470,7 +470,7 @@ mod tests {
         let recorded = vec![(snapshot.files[0].clone(), true), (part.clone(), false)];
         let records: BTreeMap<usize, SearchRecord> = snapshot.records.into_iter().collect();
         let resumed = TypeOutput::resume(
-            Store::new(dir.path()),
+            CrawlDir::new(dir.path()),
             "Observation",
             Limits {
                 resources: 3,

@@ -1,4 +1,4 @@
-//! Everything a crawl reads and writes in its job directory, in one place (so that moving
+//! Everything a crawl reads and writes in its job directory ([`CrawlDir`]), in one place (so that moving
 //! job directories elsewhere, object storage say, is a change of this file): the member
 //! list, fixed for the crawl's life (`.group-export/crawl-members.json`, written once,
 //! atomically, through `fsutil`), and the output files, written through `sink::FileSink`
@@ -35,7 +35,7 @@ pub struct MembersFile {
 
 /// The job directory of a crawl.
 #[derive(Debug, Clone)]
-pub struct Store {
+pub struct CrawlDir {
     root: PathBuf,
 }
 
@@ -46,9 +46,9 @@ pub struct ReadBack {
     pub resources: u64,
 }
 
-impl Store {
-    pub fn new(root: &Path) -> Store {
-        Store {
+impl CrawlDir {
+    pub fn new(root: &Path) -> CrawlDir {
+        CrawlDir {
             root: root.to_path_buf(),
         }
     }
@@ -270,7 +270,7 @@ mod tests {
     #[test]
     fn a_file_committed_after_the_record_goes_back_to_its_part() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::new(dir.path());
+        let store = CrawlDir::new(dir.path());
         let line = b"{\"resourceType\":\"Patient\",\"id\":\"a\"}\n";
         let mut sink = store.new_file("Patient.001.ndjson").unwrap();
         sink.write(line).unwrap();
