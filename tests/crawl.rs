@@ -350,20 +350,16 @@ fn download_stdout_of_a_crawl_streams_its_files_and_since_auto_follows_it() {
     let state = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
     let first = out.path().join("first");
-    let mut cmd = group_export(&mock.base_url());
-    cmd.args([
-        "crawl",
-        "cohort-001",
-        "--since",
-        "auto",
-        "--type",
-        "Patient,Observation",
-    ])
-    .arg("--state-dir")
-    .arg(state.path())
-    .arg("--out")
-    .arg(&first);
-    let (code, _, stderr) = run(cmd);
+    let crawl_since_auto = |out: &std::path::Path| {
+        let mut cmd = group_export(&mock.base_url());
+        cmd.args(["crawl", "cohort-001", "--since", "auto"])
+            .args(["--type", "Patient,Observation", "--state-dir"])
+            .arg(state.path())
+            .arg("--out")
+            .arg(out);
+        run(cmd)
+    };
+    let (code, _, stderr) = crawl_since_auto(&first);
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("exporting everything"), "{stderr}");
     let mut download = group_export(&mock.base_url());
@@ -379,20 +375,7 @@ fn download_stdout_of_a_crawl_streams_its_files_and_since_auto_follows_it() {
         .unwrap()
         .to_string();
     let before = mock.requests().len();
-    let mut cmd = group_export(&mock.base_url());
-    cmd.args([
-        "crawl",
-        "cohort-001",
-        "--since",
-        "auto",
-        "--type",
-        "Patient,Observation",
-    ])
-    .arg("--state-dir")
-    .arg(state.path())
-    .arg("--out")
-    .arg(out.path().join("second"));
-    let (code, _, stderr) = run(cmd);
+    let (code, _, stderr) = crawl_since_auto(&out.path().join("second"));
     assert_eq!(code, 0, "{stderr}");
     let later = &mock.requests()[before..];
     let observation = later

@@ -351,9 +351,9 @@ fn key_path(dir: &Path) -> std::path::PathBuf {
     path
 }
 
-#[test]
-fn the_token_goes_to_the_fhir_server_and_to_no_other_origin_unless_named() {
-    let mock = faulty(&[], |c| c.require_auth = true);
+/// A new directory with an export of `mock`, hydrated with `hydrate ARGS`, both with SMART
+/// Backend Services auth: the directory, and how the hydration ended.
+fn hydrated_with_auth(mock: &BackgroundMock, args: &[&str]) -> (tempfile::TempDir, i32, String) {
     let keys = tempfile::tempdir().unwrap();
     let key = key_path(keys.path());
     let auth = [
@@ -363,12 +363,21 @@ fn the_token_goes_to_the_fhir_server_and_to_no_other_origin_unless_named() {
         key.to_str().unwrap(),
     ];
     let dir = tempfile::tempdir().unwrap();
-    exported(&mock, dir.path(), &auth);
+    exported(mock, dir.path(), &auth);
     let mut cmd = group_export(&mock.base_url());
     cmd.args(auth)
-        .args(["hydrate", "--tasks", "attachments,observations", "--out"])
+        .arg("hydrate")
+        .args(args)
+        .arg("--out")
         .arg(dir.path());
     let (code, _, stderr) = run(cmd);
+    (dir, code, stderr)
+}
+
+#[test]
+fn the_token_goes_to_the_fhir_server_and_to_no_other_origin_unless_named() {
+    let mock = faulty(&[], |c| c.require_auth = true);
+    let (dir, code, stderr) = hydrated_with_auth(&mock, &["--tasks", "attachments,observations"]);
     assert_eq!(code, 0, "{stderr}");
     let requests = mock.requests();
     let fhir: Vec<_> = attachment_requests(&requests, "/Binary/")
@@ -398,21 +407,9 @@ fn the_token_goes_to_the_fhir_server_and_to_no_other_origin_unless_named() {
         .unwrap()
         .origin()
         .ascii_serialization();
-    let dir2 = tempfile::tempdir().unwrap();
-    exported(&mock, dir2.path(), &auth);
     let before = mock.requests().len();
-    let mut cmd = group_export(&mock.base_url());
-    cmd.args(auth)
-        .args([
-            "hydrate",
-            "--tasks",
-            "attachments",
-            "--send-token-to",
-            &origin,
-            "--out",
-        ])
-        .arg(dir2.path());
-    let (code, _, stderr) = run(cmd);
+    let args = ["--tasks", "attachments", "--send-token-to", &origin];
+    let (_, code, stderr) = hydrated_with_auth(&mock, &args);
     assert_eq!(code, 4, "{stderr}");
     let requests = mock.requests()[before..].to_vec();
     let documents = requests_to(&requests, "/documents/");
@@ -804,21 +801,7 @@ fn the_token_is_not_sent_across_a_redirect_to_another_origin() {
         c.require_auth = true;
         c.redirect_files = true;
     });
-    let keys = tempfile::tempdir().unwrap();
-    let key = key_path(keys.path());
-    let auth = [
-        "--client-id",
-        "demo-client",
-        "--private-key",
-        key.to_str().unwrap(),
-    ];
-    let dir = tempfile::tempdir().unwrap();
-    exported(&mock, dir.path(), &auth);
-    let mut cmd = group_export(&mock.base_url());
-    cmd.args(auth)
-        .args(["hydrate", "--tasks", "attachments", "--out"])
-        .arg(dir.path());
-    let (code, _, stderr) = run(cmd);
+    let (dir, code, stderr) = hydrated_with_auth(&mock, &["--tasks", "attachments"]);
     assert_eq!(code, 0, "{stderr}");
     let requests = mock.requests();
     let asked = attachment_requests(&requests, "/Binary/");

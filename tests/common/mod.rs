@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses a different part of this module
 
 pub mod s3;
+pub mod s3_conditions;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

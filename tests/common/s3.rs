@@ -105,7 +105,10 @@ impl S3Server {
                     let connection = http
                         .serve_connection(
                             hyper_util::rt::TokioIo::new(socket),
-                            atomic_conditions(service.clone(), std::sync::Arc::clone(&gate)),
+                            super::s3_conditions::atomic_conditions(
+                                service.clone(),
+                                std::sync::Arc::clone(&gate),
+                            ),
                         )
                         .into_owned();
                     tokio::spawn(async move {
@@ -192,34 +195,4 @@ impl Drop for S3Server {
             let _ = thread.join();
         }
     }
-}
-
-/// s3s-fs checks `If-None-Match`/`If-Match` and then writes, not atomically: two
-/// conditional writes at the same moment could both pass. S3 itself makes them atomic, and
-/// the workers' lease relies on it, so conditional requests are served one at a time here.
-fn atomic_conditions(
-    service: s3s::service::S3Service,
-    gate: std::sync::Arc<tokio::sync::Mutex<()>>,
-) -> impl hyper::service::Service<
-    hyper::Request<hyper::body::Incoming>,
-    Response = hyper::Response<s3s::Body>,
-    Error = s3s::HttpError,
-    Future = impl std::future::Future<Output = Result<hyper::Response<s3s::Body>, s3s::HttpError>>
-             + Send
-             + 'static,
-> + Clone {
-    hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-        let (service, gate) = (service.clone(), std::sync::Arc::clone(&gate));
-        async move {
-            let headers = request.headers();
-            let conditional =
-                headers.contains_key("if-none-match") || headers.contains_key("if-match");
-            let _one_at_a_time = if conditional {
-                Some(gate.lock().await)
-            } else {
-                None
-            };
-            hyper::service::Service::call(&service, request).await
-        }
-    })
 }
