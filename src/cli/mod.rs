@@ -317,7 +317,9 @@ pub enum Command {
     /// Download (or resume) every file of a job's manifest, verified
     #[command(after_help = "Examples:\n  \
         group-export download --out exports/dcg --parallel 8\n  \
-        group-export download --out exports/dcg --stdout --types Patient | jq -r .id")]
+        group-export download --out exports/dcg --stdout --only-types Patient | jq -r .id\n  \
+        # worker 2 of 3 of a job in a bucket (each worker runs its own K)\n  \
+        group-export download --out s3://ehr-exports/dcg/2026-11-30 --shard 2/3")]
     Download(DownloadCommand),
 
     /// Kick off, poll and download in one go; re-running with the same --out resumes
@@ -328,7 +330,10 @@ pub enum Command {
         # night ({date} is the UTC day); off a terminal, progress is timestamped lines\n  \
         0 2 * * * /usr/local/bin/group-export run g1 --out '/data/g1/{date}' 2>>/var/log/g1.log\n  \
         # with the notes of the DocumentReferences, and the Medications the export leaves out\n  \
-        group-export run g1 --out exports/g1 --type Patient,DocumentReference,MedicationRequest --hydrate attachments,medications")]
+        group-export run g1 --out exports/g1 --type Patient,DocumentReference,MedicationRequest --hydrate attachments,medications\n  \
+        # into a bucket, as one of the 4 workers of a Kubernetes Indexed Job (credentials from\n  \
+        # AWS_PROFILE or the AWS_* variables)\n  \
+        group-export run g1 --out s3://ehr-exports/g1/2026-11-30 --shard \"$((JOB_COMPLETION_INDEX + 1))/4\"")]
     Run(RunCommand),
 
     /// Fetch what a finished export's resources point at: attachments, and the
