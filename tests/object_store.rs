@@ -252,6 +252,17 @@ fn a_second_worker_on_the_same_share_is_refused_and_the_other_share_concludes_la
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("share 1/2 is complete"), "{stderr}");
     assert!(job_json(&s3, "locked")["completed_at"].is_null());
+    // `status` shows the share no worker has started yet, too.
+    let mut status = group_export(&mock.base_url());
+    s3.env(&mut status);
+    status.args(["status", "--out", &out, "--format", "json"]);
+    let (_, stdout, stderr) = run(status);
+    let shares =
+        serde_json::from_str::<serde_json::Value>(&stdout).expect(&stderr)["shares"].clone();
+    assert_eq!(shares[0]["share"], "1/2", "{shares}");
+    assert_eq!(shares[0]["filesDone"], shares[0]["files"], "{shares}");
+    assert_eq!(shares[1]["share"], "2/2", "{shares}");
+    assert_eq!(shares[1]["filesDone"], 0, "{shares}");
 
     let (code, _, stderr) = s3_run(&mock, &s3, "locked", &["--shard", "2/2"]);
     assert_eq!(code, 0, "{stderr}");

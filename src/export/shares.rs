@@ -140,22 +140,30 @@ async fn done_records(store: &Store, job: &Job) -> Result<BTreeMap<String, FileR
     Ok(done)
 }
 
-/// The shares of the job in `store` that workers have started (none: not shared).
+/// Every share of the job in `store` (none: not shared): those that workers started, and
+/// the others of the same N, not started yet.
 pub async fn progress(store: &Store, job: &Job) -> Result<Vec<ShareProgress>> {
     let Some(manifest) = &job.manifest else {
         return Ok(Vec::new());
     };
     let tasks = plan::plan(manifest)?;
-    let mut shares = Vec::new();
+    let mut started = std::collections::BTreeSet::new();
     for entry in store.list(STATE_DIR).await? {
-        let Some(share) = entry
+        if let Some(share) = entry
             .name
             .strip_prefix("share-")
             .and_then(|rest| rest.strip_suffix(".json"))
             .and_then(|rest| Share::parse(&rest.replace("-of-", "/")).ok())
-        else {
-            continue;
-        };
+        {
+            started.insert((share.n, share.k));
+        }
+    }
+    let counts: std::collections::BTreeSet<u32> = started.iter().map(|&(n, _)| n).collect();
+    let mut shares = Vec::new();
+    for share in counts
+        .into_iter()
+        .flat_map(|n| (1..=n).map(move |k| Share { k, n }))
+    {
         let records = share_records(store, &share.state_name()).await?;
         let mine: Vec<&FileTask> = tasks
             .iter()
@@ -176,10 +184,6 @@ pub async fn progress(store: &Store, job: &Job) -> Result<Vec<ShareProgress>> {
             running: store.is_locked(&share.lock_name()).await?,
         });
     }
-    shares.sort_by_key(|s| {
-        let (k, _) = s.share.split_once('/').unwrap_or_default();
-        k.parse::<u32>().unwrap_or_default()
-    });
     Ok(shares)
 }
 
