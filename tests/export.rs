@@ -439,6 +439,18 @@ fn rerunning_a_finished_run_downloads_nothing_again() {
     assert!(!expected.is_empty());
     assert_eq!(streamed, expected);
     assert_eq!(mock.requests().len(), before, "streamed without a request");
+
+    // A stored file whose size changed since is not streamed as it is.
+    let patient = dir.path().join("Patient.001.ndjson");
+    let mut damaged = std::fs::read(&patient).unwrap();
+    damaged.truncate(damaged.len() / 2);
+    std::fs::write(&patient, &damaged).unwrap();
+    let (code, stdout, stderr) =
+        export_run(&mock, dir.path(), &["--stdout", "--only-types", "Patient"]);
+    assert_eq!(code, 4, "{stderr}");
+    assert_eq!(stdout, "", "nothing of the damaged file: {stderr}");
+    // The server's 404 came gzip-encoded: its OperationOutcome is shown decoded.
+    assert!(stderr.contains("(not-found)"), "{stderr}");
 }
 
 #[test]

@@ -217,7 +217,8 @@ impl Files<'_> {
     }
 
     /// One output file to stdout, whole (a stream cannot be resumed from a `.part`); a file
-    /// already stored complete (and verified, when this run verifies) is read from the store.
+    /// already stored complete (and verified, when this run verifies), of the size recorded,
+    /// is read from the store.
     async fn to_stdout(&self, task: &FileTask) -> Result<Downloaded> {
         let record = self.job.read(|job| {
             job.files
@@ -226,9 +227,8 @@ impl Files<'_> {
                 .cloned()
         });
         if let Some(record) = record {
-            let compression = record.compression();
-            let stored = compression.stored_name(&task.name);
-            if let Stat::File(_) = self.dir.store().stat(&stored).await? {
+            let stored = record.compression().stored_name(&task.name);
+            if self.dir.store().stat(&stored).await? == Stat::File(record.stored_bytes()) {
                 return self.stored_to_stdout(task, &record).await;
             }
         }
@@ -255,14 +255,16 @@ impl Files<'_> {
         let copied = tokio::task::spawn_blocking(move || {
             let mut reader = store.open_stored(&name, compression)?;
             let mut out = Sink::stdout();
-            let mut buffer = vec![0; 256 * 1024];
             loop {
-                let n = std::io::Read::read(&mut reader, &mut buffer)
+                let buffer = reader
+                    .fill_buf()
                     .map_err(|e| store.read_error(&compression.stored_name(&name), e))?;
-                if n == 0 {
+                if buffer.is_empty() {
                     break;
                 }
-                out.write(&buffer[..n])?;
+                let n = buffer.len();
+                out.write(buffer)?;
+                reader.consume(n);
             }
             out.commit()
         });

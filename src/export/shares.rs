@@ -118,6 +118,21 @@ async fn share_records(store: &Store, name: &str) -> Result<BTreeMap<String, Fil
     })
 }
 
+/// The shares whose state a worker has written (`share-K-of-N.json` in the job's state
+/// directory).
+async fn started_shares(store: &Store) -> Result<Vec<Share>> {
+    Ok(store
+        .list(STATE_DIR)
+        .await?
+        .into_iter()
+        .filter(|entry| !entry.is_dir)
+        .filter_map(|entry| {
+            let rest = entry.name.strip_prefix("share-")?.strip_suffix(".json")?;
+            Share::parse(&rest.replace("-of-", "/")).ok()
+        })
+        .collect())
+}
+
 /// The finished files' records of every share (and of the job itself), by file name.
 async fn done_records(store: &Store, job: &Job) -> Result<BTreeMap<String, FileRecord>> {
     let mut done: BTreeMap<String, FileRecord> = job
@@ -126,12 +141,8 @@ async fn done_records(store: &Store, job: &Job) -> Result<BTreeMap<String, FileR
         .filter(|(_, r)| r.done)
         .map(|(name, r)| (name.clone(), r.clone()))
         .collect();
-    for entry in store.list(STATE_DIR).await? {
-        if entry.is_dir || !entry.name.starts_with("share-") || !entry.name.ends_with(".json") {
-            continue;
-        }
-        let name = format!("{STATE_DIR}/{}", entry.name);
-        for (file, record) in share_records(store, &name).await? {
+    for share in started_shares(store).await? {
+        for (file, record) in share_records(store, &share.state_name()).await? {
             if record.done {
                 done.insert(file, record);
             }
@@ -147,18 +158,8 @@ pub async fn progress(store: &Store, job: &Job) -> Result<Vec<ShareProgress>> {
         return Ok(Vec::new());
     };
     let tasks = plan::plan(manifest)?;
-    let mut started = std::collections::BTreeSet::new();
-    for entry in store.list(STATE_DIR).await? {
-        if let Some(share) = entry
-            .name
-            .strip_prefix("share-")
-            .and_then(|rest| rest.strip_suffix(".json"))
-            .and_then(|rest| Share::parse(&rest.replace("-of-", "/")).ok())
-        {
-            started.insert((share.n, share.k));
-        }
-    }
-    let counts: std::collections::BTreeSet<u32> = started.iter().map(|&(n, _)| n).collect();
+    let counts: std::collections::BTreeSet<u32> =
+        started_shares(store).await?.iter().map(|s| s.n).collect();
     let mut shares = Vec::new();
     for share in counts
         .into_iter()

@@ -155,9 +155,15 @@ pub async fn read_all(
     Ok(body.freeze())
 }
 
-/// The start of an error answer's body (up to [`MAX_ERROR_BODY`]); what cannot be read
-/// in time is left out, since the status already says what happened.
+/// The start of an error answer's body (up to [`MAX_ERROR_BODY`]), decoded when it came
+/// gzip-encoded (file downloads ask for gzip themselves, so the client does not decode
+/// their answers); what cannot be read in time is left out, since the status already says
+/// what happened.
 pub async fn read_error_body(mut response: Response, low_speed: LowSpeed) -> Vec<u8> {
+    let gzipped = response
+        .headers()
+        .get(reqwest::header::CONTENT_ENCODING)
+        .is_some_and(|e| matches!(e.as_bytes(), b"gzip" | b"x-gzip"));
     let mut guard = SpeedGuard::new(low_speed);
     let mut body = Vec::new();
     while let Ok(Some(chunk)) = guard.chunk(&mut response).await {
@@ -167,7 +173,17 @@ pub async fn read_error_body(mut response: Response, low_speed: LowSpeed) -> Vec
             break;
         }
     }
-    body
+    if !gzipped {
+        return body;
+    }
+    // As much as decodes, up to the same bound (a body cut short keeps its start).
+    let mut decoded = Vec::new();
+    let decoder = flate2::read::MultiGzDecoder::new(&body[..]);
+    let _ = std::io::Read::read_to_end(
+        &mut std::io::Read::take(decoder, MAX_ERROR_BODY as u64),
+        &mut decoded,
+    );
+    if decoded.is_empty() { body } else { decoded }
 }
 
 /// How much of a body the event log keeps.
