@@ -42,7 +42,7 @@ complete -c group-export -n "__fish_group_export_needs_command" -l token-url -d 
 complete -c group-export -n "__fish_group_export_needs_command" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_needs_command" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
 complete -c group-export -n "__fish_group_export_needs_command" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
-complete -c group-export -n "__fish_group_export_needs_command" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_needs_command" -l state-dir -d 'Where `--since auto` keeps the last export of each request: a directory, or an object store location (s3://, gs://, az://) that workers on several machines share (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_needs_command" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -88,7 +88,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand groups; and no
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
-complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l state-dir -d 'Where `--since auto` keeps the last export of each request: a directory, or an object store location (s3://, gs://, az://) that workers on several machines share (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and not __fish_seen_subcommand_from search read members help" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -135,7 +135,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand groups; and __
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
-complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l state-dir -d 'Where `--since auto` keeps the last export of each request: a directory, or an object store location (s3://, gs://, az://) that workers on several machines share (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from search" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -169,7 +169,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand groups; and __
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
-complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l state-dir -d 'Where `--since auto` keeps the last export of each request: a directory, or an object store location (s3://, gs://, az://) that workers on several machines share (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from read" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -201,7 +201,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand groups; and __
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
-complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l state-dir -d 'Where `--since auto` keeps the last export of each request: a directory, or an object store location (s3://, gs://, az://) that workers on several machines share (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand groups; and __fish_seen_subcommand_from members" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -245,7 +245,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l to
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
-complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l state-dir -d 'Where `--since auto` keeps the last export of each request: a directory, or an object store location (s3://, gs://, az://) that workers on several machines share (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand kickoff" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -280,7 +280,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand poll" -l token
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
-complete -c group-export -n "__fish_group_export_using_subcommand poll" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand poll" -l state-dir -d 'Where `--since auto` keeps the last export of each request: a directory, or an object store location (s3://, gs://, az://) that workers on several machines share (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand poll" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -320,7 +320,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand download" -l t
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
-complete -c group-export -n "__fish_group_export_using_subcommand download" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand download" -l state-dir -d 'Where `--since auto` keeps the last export of each request: a directory, or an object store location (s3://, gs://, az://) that workers on several machines share (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand download" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -386,7 +386,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand run" -l token-
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
-complete -c group-export -n "__fish_group_export_using_subcommand run" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand run" -l state-dir -d 'Where `--since auto` keeps the last export of each request: a directory, or an object store location (s3://, gs://, az://) that workers on several machines share (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand run" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -434,7 +434,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l to
 complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
-complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l state-dir -d 'Where `--since auto` keeps the last export of each request: a directory, or an object store location (s3://, gs://, az://) that workers on several machines share (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand hydrate" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -475,7 +475,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l toke
 complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
-complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l state-dir -d 'Where `--since auto` keeps the last export of each request: a directory, or an object store location (s3://, gs://, az://) that workers on several machines share (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand crawl" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -511,7 +511,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand status" -l tok
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
-complete -c group-export -n "__fish_group_export_using_subcommand status" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand status" -l state-dir -d 'Where `--since auto` keeps the last export of each request: a directory, or an object store location (s3://, gs://, az://) that workers on several machines share (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand status" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -541,7 +541,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l tok
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
-complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l state-dir -d 'Where `--since auto` keeps the last export of each request: a directory, or an object store location (s3://, gs://, az://) that workers on several machines share (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand cancel" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -573,7 +573,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not 
 complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
-complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l state-dir -d 'Where `--since auto` keeps the last export of each request: a directory, or an object store location (s3://, gs://, az://) that workers on several machines share (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand jobs; and not __fish_seen_subcommand_from clean help" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -605,7 +605,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fi
 complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
-complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l state-dir -d 'Where `--since auto` keeps the last export of each request: a directory, or an object store location (s3://, gs://, az://) that workers on several machines share (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand jobs; and __fish_seen_subcommand_from clean" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -638,7 +638,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand report" -l tok
 complete -c group-export -n "__fish_group_export_using_subcommand report" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand report" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand report" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
-complete -c group-export -n "__fish_group_export_using_subcommand report" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand report" -l state-dir -d 'Where `--since auto` keeps the last export of each request: a directory, or an object store location (s3://, gs://, az://) that workers on several machines share (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand report" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -668,7 +668,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand demo" -l token
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
-complete -c group-export -n "__fish_group_export_using_subcommand demo" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand demo" -l state-dir -d 'Where `--since auto` keeps the last export of each request: a directory, or an object store location (s3://, gs://, az://) that workers on several machines share (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand demo" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -728,7 +728,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
-complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l state-dir -d 'Where `--since auto` keeps the last export of each request: a directory, or an object store location (s3://, gs://, az://) that workers on several machines share (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand mock-server" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -767,7 +767,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand config; and no
 complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
-complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l state-dir -d 'Where `--since auto` keeps the last export of each request: a directory, or an object store location (s3://, gs://, az://) that workers on several machines share (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand config; and not __fish_seen_subcommand_from show help" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -799,7 +799,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand config; and __
 complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
-complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l state-dir -d 'Where `--since auto` keeps the last export of each request: a directory, or an object store location (s3://, gs://, az://) that workers on several machines share (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand config; and __fish_seen_subcommand_from show" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -829,7 +829,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand man" -l token-
 complete -c group-export -n "__fish_group_export_using_subcommand man" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand man" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand man" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
-complete -c group-export -n "__fish_group_export_using_subcommand man" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand man" -l state-dir -d 'Where `--since auto` keeps the last export of each request: a directory, or an object store location (s3://, gs://, az://) that workers on several machines share (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand man" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'
@@ -857,7 +857,7 @@ complete -c group-export -n "__fish_group_export_using_subcommand completions" -
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -l scope -d 'Scopes to ask for (default: system/*.rs when the server announces SMART v2 permissions, else system/*.read)' -r
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -l config -d 'The configuration file (default: $XDG_CONFIG_HOME/group-export/config.toml or ~/.config/group-export/config.toml)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -l profile -d 'The profile of the configuration file to use (default: its default_profile)' -r
-complete -c group-export -n "__fish_group_export_using_subcommand completions" -l state-dir -d 'Where `--since auto` keeps the last export of each request (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
+complete -c group-export -n "__fish_group_export_using_subcommand completions" -l state-dir -d 'Where `--since auto` keeps the last export of each request: a directory, or an object store location (s3://, gs://, az://) that workers on several machines share (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)' -r -F
 complete -c group-export -n "__fish_group_export_using_subcommand completions" -l progress -d 'How to show progress on stderr (auto: bars on a terminal, plain lines otherwise)' -r -f -a "auto\t'bars on a terminal, plain lines otherwise'
 bars\t'progress bars'
 plain\t'one log line per event, for cron mail and CI logs'

@@ -302,7 +302,8 @@ fn files(out: &mut dyn Write) -> std::io::Result<()> {
              --state-dir or GROUP_EXPORT_STATE_DIR. It holds the transactionTime of the last \
              complete, verified export of each request (base URL, Group, types, type filters, \
              elements, patients, includeAssociatedData), one small JSON file per request, for \
-             --since auto.",
+             --since auto. --state-dir may also be an object store location (s3://, gs://, \
+             az://) that workers on several machines share.",
         ),
         (
             "DIR/",

@@ -36,18 +36,6 @@ fn resources(summary: &str) -> u64 {
         .sum()
 }
 
-fn since_sent(mock: &BackgroundMock) -> Vec<Option<String>> {
-    mock.requests()
-        .iter()
-        .filter(|r| r.path.ends_with("/$export"))
-        .map(|r| {
-            url::form_urlencoded::parse(r.query.as_deref().unwrap_or("").as_bytes())
-                .find(|(k, _)| k == "_since")
-                .map(|(_, v)| v.into_owned())
-        })
-        .collect()
-}
-
 fn state_files(state: &Path) -> Vec<Value> {
     std::fs::read_dir(state)
         .map(|dir| {

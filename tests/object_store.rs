@@ -222,6 +222,80 @@ fn two_workers_share_one_export_and_the_last_concludes_it() {
     assert!(stdout.contains("share 2/2: 2 of 2 files done"), "{stdout}");
 }
 
+/// Cron on several machines: the `--since auto` record kept in the bucket, so a run on
+/// another machine (another HOME, no local state) continues where the last one ended.
+#[test]
+fn since_auto_records_kept_in_the_bucket_are_shared_by_machines() {
+    let mock = faulty(&[], |_| {});
+    let s3 = S3Server::start();
+    let state = format!("s3://{BUCKET}/state");
+    let night = |n: &str, home: &std::path::Path| {
+        let mut cmd = group_export(&mock.base_url());
+        s3.env(&mut cmd);
+        cmd.env("HOME", home).args([
+            "run",
+            "cohort-001",
+            "--since",
+            "auto",
+            "--state-dir",
+            &state,
+            "--out",
+            &format!("s3://{BUCKET}/{n}"),
+        ]);
+        run(cmd)
+    };
+    let (first_machine, second_machine) =
+        (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (code, _, stderr) = night("night-1", first_machine.path());
+    assert_eq!(code, 0, "{stderr}");
+    let records = s3.objects(BUCKET, "state");
+    assert_eq!(records.len(), 1, "{records:?}");
+    let record: serde_json::Value = serde_json::from_slice(&records[0].1).unwrap();
+    let time = record["transactionTime"].as_str().unwrap().to_string();
+
+    let (code, _, stderr) = night("night-2", second_machine.path());
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(since_sent(&mock), [None, Some(time.clone())], "{stderr}");
+    let record: serde_json::Value =
+        serde_json::from_slice(&s3.objects(BUCKET, "state")[0].1).unwrap();
+    assert_ne!(
+        record["transactionTime"].as_str().unwrap(),
+        time,
+        "the record moved on"
+    );
+    for machine in [&first_machine, &second_machine] {
+        assert!(
+            !machine.path().join(".local/state/group-export").exists(),
+            "nothing kept on the machine"
+        );
+    }
+
+    // A state directory that cannot be read stops the run before anything is asked for:
+    // without its record, --since auto would silently export everything.
+    for (bucket, says) in [
+        ("denied", "access denied"),
+        ("no-such-bucket", "the bucket does not exist"),
+    ] {
+        let mut cmd = group_export(&mock.base_url());
+        s3.env(&mut cmd);
+        let state = format!("s3://{bucket}/state");
+        cmd.args([
+            "run",
+            "cohort-001",
+            "--since",
+            "auto",
+            "--state-dir",
+            &state,
+        ])
+        .args(["--out", &format!("s3://{BUCKET}/night-x")]);
+        let (code, _, stderr) = run(cmd);
+        assert_eq!(code, 74, "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+        assert!(stderr.contains(&state), "{stderr}");
+    }
+    assert_eq!(since_sent(&mock).len(), 2, "no third kick-off");
+}
+
 #[test]
 fn a_second_worker_on_the_same_share_is_refused_and_the_other_share_concludes_later() {
     let expected = reference(&[]);

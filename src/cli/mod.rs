@@ -236,13 +236,14 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "GROUP_EXPORT_PROFILE", value_name = "NAME")]
     pub profile: Option<String>,
 
-    /// Where `--since auto` keeps the last export of each request
+    /// Where `--since auto` keeps the last export of each request: a directory, or an object
+    /// store location (s3://, gs://, az://) that workers on several machines share
     /// (default: $XDG_STATE_HOME/group-export or ~/.local/state/group-export)
     #[arg(
         long,
         global = true,
         env = "GROUP_EXPORT_STATE_DIR",
-        value_name = "DIR"
+        value_name = "DIR|URL"
     )]
     pub state_dir: Option<PathBuf>,
 

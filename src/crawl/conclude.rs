@@ -208,7 +208,7 @@ async fn complete_job(ctx: &Context, session: &Session) -> Result<()> {
             job.server_job_ended = true;
         })
         .await?;
-    conclude::record_complete_export(ctx, &session.dir, &session.job.snapshot());
+    conclude::record_complete_export(ctx, &session.dir, &session.job.snapshot()).await;
     session.events.manifest_complete(&manifest, 1);
     session.events.export_complete(files, resources, bytes);
     Ok(())

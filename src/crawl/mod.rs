@@ -71,7 +71,7 @@ pub async fn run(
     options: &CrawlOptions,
 ) -> Result<()> {
     let started = Instant::now();
-    let request = incremental::resolve_since_auto(ctx, request)?;
+    let request = incremental::resolve_since_auto(ctx, request).await?;
     check_crawlable(&request)?;
     let out = target::expand_out(&new.out, &request.group_id, jiff::Timestamp::now())?;
     if let crate::store::Location::Object(_) = &out {

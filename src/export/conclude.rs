@@ -120,7 +120,7 @@ pub async fn conclude(
     }
     let pending = issues.errors == 0 && how.defer_record;
     if issues.errors == 0 && !how.defer_record {
-        record_complete_export(ctx, dir, &snapshot);
+        record_complete_export(ctx, dir, &snapshot).await;
     }
     job.commit(|job| {
         job.completed_at = Some(jiff::Timestamp::now().to_string());
@@ -277,17 +277,19 @@ pub async fn delete_server_job(client: &Client, url: &Url, op: Op) -> Result<()>
 /// Remembers a complete, verified export for a later `--since auto`. The data is complete
 /// whether or not this works, so a failure is a warning (the next `--since auto` run is
 /// then a full export), and silent for users who never asked for `--since auto`.
-pub fn record_complete_export(ctx: &Context, dir: &JobDir, job: &Job) {
+pub async fn record_complete_export(ctx: &Context, dir: &JobDir, job: &Job) {
     let (Some(request), Some(base), Some(_)) = (&job.request, &job.base_url, &job.manifest) else {
         return;
     };
-    let recorded = incremental::StateStore::new(ctx.state_dir.as_deref()).and_then(|store| {
+    let recorded = async {
+        let store = incremental::StateStore::new(ctx)?;
         let key = incremental::RequestKey::new(base, request);
         // An export of changes since S only continues a record that reaches S: after a
         // later --since, recording would skip the changes in between.
         if let Some(since) = &request.since {
             let reaches = store
-                .last(&key)?
+                .last(&key)
+                .await?
                 .is_some_and(|last| incremental::not_after(since, &last.transaction_time));
             if !reaches {
                 tracing::debug!(
@@ -296,14 +298,16 @@ pub fn record_complete_export(ctx: &Context, dir: &JobDir, job: &Job) {
                 return Ok(());
             }
         }
-        store.record(&incremental::LastExport {
-            key,
-            transaction_time: incremental::next_since_of(job),
-            completed_at: jiff::Timestamp::now().to_string(),
-            output_dir: dir.shown(),
-        })
-    });
-    match recorded {
+        store
+            .record(&incremental::LastExport {
+                key,
+                transaction_time: incremental::next_since_of(job),
+                completed_at: jiff::Timestamp::now().to_string(),
+                output_dir: dir.shown(),
+            })
+            .await
+    };
+    match recorded.await {
         Err(error) if request.since_auto => {
             tracing::warn!("could not record this export for --since auto: {error}");
         }

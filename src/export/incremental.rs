@@ -6,15 +6,17 @@
 //! matter). An export with `_until` covers changes up to then only, so that is what it
 //! records as the next `_since` when it is earlier than the `transactionTime`. Each identity has one
 //! small JSON file in the state directory (`--state-dir`, `GROUP_EXPORT_STATE_DIR`, else
-//! `$XDG_STATE_HOME/group-export`, else `~/.local/state/group-export`), written atomically.
+//! `$XDG_STATE_HOME/group-export`, else `~/.local/state/group-export`), replaced whole. The
+//! state directory may be an object store location (`s3://…`), so that workers on several
+//! machines share their records.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use super::request::ExportRequest;
 use crate::error::{Error, Result};
-use crate::fsutil::{io_error, write_atomic};
+use crate::store::{Location, Store, StoreOptions};
 
 /// What identifies "the same export" for `--since auto`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,7 +95,7 @@ impl RequestKey {
 /// Checks a request before anything is created or sent (a mistake leaves no job directory
 /// behind) and, for `--since auto`, takes `_since` from the last complete export of the
 /// same request.
-pub fn resolve_since_auto(
+pub async fn resolve_since_auto(
     ctx: &super::Context,
     mut request: ExportRequest,
 ) -> Result<ExportRequest> {
@@ -102,9 +104,9 @@ pub fn resolve_since_auto(
     if !request.since_auto {
         return Ok(request);
     }
-    let store = StateStore::new(ctx.state_dir.as_deref())?;
+    let store = StateStore::new(ctx)?;
     let key = RequestKey::new(base.as_str(), &request);
-    match store.last(&key)? {
+    match store.last(&key).await? {
         Some(last) => {
             tracing::info!(
                 "--since auto: changes since {} (the last complete export of this request)",
@@ -114,7 +116,7 @@ pub fn resolve_since_auto(
         }
         None => tracing::info!(
             "--since auto: no complete export of this request is recorded in {}: exporting everything",
-            store.dir().display()
+            store.shown()
         ),
     }
     Ok(request)
@@ -146,12 +148,14 @@ pub fn next_since_of(job: &super::job::Job) -> String {
 
 /// Whether a later export of the same request than `job` is recorded already (a pending
 /// record of an older job, made late, must not take `--since auto` back).
-pub fn recorded_since(ctx: &super::Context, job: &super::job::Job) -> bool {
+pub async fn recorded_since(ctx: &super::Context, job: &super::job::Job) -> bool {
     let (Some(request), Some(base)) = (&job.request, &job.base_url) else {
         return false;
     };
-    let last = StateStore::new(ctx.state_dir.as_deref())
-        .and_then(|store| store.last(&RequestKey::new(base, request)));
+    let last = match StateStore::new(ctx) {
+        Ok(store) => store.last(&RequestKey::new(base, request)).await,
+        Err(error) => Err(error),
+    };
     match last {
         Ok(Some(last)) => {
             let ours = next_since_of(job);
@@ -169,47 +173,56 @@ pub fn not_after(a: &str, b: &str) -> bool {
     }
 }
 
-/// The state directory.
+/// The state directory: a local directory or an object store location.
 pub struct StateStore {
-    dir: PathBuf,
+    store: Store,
 }
 
 impl StateStore {
     /// The state directory in effect (`--state-dir` or its default, see `config`).
-    pub fn new(dir: Option<&Path>) -> Result<StateStore> {
+    pub fn new(ctx: &super::Context) -> Result<StateStore> {
+        StateStore::open(ctx.state_dir.as_deref(), &ctx.store)
+    }
+
+    fn open(dir: Option<&Path>, options: &StoreOptions) -> Result<StateStore> {
         let dir = dir.ok_or_else(|| {
             Error::usage("no state directory: set --state-dir, XDG_STATE_HOME or HOME")
         })?;
+        let location = match dir.to_str() {
+            Some(text) => Location::parse_option("--state-dir", text)?,
+            None => Location::Local(dir.to_path_buf()),
+        };
         Ok(StateStore {
-            dir: dir.to_path_buf(),
+            store: Store::open(&location, options)?,
         })
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
+    /// Where it is, for people.
+    pub fn shown(&self) -> String {
+        self.store.shown()
     }
 
     /// The last complete export of this request, if one was recorded.
-    pub fn last(&self, key: &RequestKey) -> Result<Option<LastExport>> {
-        let path = self.dir.join(key.file_name());
-        match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-                Error::usage(format!(
-                    "{} is damaged ({e}); remove it for a full export",
-                    path.display()
-                ))
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(io_error(&path, e)),
-        }
+    pub async fn last(&self, key: &RequestKey) -> Result<Option<LastExport>> {
+        let name = key.file_name();
+        let Some(bytes) = self.store.read(&name).await? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+            Error::usage(format!(
+                "{} is damaged ({e}); remove it for a full export",
+                self.store.shown_name(&name)
+            ))
+        })
     }
 
     /// Records a complete, verified export.
-    pub fn record(&self, last: &LastExport) -> Result<()> {
-        std::fs::create_dir_all(&self.dir).map_err(|e| io_error(&self.dir, e))?;
-        let path = self.dir.join(last.key.file_name());
+    pub async fn record(&self, last: &LastExport) -> Result<()> {
+        if let Some(root) = self.store.local_root() {
+            std::fs::create_dir_all(root).map_err(|e| crate::fsutil::io_error(root, e))?;
+        }
         let json = serde_json::to_vec_pretty(last).unwrap_or_default();
-        write_atomic(&path, &json)
+        self.store.write(&last.key.file_name(), json).await
     }
 }
 
@@ -260,22 +273,34 @@ mod tests {
         assert_eq!(next_since(&r, time), time);
     }
 
-    #[test]
-    fn records_round_trip_in_the_state_dir() {
+    #[tokio::test]
+    async fn records_round_trip_in_the_state_dir_made_when_first_needed() {
         let dir = tempfile::tempdir().unwrap();
-        let store = StateStore::new(Some(dir.path())).unwrap();
+        let state = dir.path().join("state");
+        let store = StateStore::open(Some(&state), &StoreOptions::default()).unwrap();
         let key = RequestKey::new("http://h/fhir", &request(&["Patient"]));
-        assert!(store.last(&key).unwrap().is_none());
+        assert!(store.last(&key).await.unwrap().is_none());
         let last = LastExport {
             key: key.clone(),
             transaction_time: "2026-01-01T00:00:00Z".into(),
             completed_at: "2026-01-01T00:10:00Z".into(),
             output_dir: "out".into(),
         };
-        store.record(&last).unwrap();
+        store.record(&last).await.unwrap();
         assert_eq!(
-            store.last(&key).unwrap().unwrap().transaction_time,
+            store.last(&key).await.unwrap().unwrap().transaction_time,
             last.transaction_time
+        );
+    }
+
+    #[test]
+    fn a_state_dir_url_is_checked_and_named_as_such() {
+        let options = StoreOptions::default();
+        let bad = StateStore::open(Some(Path::new("ftp://host/state")), &options);
+        let message = bad.err().unwrap().to_string();
+        assert!(
+            message.contains("--state-dir ftp://host/state"),
+            "{message}"
         );
     }
 }

@@ -109,7 +109,7 @@ pub async fn kickoff(
     request: ExportRequest,
     new: &NewJob,
 ) -> Result<(Location, Url)> {
-    let request = incremental::resolve_since_auto(ctx, request)?;
+    let request = incremental::resolve_since_auto(ctx, request).await?;
     let out = target::expand_out(&new.out, request.out_name(), jiff::Timestamp::now())?;
     let dir = JobDir::create(Store::open(&out, &ctx.store)?, new.foreign).await?;
     let session = lifecycle::ensure_started(ctx, dir, request, new.restart).await?;
@@ -271,7 +271,7 @@ async fn run_with(
     auto: bool,
 ) -> Result<Option<Box<mode::Handover>>> {
     let started = Instant::now();
-    let request = incremental::resolve_since_auto(ctx, request)?;
+    let request = incremental::resolve_since_auto(ctx, request).await?;
     let out = target::expand_out(&new.out, request.out_name(), jiff::Timestamp::now())?;
     let store = Store::open(&out, &ctx.store)?;
     if let Some(share) = options.download.shard {
@@ -330,8 +330,8 @@ async fn run_with(
     })?;
     (after.0)(ctx, root, &job).await?;
     if job.record_pending {
-        if !incremental::recorded_since(ctx, &job) {
-            conclude::record_complete_export(ctx, &session.dir, &job);
+        if !incremental::recorded_since(ctx, &job).await {
+            conclude::record_complete_export(ctx, &session.dir, &job).await;
         }
         session.job.commit(|job| job.record_pending = false).await?;
     }

@@ -49,40 +49,46 @@ pub enum Location {
 const OBJECT_SCHEMES: [&str; 7] = ["s3", "s3a", "gs", "az", "azure", "abfs", "abfss"];
 
 impl Location {
-    /// A directory path, a `file://` URL (a directory), or an object store URL.
+    /// A directory path, a `file://` URL (a directory), or an object store URL, given to
+    /// `--out`.
     pub fn parse(text: &str) -> Result<Location> {
+        Location::parse_option("--out", text)
+    }
+
+    /// [`Location::parse`] of what `option` was given (named in errors).
+    pub fn parse_option(option: &str, text: &str) -> Result<Location> {
         let Some((scheme, _)) = text.split_once("://") else {
             return Ok(Location::Local(PathBuf::from(text)));
         };
         let scheme = scheme.to_ascii_lowercase();
-        let url = Url::parse(text).map_err(|e| Error::usage(format!("--out {text}: {e}")))?;
+        let url = Url::parse(text).map_err(|e| Error::usage(format!("{option} {text}: {e}")))?;
         if !url.username().is_empty() || url.password().is_some() {
-            return Err(Error::usage(
-                "--out: credentials do not go in the URL (they would show in process lists \
+            return Err(Error::usage(format!(
+                "{option}: credentials do not go in the URL (they would show in process lists \
                  and logs): give them the way the store's tools take them (e.g. \
-                 AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)",
-            ));
+                 AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)"
+            )));
         }
         if scheme == "file" {
             return url
                 .to_file_path()
                 .map(Location::Local)
-                .map_err(|()| Error::usage(format!("--out {text}: not a local path")));
+                .map_err(|()| Error::usage(format!("{option} {text}: not a local path")));
         }
         if !OBJECT_SCHEMES.contains(&scheme.as_str()) {
             return Err(Error::usage(format!(
-                "--out {text}: unknown kind of location {scheme}:// (give a directory, or \
+                "{option} {text}: unknown kind of location {scheme}:// (give a directory, or \
                  file://, s3://, gs:// or az://)"
             )));
         }
         if url.host_str().is_none_or(str::is_empty) {
             return Err(Error::usage(format!(
-                "--out {text}: no bucket (or container) after {scheme}://"
+                "{option} {text}: no bucket (or container) after {scheme}://"
             )));
         }
         if url.query().is_some() || url.fragment().is_some() {
             return Err(Error::usage(format!(
-                "--out {text}: an object store location has no ?query or #fragment"
+                "{option} {text}: an object store location has no ?query or #fragment"
             )));
         }
         Ok(Location::Object(url))

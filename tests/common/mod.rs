@@ -184,6 +184,19 @@ pub fn assert_fresh(path: &Path, generated: &str) {
     );
 }
 
+/// The `_since` of each kick-off the mock received, in order (`None`: a full export).
+pub fn since_sent(mock: &BackgroundMock) -> Vec<Option<String>> {
+    mock.requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/$export") && r.method != "DELETE")
+        .map(|r| {
+            url::form_urlencoded::parse(r.query.as_deref().unwrap_or("").as_bytes())
+                .find(|(k, _)| k == "_since")
+                .map(|(_, v)| v.into_owned())
+        })
+        .collect()
+}
+
 /// Requests whose path contains `needle`.
 pub fn requests_to<'a>(requests: &'a [RecordedRequest], needle: &str) -> Vec<&'a RecordedRequest> {
     requests
