@@ -76,6 +76,40 @@ fn a_read_that_timed_out_is_tried_again() {
     assert_eq!(requests.load(Ordering::SeqCst), 3, "{stderr}");
 }
 
+/// An export file whose answer never begins: its own deadline (files are read without
+/// reqwest's read timeout, see `Client::execute`), then tried again as any timeout is.
+#[test]
+fn a_file_whose_answer_never_begins_is_given_up_at_the_request_timeout() {
+    let (base, requests) = silent_server("Patient.ndjson");
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("manifest.json");
+    std::fs::write(
+        &manifest,
+        serde_json::json!({
+            "transactionTime": "2026-01-01T00:00:00Z",
+            "request": format!("{base}/Group/g1/$export"),
+            "requiresAccessToken": false,
+            "output": [{"type": "Patient", "url": format!("{base}/Patient.ndjson")}],
+            "error": []
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let mut cmd = group_export(&base);
+    cmd.args(["--request-timeout", "2s", "--retries", "1"])
+        .args(["download", "--manifest"])
+        .arg(&manifest)
+        .arg("--out")
+        .arg(dir.path().join("out"));
+    let (code, _, stderr) = run(cmd);
+    assert_eq!(code, 75, "{stderr}");
+    assert_eq!(requests.load(Ordering::SeqCst), 2, "{stderr}");
+    assert!(
+        stderr.contains("no answer within --request-timeout"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn a_status_url_busy_for_longer_than_ten_polls_is_waited_for_until_the_timeout() {
     let mock = mock(MockConfig {

@@ -516,3 +516,54 @@ fn hostile_status_answers_are_clear_errors_not_panics_or_busy_loops() {
     assert_eq!(code, 4, "{stderr}");
     assert!(stderr.contains("not an http(s) URL"), "{stderr}");
 }
+
+/// A reader that stops reading `--stdout` for longer than `--request-timeout` (a pipeline
+/// whose next stage is busy) holds the download back; that is not a slow server: no
+/// timeout, no second request, every line.
+#[test]
+fn a_stdout_reader_that_pauses_is_not_taken_for_a_slow_server() {
+    use std::io::Read;
+    // About 18 MB in one file: more than the pipe and the sockets hold.
+    let mock = faulty(&[], |c| {
+        c.members = 100;
+        c.observations_per_patient = 300;
+        c.max_resources_per_file = 100_000_000;
+    });
+    let home = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("group-export"))
+        .env_clear()
+        .env("GROUP_EXPORT_BASE_URL", mock.base_url())
+        .env("HOME", home.path())
+        .env("GROUP_EXPORT_TEST_TIME_SCALE", TIME_SCALE)
+        // 20 s, scaled: 1 s.
+        .args(["-q", "--request-timeout", "20s", "run", "cohort-001"])
+        .args([
+            "--type",
+            "Observation",
+            "--stdout",
+            "--keep-server-job",
+            "--out",
+        ])
+        .arg(home.path().join("job"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_request(&mock, "-Observation-1/");
+    // Three request timeouts without reading a byte.
+    std::thread::sleep(std::time::Duration::from_millis(3000));
+    let mut stdout = Vec::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_end(&mut stdout)
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(stdout.iter().filter(|&&b| b == b'\n').count(), 30_000);
+    let requests = mock.requests();
+    let file_requests = requests_to(&requests, "-Observation-1/");
+    assert_eq!(file_requests.len(), 1, "one request for the file: {stderr}");
+}

@@ -4,6 +4,11 @@
 //! `--request-timeout` is broken off (a `TooSlow` network failure, which the retry policy
 //! then handles like any broken transfer). Reqwest's read timeout alone is defeated by a
 //! server that trickles one byte at a time.
+//!
+//! Only the time spent waiting for the server counts: while the reader does not ask for
+//! the next piece (its disk, upload or `--stdout` pipe is behind), the server is not slow.
+//! Export files are read without reqwest's read timeout for the same reason (see
+//! `Client::execute`), so this limit is their only one once the answer has begun.
 
 use std::time::{Duration, Instant};
 
@@ -41,7 +46,8 @@ impl LowSpeed {
 /// Reads a body chunk by chunk under a [`LowSpeed`] limit.
 pub struct SpeedGuard {
     limit: LowSpeed,
-    window_start: Instant,
+    /// Time spent waiting for the server in the current window.
+    waited: Duration,
     bytes: u64,
 }
 
@@ -49,7 +55,7 @@ impl SpeedGuard {
     pub fn new(limit: LowSpeed) -> Self {
         SpeedGuard {
             limit,
-            window_start: Instant::now(),
+            waited: Duration::ZERO,
             bytes: 0,
         }
     }
@@ -61,10 +67,13 @@ impl SpeedGuard {
             .limit
             .bytes_per_second
             .saturating_mul(self.limit.window.as_secs().max(1));
+        let window = crate::clock::real(self.limit.window);
         loop {
-            let window_end = self.window_start + crate::clock::real(self.limit.window);
-            let next = tokio::time::timeout_at(window_end.into(), response.chunk()).await;
-            let window_over = Instant::now() >= window_end;
+            let asked = Instant::now();
+            let next =
+                tokio::time::timeout(window.saturating_sub(self.waited), response.chunk()).await;
+            self.waited += asked.elapsed();
+            let window_over = self.waited >= window;
             match next {
                 Ok(Ok(Some(chunk))) => {
                     self.bytes += chunk.len() as u64;
@@ -72,7 +81,7 @@ impl SpeedGuard {
                         if self.bytes < needed {
                             return Err(Broke::TooSlow(self.limit));
                         }
-                        self.window_start = Instant::now();
+                        self.waited = Duration::ZERO;
                         self.bytes = 0;
                     }
                     return Ok(Some(chunk));
@@ -81,7 +90,7 @@ impl SpeedGuard {
                 Ok(Err(e)) => return Err(Broke::Network(e)),
                 Err(_elapsed) if self.bytes < needed => return Err(Broke::TooSlow(self.limit)),
                 Err(_elapsed) => {
-                    self.window_start = Instant::now();
+                    self.waited = Duration::ZERO;
                     self.bytes = 0;
                 }
             }

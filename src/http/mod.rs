@@ -27,7 +27,7 @@ pub use request::{Body, Request};
 pub use urls::{fetchable, server_link};
 
 use crate::auth::{AuthOptions, TokenSource};
-use crate::error::{Error, ErrorAnswer, Op, Result};
+use crate::error::{Error, ErrorAnswer, NetworkKind, Op, Result};
 use crate::fhir::OperationOutcome;
 use crate::secret::Secret;
 use crate::text;
@@ -63,6 +63,8 @@ pub struct Client {
     tokens: Option<Arc<TokenSource>>,
     retry: RetryPolicy,
     low_speed: LowSpeed,
+    /// How long the head of an export file's answer may take (`--request-timeout`).
+    answer_timeout: Duration,
 }
 
 impl Client {
@@ -72,21 +74,27 @@ impl Client {
             reqwest::Client::builder()
                 .user_agent(concat!("group-export/", env!("CARGO_PKG_VERSION")))
                 .connect_timeout(crate::clock::real(options.request_timeout))
-                .read_timeout(crate::clock::real(options.request_timeout))
                 .dns_resolver(dns::Resolver)
                 .redirect(redirects)
         };
+        let timeout = crate::clock::real(options.request_timeout);
         let build = |builder: reqwest::ClientBuilder| {
             builder
                 .build()
                 .map_err(|e| Error::Internal(format!("cannot set up the HTTP client: {e}")))
         };
-        let http = build(builder(reqwest::redirect::Policy::none()))?;
+        let http = build(builder(reqwest::redirect::Policy::none()).read_timeout(timeout))?;
+        // No read timeout for export files: a reader that stops asking for the body (its
+        // disk or its pipe is behind) would trip it; the answer's head has a deadline of
+        // its own (`execute`) and the body the low-speed limit.
         let raw = build(builder(reqwest::redirect::Policy::none()).no_gzip())?;
         let tokens = match options.auth.credentials()? {
             None => None,
             Some(credentials) => {
-                let discovery = build(builder(reqwest::redirect::Policy::limited(MAX_REDIRECTS)))?;
+                let discovery = build(
+                    builder(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+                        .read_timeout(timeout),
+                )?;
                 Some(Arc::new(TokenSource::new(
                     credentials,
                     (http.clone(), discovery),
@@ -103,6 +111,7 @@ impl Client {
             tokens,
             retry: options.retry,
             low_speed: LowSpeed::over(options.request_timeout),
+            answer_timeout: timeout,
         })
     }
 
@@ -348,10 +357,21 @@ impl Client {
             tracing::trace!("> {name}: {}", redact(name, value, &self.extra_headers));
         }
         let started = Instant::now();
-        let response = client
-            .execute(built)
-            .await
-            .map_err(|e| self.network_error(&request.op, url, e))?;
+        let sent = client.execute(built);
+        let answer = if request.raw_body {
+            tokio::time::timeout(self.answer_timeout, sent)
+                .await
+                .map_err(|_| Error::Network {
+                    op: request.op.clone(),
+                    url: url.to_string(),
+                    kind: NetworkKind::Timeout,
+                    detail: "no answer within --request-timeout".into(),
+                    source: None,
+                })?
+        } else {
+            sent.await
+        };
+        let response = answer.map_err(|e| self.network_error(&request.op, url, e))?;
         tracing::debug!(
             "{method} {url} → {} ({} ms)",
             response.status(),
