@@ -3,12 +3,13 @@
 //! that. A file smaller than one part goes up in one `PUT` at its commit.
 //!
 //! Memory: a part ([`PART_SIZE`]) being filled and at most [`PARTS_IN_FLIGHT`] parts going
-//! up, so `PART_SIZE × (PARTS_IN_FLIGHT + 1)` per file downloading (24 MiB; with
-//! `--parallel 4`, 96 MiB at most). Parts go up beside the download, on the runtime's
-//! workers, while this file's writer thread fills the next one. No local copy of the data
-//! is made; part buffers are allocated once at their size and reused (see [`Pool`]), so
-//! the process's resident memory is that bound plus the download's own (measured: 47 MiB
-//! at `--parallel 1`, 131 MiB at 4; bench/README.md).
+//! up, so `PART_SIZE × (PARTS_IN_FLIGHT + 1)` per file downloading (24 MiB), and never more
+//! than [`BUDGET`] part buffers in the whole process (96 MiB), however many files upload
+//! at once: past that, a writer waits for a buffer to come back. Parts go up beside the
+//! download, on the runtime's workers, while this file's writer thread fills the next one.
+//! No local copy of the data is made; part buffers are allocated once at their size and
+//! reused (see [`Pool`]), so the process's resident memory is that bound plus the
+//! download's own (measured: 47 MiB at `--parallel 1`, 131 MiB at 4; bench/README.md).
 //!
 //! An upload that is given up (a failed check, a restart of the file, an error) is aborted
 //! at once. One left by a killed process is named in the job (its id, see
@@ -45,7 +46,7 @@ pub struct ObjectSink {
     /// The object's name (the file's, `.gz` added when compressed).
     stored: String,
     /// The bytes of the part being filled (compressed when the file is).
-    part: Vec<u8>,
+    part: PartBuffer,
     gzip: Option<GzEncoder<Vec<u8>>>,
     compression: Compression,
     upload: Option<Upload>,
@@ -68,7 +69,7 @@ impl ObjectSink {
         Ok(ObjectSink {
             bucket,
             stored,
-            part: Vec::new(),
+            part: PartBuffer::default(),
             gzip: new_encoder(compression),
             compression,
             upload: None,
@@ -95,7 +96,8 @@ impl ObjectSink {
                     self.part = PARTS.take(part_size);
                 }
                 if self.part.capacity() < part_size {
-                    self.part.reserve_exact(part_size - self.part.len());
+                    let filled = self.part.len();
+                    self.part.reserve_exact(part_size - filled);
                 }
                 let (now, later) = rest.split_at(rest.len().min(part_size - self.part.len()));
                 self.part.extend_from_slice(now);
@@ -110,7 +112,7 @@ impl ObjectSink {
             return Err(compress_error(&self.bucket.shown(&self.stored), e));
         }
         if encoder.get_ref().len() >= part_size {
-            self.part = std::mem::take(encoder.get_mut());
+            self.part = PartBuffer::unpooled(std::mem::take(encoder.get_mut()));
             self.send_part()?;
         }
         Ok(())
@@ -119,7 +121,7 @@ impl ObjectSink {
     /// Throws away what was written, to start the object again.
     pub fn restart(&mut self) -> Result<()> {
         self.abort();
-        self.part = Vec::new();
+        self.part = PartBuffer::default();
         self.gzip = new_encoder(self.compression);
         self.stored_bytes = 0;
         Ok(())
@@ -135,7 +137,7 @@ impl ObjectSink {
             self.part.extend_from_slice(&rest);
         }
         if self.upload.is_none() {
-            let bytes = std::mem::take(&mut self.part);
+            let bytes = std::mem::take(&mut self.part).into_vec();
             let len = bytes.len() as u64;
             let bucket = self.bucket.clone();
             super::block_on(bucket.write(&self.stored, bytes))?;
@@ -196,18 +198,15 @@ impl ObjectSink {
             });
         }
         let upload = self.upload.as_mut().expect("started above");
-        let bytes = bytes::Bytes::from(std::mem::take(&mut self.part));
+        // The buffer goes back to the pool when the request lets go of it (see `PartBuffer`).
+        let bytes = bytes::Bytes::from_owner(std::mem::take(&mut self.part));
         self.stored_bytes += bytes.len() as u64;
         let index = upload.parts.len() + upload.sending.len();
         let (bucket, name, id) = (self.bucket.clone(), self.stored.clone(), upload.id.clone());
-        upload.sending.push_back(self.handle.spawn(async move {
-            let sent = bucket.upload_part(&name, &id, index, bytes.clone()).await;
-            // The request has let go of the part: its buffer serves the next one.
-            if let Ok(buffer) = bytes.try_into_mut() {
-                PARTS.give(buffer.into());
-            }
-            sent
-        }));
+        upload.sending.push_back(
+            self.handle
+                .spawn(async move { bucket.upload_part(&name, &id, index, bytes).await }),
+        );
         while upload.sending.len() > PARTS_IN_FLIGHT {
             let sending = upload.sending.pop_front().expect("not empty");
             upload.parts.push(join(sending)?);
@@ -266,27 +265,171 @@ fn join(sending: JoinHandle<Result<PartId>>) -> Result<PartId> {
 /// once at its size and comes back here when sent. Without this, glibc's allocator (whose
 /// mmap threshold rises after the first large free) keeps freed 8 MiB blocks in its heaps
 /// and the resident memory grows well past the parts in use.
-static PARTS: Pool = Pool(std::sync::Mutex::new(Vec::new()));
+///
+/// The pool also bounds how many are in use at once, by the whole process ([`BUDGET`]):
+/// with more files uploading than that allows, a file's writer waits for a buffer to come
+/// back, which holds its download back (the low-speed limit counts only time spent waiting
+/// for the server, so that is not taken for a slow server).
+static PARTS: Pool = Pool::new(BUDGET);
 
-struct Pool(std::sync::Mutex<Vec<Vec<u8>>>);
+/// Part buffers in use at once at most (8 MiB each: 96 MiB): every part of 4 files, however
+/// many upload at once.
+const BUDGET: usize = 4 * (PARTS_IN_FLIGHT + 1);
 
-/// Buffers kept for reuse at most: enough for 4 files with every part in use.
-const POOLED: usize = 4 * (PARTS_IN_FLIGHT + 1);
+struct Pool {
+    state: std::sync::Mutex<PoolState>,
+    returned: std::sync::Condvar,
+    budget: usize,
+}
+
+struct PoolState {
+    free: Vec<Vec<u8>>,
+    in_use: usize,
+    /// Writers waiting for a buffer (for tests).
+    waiting: usize,
+}
 
 impl Pool {
-    fn take(&self, size: usize) -> Vec<u8> {
-        let mut pool = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        match pool.iter().position(|b| b.capacity() >= size) {
-            Some(i) => pool.swap_remove(i),
+    const fn new(budget: usize) -> Pool {
+        Pool {
+            state: std::sync::Mutex::new(PoolState {
+                free: Vec::new(),
+                in_use: 0,
+                waiting: 0,
+            }),
+            returned: std::sync::Condvar::new(),
+            budget,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, PoolState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A buffer of at least `size` bytes, once fewer than the budget are in use (it waits
+    /// for one to come back: uploads end, in success or failure, within their own
+    /// deadlines).
+    fn take(&'static self, size: usize) -> PartBuffer {
+        let mut state = self.lock();
+        state.waiting += 1;
+        while state.in_use >= self.budget {
+            state = self.returned.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+        state.waiting -= 1;
+        state.in_use += 1;
+        let buffer = match state.free.iter().position(|b| b.capacity() >= size) {
+            Some(i) => state.free.swap_remove(i),
             None => Vec::with_capacity(size),
+        };
+        PartBuffer {
+            bytes: buffer,
+            pool: Some(self),
         }
     }
 
     fn give(&self, mut buffer: Vec<u8>) {
         buffer.clear();
-        let mut pool = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if pool.len() < POOLED {
-            pool.push(buffer);
+        let mut state = self.lock();
+        state.in_use -= 1;
+        if buffer.capacity() > 0 && state.free.len() < self.budget {
+            state.free.push(buffer);
         }
+        drop(state);
+        self.returned.notify_one();
+    }
+}
+
+/// The bytes of a part: a buffer of the pool (given back when dropped, also when the
+/// upload that holds it fails or is aborted), or one made elsewhere (gzip's output).
+#[derive(Default)]
+struct PartBuffer {
+    bytes: Vec<u8>,
+    pool: Option<&'static Pool>,
+}
+
+impl PartBuffer {
+    fn unpooled(bytes: Vec<u8>) -> PartBuffer {
+        PartBuffer { bytes, pool: None }
+    }
+
+    /// The bytes, no longer counted as a buffer of the pool.
+    fn into_vec(mut self) -> Vec<u8> {
+        std::mem::take(&mut self.bytes)
+    }
+}
+
+impl std::ops::Deref for PartBuffer {
+    type Target = Vec<u8>;
+    fn deref(&self) -> &Vec<u8> {
+        &self.bytes
+    }
+}
+
+impl std::ops::DerefMut for PartBuffer {
+    fn deref_mut(&mut self) -> &mut Vec<u8> {
+        &mut self.bytes
+    }
+}
+
+impl AsRef<[u8]> for PartBuffer {
+    fn as_ref(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl Drop for PartBuffer {
+    fn drop(&mut self) {
+        if let Some(pool) = self.pool.take() {
+            pool.give(std::mem::take(&mut self.bytes));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_writer_waits_for_a_buffer_once_the_budget_is_in_use() {
+        let pool: &'static Pool = Box::leak(Box::new(Pool::new(2)));
+        let first = pool.take(16);
+        let second = pool.take(16);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            let third = pool.take(16);
+            tx.send(third.capacity()).unwrap();
+        });
+        // Until it waits: an event, not a time.
+        while pool.lock().waiting == 0 {
+            std::thread::yield_now();
+        }
+        assert!(
+            rx.try_recv().is_err(),
+            "no third buffer while two are in use"
+        );
+        drop(first);
+        assert!(
+            rx.recv().unwrap() >= 16,
+            "a buffer given back serves the waiter"
+        );
+        waiter.join().unwrap();
+        drop(second);
+        let state = pool.lock();
+        assert_eq!(state.in_use, 0);
+        assert_eq!(state.free.len(), 2, "both buffers kept for reuse");
+    }
+
+    #[test]
+    fn a_buffer_taken_out_of_the_pool_is_no_longer_counted() {
+        let pool: &'static Pool = Box::leak(Box::new(Pool::new(1)));
+        let bytes = pool.take(8).into_vec();
+        assert!(bytes.capacity() >= 8);
+        assert_eq!(pool.lock().in_use, 0);
+        let shared = bytes::Bytes::from_owner(pool.take(8));
+        let copy = shared.clone();
+        drop(shared);
+        assert_eq!(pool.lock().in_use, 1, "held by a clone");
+        drop(copy);
+        assert_eq!(pool.lock().in_use, 0);
     }
 }
