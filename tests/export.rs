@@ -1155,15 +1155,6 @@ fn extra_kickoff_parameters_are_sent_as_given() {
 }
 
 /// A gzip file's text.
-fn gunzip(bytes: &[u8]) -> Vec<u8> {
-    use std::io::Read;
-    let mut out = Vec::new();
-    flate2::read::MultiGzDecoder::new(bytes)
-        .read_to_end(&mut out)
-        .unwrap();
-    out
-}
-
 #[test]
 fn compressed_output_holds_the_same_data_and_is_known_on_a_rerun() {
     let expected = reference(&[]);

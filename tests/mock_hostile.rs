@@ -5,9 +5,9 @@
 //! and timing is only ever asserted as a lower bound (a server cannot be faster than its
 //! pauses), never as luck.
 
-use std::io::Read;
 use std::time::{Duration, Instant};
 
+use common::gunzip;
 use common::mock_http::{
     file_url, get, header, kickoff_at, polling, quick, read_until_error, start, start_export,
     status_url,
@@ -197,14 +197,6 @@ async fn a_lying_416_follows_a_break_at_a_line_end() {
         Some(format!("bytes {}-{}/{length}", head.len(), length - 1))
     );
     server.shutdown().await;
-}
-
-fn gunzip(bytes: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(bytes)
-        .read_to_end(&mut out)
-        .expect("a whole gzip stream");
-    out
 }
 
 #[tokio::test]

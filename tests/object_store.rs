@@ -80,6 +80,23 @@ fn a_full_export_to_s3_holds_the_same_bytes_as_one_to_disk() {
     assert_eq!(streamed, expected_lines);
 }
 
+#[test]
+fn a_compressed_export_to_s3_holds_the_same_lines_gzipped() {
+    let expected = reference(&[]);
+    let mock = faulty(&[], |_| {});
+    let s3 = S3Server::start();
+    let (code, _, stderr) = s3_run(&mock, &s3, "gz", &["--compress", "gzip"]);
+    assert_eq!(code, 0, "{stderr}");
+    let stored: Vec<(String, Vec<u8>)> = s3
+        .objects(BUCKET, "gz")
+        .into_iter()
+        .filter(|(name, _)| name.ends_with(".ndjson.gz"))
+        .map(|(name, bytes)| (name.trim_end_matches(".gz").to_string(), gunzip(&bytes)))
+        .collect();
+    assert_same_files(&stored, &expected);
+    assert_eq!(s3.unfinished_uploads(), 0);
+}
+
 /// The job file of a job in `s3`, as JSON (`Null` when there is none).
 fn job_json(s3: &S3Server, prefix: &str) -> serde_json::Value {
     s3.objects(BUCKET, prefix)

@@ -47,7 +47,7 @@ pub struct ObjectSink {
     stored: String,
     /// The bytes of the part being filled (compressed when the file is).
     part: PartBuffer,
-    gzip: Option<GzEncoder<Vec<u8>>>,
+    gzip: Option<GzEncoder<PartBuffer>>,
     compression: Compression,
     upload: Option<Upload>,
     /// Bytes that went into the object (compressed, when it is).
@@ -108,11 +108,16 @@ impl ObjectSink {
             }
             return Ok(());
         };
+        // The compressed part fills a buffer of the pool too (taken when the first bytes
+        // come, not before: making a sink never waits).
+        if encoder.get_ref().capacity() == 0 {
+            *encoder.get_mut() = PARTS.take(part_size);
+        }
         if let Err(e) = encoder.write_all(bytes) {
             return Err(compress_error(&self.bucket.shown(&self.stored), e));
         }
         if encoder.get_ref().len() >= part_size {
-            self.part = PartBuffer::unpooled(std::mem::take(encoder.get_mut()));
+            self.part = std::mem::take(encoder.get_mut());
             self.send_part()?;
         }
         Ok(())
@@ -131,10 +136,10 @@ impl ObjectSink {
     /// completed (or the whole object put, when it is smaller than a part).
     pub fn commit(mut self) -> Result<u64> {
         if let Some(encoder) = self.gzip.take() {
-            let rest = encoder
+            // What is left after the last part sent (the filled ones are taken whole).
+            self.part = encoder
                 .finish()
                 .map_err(|e| compress_error(&self.bucket.shown(&self.stored), e))?;
-            self.part.extend_from_slice(&rest);
         }
         if self.upload.is_none() {
             let bytes = std::mem::take(&mut self.part).into_vec();
@@ -245,10 +250,13 @@ fn compress_error(shown: &str, error: std::io::Error) -> Error {
     Error::Internal(format!("compressing {shown}: {error}"))
 }
 
-fn new_encoder(compression: Compression) -> Option<GzEncoder<Vec<u8>>> {
+fn new_encoder(compression: Compression) -> Option<GzEncoder<PartBuffer>> {
     match compression {
         Compression::None => None,
-        Compression::Gzip => Some(GzEncoder::new(Vec::new(), flate2::Compression::fast())),
+        Compression::Gzip => Some(GzEncoder::new(
+            PartBuffer::default(),
+            flate2::Compression::fast(),
+        )),
     }
 }
 
@@ -340,7 +348,7 @@ impl Pool {
 }
 
 /// The bytes of a part: a buffer of the pool (given back when dropped, also when the
-/// upload that holds it fails or is aborted), or one made elsewhere (gzip's output).
+/// upload that holds it fails or is aborted), or none yet (empty, not counted).
 #[derive(Default)]
 struct PartBuffer {
     bytes: Vec<u8>,
@@ -348,10 +356,6 @@ struct PartBuffer {
 }
 
 impl PartBuffer {
-    fn unpooled(bytes: Vec<u8>) -> PartBuffer {
-        PartBuffer { bytes, pool: None }
-    }
-
     /// The bytes, no longer counted as a buffer of the pool.
     fn into_vec(mut self) -> Vec<u8> {
         std::mem::take(&mut self.bytes)
@@ -368,6 +372,18 @@ impl std::ops::Deref for PartBuffer {
 impl std::ops::DerefMut for PartBuffer {
     fn deref_mut(&mut self) -> &mut Vec<u8> {
         &mut self.bytes
+    }
+}
+
+/// gzip writes its output into the part being filled.
+impl Write for PartBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.bytes.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

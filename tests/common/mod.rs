@@ -184,6 +184,16 @@ pub fn assert_fresh(path: &Path, generated: &str) {
     );
 }
 
+/// The bytes of a gzip file (all its members).
+pub fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .expect("a whole gzip stream");
+    out
+}
+
 /// The `_since` of each kick-off the mock received, in order (`None`: a full export).
 pub fn since_sent(mock: &BackgroundMock) -> Vec<Option<String>> {
     mock.requests()
