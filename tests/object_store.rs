@@ -245,8 +245,8 @@ fn two_workers_share_one_export_and_the_last_concludes_it() {
 fn since_auto_records_kept_in_the_bucket_are_shared_by_machines() {
     let mock = faulty(&[], |_| {});
     let s3 = S3Server::start();
-    let state = format!("s3://{BUCKET}/state");
-    let night = |n: &str, home: &std::path::Path| {
+    // `run --since auto` into s3://exports/OUT, on the machine whose HOME is `home`.
+    let night = |state: &str, out: &str, home: &std::path::Path| {
         let mut cmd = group_export(&mock.base_url());
         s3.env(&mut cmd);
         cmd.env("HOME", home).args([
@@ -255,22 +255,23 @@ fn since_auto_records_kept_in_the_bucket_are_shared_by_machines() {
             "--since",
             "auto",
             "--state-dir",
-            &state,
+            state,
             "--out",
-            &format!("s3://{BUCKET}/{n}"),
+            &format!("s3://{BUCKET}/{out}"),
         ]);
         run(cmd)
     };
+    let state = format!("s3://{BUCKET}/state");
     let (first_machine, second_machine) =
         (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let (code, _, stderr) = night("night-1", first_machine.path());
+    let (code, _, stderr) = night(&state, "night-1", first_machine.path());
     assert_eq!(code, 0, "{stderr}");
     let records = s3.objects(BUCKET, "state");
     assert_eq!(records.len(), 1, "{records:?}");
     let record: serde_json::Value = serde_json::from_slice(&records[0].1).unwrap();
     let time = record["transactionTime"].as_str().unwrap().to_string();
 
-    let (code, _, stderr) = night("night-2", second_machine.path());
+    let (code, _, stderr) = night(&state, "night-2", second_machine.path());
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(since_sent(&mock), [None, Some(time.clone())], "{stderr}");
     let record: serde_json::Value =
@@ -293,19 +294,8 @@ fn since_auto_records_kept_in_the_bucket_are_shared_by_machines() {
         ("denied", "access denied"),
         ("no-such-bucket", "the bucket does not exist"),
     ] {
-        let mut cmd = group_export(&mock.base_url());
-        s3.env(&mut cmd);
         let state = format!("s3://{bucket}/state");
-        cmd.args([
-            "run",
-            "cohort-001",
-            "--since",
-            "auto",
-            "--state-dir",
-            &state,
-        ])
-        .args(["--out", &format!("s3://{BUCKET}/night-x")]);
-        let (code, _, stderr) = run(cmd);
+        let (code, _, stderr) = night(&state, "night-x", first_machine.path());
         assert_eq!(code, 74, "{stderr}");
         assert!(stderr.contains(says), "{stderr}");
         assert!(stderr.contains(&state), "{stderr}");

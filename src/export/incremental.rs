@@ -152,11 +152,12 @@ pub async fn recorded_since(ctx: &super::Context, job: &super::job::Job) -> bool
     let (Some(request), Some(base)) = (&job.request, &job.base_url) else {
         return false;
     };
-    let last = match StateStore::new(ctx) {
-        Ok(store) => store.last(&RequestKey::new(base, request)).await,
-        Err(error) => Err(error),
+    let last = async {
+        StateStore::new(ctx)?
+            .last(&RequestKey::new(base, request))
+            .await
     };
-    match last {
+    match last.await {
         Ok(Some(last)) => {
             let ours = next_since_of(job);
             ours != last.transaction_time && not_after(&ours, &last.transaction_time)

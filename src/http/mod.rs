@@ -70,14 +70,14 @@ pub struct Client {
 impl Client {
     /// Builds the client; reads the credentials (token, secret or key files) now.
     pub fn new(options: ClientOptions) -> Result<Client> {
+        let timeout = crate::clock::real(options.request_timeout);
         let builder = |redirects| {
             reqwest::Client::builder()
                 .user_agent(concat!("group-export/", env!("CARGO_PKG_VERSION")))
-                .connect_timeout(crate::clock::real(options.request_timeout))
+                .connect_timeout(timeout)
                 .dns_resolver(dns::Resolver)
                 .redirect(redirects)
         };
-        let timeout = crate::clock::real(options.request_timeout);
         let build = |builder: reqwest::ClientBuilder| {
             builder
                 .build()
