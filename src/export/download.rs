@@ -1,5 +1,6 @@
 //! One file of the manifest, end to end: the network side (`fetch.rs`) hands the body's
-//! bytes to a writer thread, which checks every line and writes to the sink; the file is
+//! bytes to a checker thread, which checks every line and hands them on to the sink's own
+//! writer thread (`store::behind`), so receiving, checking and writing overlap; the file is
 //! committed (a `.part` synced and renamed) only when it is complete and verified, and
 //! reported done only after that. Also: re-reading a `.part` to resume it, and checking a
 //! file saved earlier with `--no-verify`.
@@ -8,7 +9,9 @@ use super::fetch::{self, Answer, Resume, Transfer, Write};
 use super::plan::{FileKind, FileTask};
 use crate::error::{Error, Result};
 use crate::ndjson::{LineChecker, LineError};
+use crate::store::behind::WriteBehind;
 use crate::store::{Compression, Sink, Stat, Store};
+use bytes::Bytes;
 
 /// What one finished download held.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -118,43 +121,54 @@ fn check_count(task: &FileTask, resources: u64) -> std::result::Result<(), Strin
     }
 }
 
-/// The writer thread of one download: checks each chunk's lines and writes the bytes,
-/// beside the network reads. A file gets every byte as it arrives (a `.part` is cut back
-/// to its last good line when resumed); stdout only gets complete lines that passed, so a
-/// pipe never sees half a line. At a refused line, the good lines before it are written
-/// and the loop stops; it also stops at a failed write. Returns what was held back: the
-/// unfinished last line for stdout, written once [`LineChecker::finish`] accepts it.
+/// The checker thread of one download: checks each chunk's lines and hands the bytes to the
+/// sink's own thread (see [`WriteBehind`]), which writes them while the next chunk is
+/// checked. A file gets every byte as it arrives (a `.part` is cut back to its last good
+/// line when resumed); stdout only gets complete lines that passed, so a pipe never sees
+/// half a line. At a refused line, the good lines before it are written and the loop
+/// stops; it also stops at a failed write. Returns the sink (all writes done), and what was
+/// held back: the unfinished last line for stdout, written once [`LineChecker::finish`]
+/// accepts it.
 fn write_loop(
     mut rx: tokio::sync::mpsc::Receiver<Write>,
-    sink: &mut Sink,
+    sink: Sink,
     checker: &mut LineChecker,
     task: &FileTask,
-) -> Result<Vec<u8>> {
-    // Positions in the file: `written` bytes are in the sink, `held` holds the bytes
+) -> (Result<Vec<u8>>, Sink) {
+    let keeps_partial_lines = sink.keeps_partial_lines();
+    let mut output = WriteBehind::start(sink);
+    // Positions in the file: `written` bytes went to the sink, `held` holds the bytes
     // received after them.
     let mut start = checker.checked_bytes();
     let mut written = start;
     let mut held = Vec::new();
     // `held`'s share of the process's budget for unfinished lines.
     let mut held_share = crate::ndjson::Held::default();
-    while let Some(message) = rx.blocking_recv() {
+    let result = loop {
+        let Some(message) = rx.blocking_recv() else {
+            break Ok(held);
+        };
         match message {
             Write::Bytes(chunk) => {
                 let checked = checker.feed(&chunk);
                 let received = written + (held.len() + chunk.len()) as u64;
                 let end = match &checked {
-                    Ok(()) if sink.keeps_partial_lines() => received,
+                    Ok(()) if keeps_partial_lines => received,
                     _ => checker.checked_bytes().max(written),
                 };
                 let take = (end - written) as usize;
                 let from_held = take.min(held.len());
-                sink.write(&held[..from_held])?;
-                sink.write(&chunk[..take - from_held])?;
+                let wrote = output
+                    .write(Bytes::copy_from_slice(&held[..from_held]))
+                    .and_then(|()| output.write(chunk.slice(..take - from_held)));
+                if let Err(e) = wrote {
+                    break Err(e);
+                }
                 held.drain(..from_held);
                 let keep = &chunk[take - from_held..];
                 held_share.set(held.len());
                 if held_share.grow(keep.len()).is_err() {
-                    return Err(verification(
+                    break Err(verification(
                         task,
                         format!(
                             "line {}: unfinished lines of all the files downloading at once \
@@ -166,17 +180,27 @@ fn write_loop(
                 }
                 held.extend_from_slice(keep);
                 written = end;
-                checked.map_err(|e| verification(task, e.to_string()))?;
+                if let Err(e) = checked {
+                    break Err(verification(task, e.to_string()));
+                }
             }
             Write::Restart => {
-                if !sink.restart(written - start)? {
-                    return Err(Error::InvalidResponse {
-                        op: crate::error::Op::Download(task.name.clone()),
-                        reason: format!(
-                            "the server cannot resume the file and {} bytes of it are already on stdout",
-                            written - start
-                        ),
-                    });
+                let (mut sink, done) = output.finish();
+                let restarted = done.and_then(|()| sink.restart(written - start));
+                output = WriteBehind::start(sink);
+                match restarted {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        break Err(Error::InvalidResponse {
+                            op: crate::error::Op::Download(task.name.clone()),
+                            reason: format!(
+                                "the server cannot resume the file and {} bytes of it are \
+                                 already on stdout",
+                                written - start
+                            ),
+                        });
+                    }
+                    Err(e) => break Err(e),
                 }
                 *checker = LineChecker::new(&task.expected_type, checker.verifies());
                 (start, written) = (0, 0);
@@ -184,8 +208,11 @@ fn write_loop(
                 held_share.set(0);
             }
         }
-    }
-    Ok(held)
+    };
+    // What was queued before a stop is written too (a file keeps its good lines); a failed
+    // write is the first thing that went wrong.
+    let (sink, writes) = output.finish();
+    (writes.and(result), sink)
 }
 
 /// Downloads one file into `sink`, which already holds `resume.offset` bytes that
@@ -193,23 +220,24 @@ fn write_loop(
 /// complete and verified. `on_answer` is told what each answer that starts the file says
 /// of it, to persist it for a later run.
 ///
-/// The network reads happen in `fetch`; line checks and writes on a blocking thread fed
-/// through a short queue (bounded memory), so both cores work. The file is reported done
+/// The network reads happen in `fetch`, line checks on a blocking thread fed through a
+/// short queue, writes on another behind it (short queues: bounded memory), so all cores
+/// work. The file is reported done
 /// only once it is committed.
 pub async fn download(
     transfer: &Transfer<'_>,
-    mut sink: Sink,
+    sink: Sink,
     mut checker: LineChecker,
     resume: Resume,
     on_answer: impl AsyncFnMut(&Answer) -> Result<()>,
 ) -> Result<Downloaded> {
-    /// Chunks in flight between the network and the writer.
+    /// Chunks in flight between the network and the checker.
     const QUEUE: usize = 2;
     let task = transfer.task;
     let (tx, rx) = tokio::sync::mpsc::channel(QUEUE);
     let owned_task = task.clone();
-    let writer = tokio::task::spawn_blocking(move || {
-        let result = write_loop(rx, &mut sink, &mut checker, &owned_task);
+    let checking = tokio::task::spawn_blocking(move || {
+        let (result, sink) = write_loop(rx, sink, &mut checker, &owned_task);
         (result, sink, checker)
     });
     let fetch::Fetched {
@@ -217,11 +245,11 @@ pub async fn download(
         requests,
         bar: file_progress,
     } = fetch::fetch(transfer, tx, resume, on_answer).await;
-    let (written, sink, mut checker) = match writer.await {
+    let (written, sink, mut checker) = match checking.await {
         Ok(outcome) => outcome,
         Err(e) => std::panic::resume_unwind(e.into_panic()),
     };
-    // A refused line stops the writer, which ends the fetch early: its error says why.
+    // A refused line stops the checker, which ends the fetch early: its error says why.
     let verified = written
         .and_then(|held| fetched.map(|bytes| (held, bytes)))
         .and_then(|(held, bytes)| {

@@ -1,5 +1,5 @@
 //! The network side of one file download: ask for the file (with `Range` and `If-Range`
-//! when resuming), stream its body into the writer's queue, and decide, for every answer,
+//! when resuming), stream its body into the checker's queue, and decide, for every answer,
 //! whether its bytes may follow the ones already written.
 //!
 //! The rules, each for a way a server has been seen to put wrong data on disk:
@@ -44,7 +44,7 @@ use crate::report::{DownloadProgress, FileProgress};
 /// Progress that makes a broken transfer count as a fresh start for the retry budget.
 const PROGRESS_RESETS_RETRIES: u64 = 1024 * 1024;
 
-/// Decoded bytes handed to the writer at a time (bounds the memory a gzip bomb can take).
+/// Decoded bytes handed to the checker at a time (bounds the memory a gzip bomb can take).
 const DECODED_PIECE: usize = 256 * 1024;
 
 /// Where a download stands before a request: bytes already in the sink (complete, checked
@@ -66,7 +66,7 @@ pub struct Answer {
     pub length: Option<u64>,
 }
 
-/// What the writer thread is told.
+/// What the checker thread is told.
 pub enum Write {
     Bytes(Bytes),
     /// The server sends the whole file again: throw away what was written.
@@ -88,7 +88,7 @@ struct Fetch<'a, F> {
     transfer: &'a Transfer<'a>,
     url: Url,
     tx: Sender<Write>,
-    /// Bytes handed to the writer for the current start of the file (decoded).
+    /// Bytes handed to the checker for the current start of the file (decoded).
     offset: u64,
     validator: Option<String>,
     /// The file's length, once announced (by an answer or an earlier run).
@@ -118,7 +118,7 @@ enum Next {
     Again,
 }
 
-/// Runs the network side; returns the file's length (bytes handed to the writer), the
+/// Runs the network side; returns the file's length (bytes handed to the checker), the
 /// requests it took and its progress display.
 pub async fn fetch<'a>(
     transfer: &'a Transfer<'a>,
@@ -185,7 +185,7 @@ impl<'a, F: AsyncFnMut(&Answer) -> Result<()>> Fetch<'a, F> {
         self.tx
             .send(Write::Restart)
             .await
-            .map_err(|_| writer_gone(self.transfer.task))?;
+            .map_err(|_| checker_gone(self.transfer.task))?;
         self.offset = 0;
         self.validator = None;
         self.length = None;
@@ -334,7 +334,7 @@ impl<'a, F: AsyncFnMut(&Answer) -> Result<()>> Fetch<'a, F> {
         self.stream(response).await
     }
 
-    /// Streams an answer's body to the writer.
+    /// Streams an answer's body to the checker.
     async fn stream(&mut self, response: Response) -> Result<Next> {
         let task = self.transfer.task;
         let headers = response.headers().clone();
@@ -386,7 +386,7 @@ impl<'a, F: AsyncFnMut(&Answer) -> Result<()>> Fetch<'a, F> {
                     Ok(Some(piece)) => {
                         let len = piece.len() as u64;
                         if self.tx.send(Write::Bytes(piece)).await.is_err() {
-                            return Err(writer_gone(task));
+                            return Err(checker_gone(task));
                         }
                         self.offset += len;
                     }
@@ -439,9 +439,9 @@ impl<'a, F: AsyncFnMut(&Answer) -> Result<()>> Fetch<'a, F> {
     }
 }
 
-/// The writer stopped (a refused line or a failed write): its own error is the one to
+/// The checker stopped (a refused line or a failed write): its own error is the one to
 /// show, so this one only says so.
-fn writer_gone(task: &FileTask) -> Error {
+fn checker_gone(task: &FileTask) -> Error {
     Error::Verification(format!("{}: stopped", task.name))
 }
 

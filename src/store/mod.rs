@@ -18,6 +18,7 @@
 //! there.
 
 mod awsfiles;
+pub mod behind;
 pub mod lease;
 mod local;
 mod object;

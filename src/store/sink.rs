@@ -3,9 +3,9 @@
 //! in an object store (a multipart upload completed only then; see `upload.rs`), or stdout
 //! (for pipelines).
 //!
-//! Sinks are plain blocking writers: a download hands them to its writer thread (see
-//! `export::download`), so disk writes and line checks run beside the network reads, on
-//! another core, instead of between them. A file's bytes are handed to the kernel's
+//! Sinks are plain blocking writers: a download writes into one on a thread of its own
+//! (`behind.rs`), so disk writes, line checks and network reads run beside each other
+//! instead of between them. A file's bytes are handed to the kernel's
 //! writeback as they are written, so the `fsync` before its rename is short.
 
 use std::fs::File;
