@@ -567,3 +567,52 @@ fn a_stdout_reader_that_pauses_is_not_taken_for_a_slow_server() {
     let file_requests = requests_to(&requests, "-Observation-1/");
     assert_eq!(file_requests.len(), 1, "one request for the file: {stderr}");
 }
+
+/// A write that fails in the middle of a file (here stdout on a full device; a full disk
+/// is the same path) stops the download with its own error at once: it is not taken for a
+/// network failure, so the file is not asked for again. The server breaks the answer off
+/// at 8 MB, far beyond what is in flight when the first write (of at most 256 KiB) fails:
+/// a download that went on after a failed write would meet that break and ask again.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_write_that_fails_midway_stops_the_download_with_its_error() {
+    // About 18 MB in one file, sent as it is (the break counts bytes on the wire).
+    let mock = faulty(&["file[Observation]:drop=8M"], |c| {
+        c.members = 100;
+        c.observations_per_patient = 300;
+        c.max_resources_per_file = 100_000_000;
+        c.gzip_files = false;
+    });
+    let home = tempfile::tempdir().unwrap();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("group-export"))
+        .env_clear()
+        .env("GROUP_EXPORT_BASE_URL", mock.base_url())
+        .env("HOME", home.path())
+        .env("GROUP_EXPORT_TEST_TIME_SCALE", TIME_SCALE)
+        .args([
+            "-q",
+            "run",
+            "cohort-001",
+            "--type",
+            "Observation",
+            "--stdout",
+        ])
+        .args(["--keep-server-job", "--out"])
+        .arg(home.path().join("job"))
+        .stdout(full)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(74), "{stderr}");
+    assert!(stderr.contains("cannot write to stdout"), "{stderr}");
+    let requests = mock.requests();
+    assert_eq!(
+        requests_to(&requests, "-Observation-1/").len(),
+        1,
+        "asked for once: {stderr}"
+    );
+}
