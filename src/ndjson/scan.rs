@@ -71,13 +71,21 @@ fn portable_next_special(buf: &[u8], mut from: usize) -> usize {
 /// that finding the end of the next short string is a shift and a count of zeros rather
 /// than a chain of loads and compares that each string would wait for.
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-#[derive(Default)]
 pub(crate) struct Sse2 {
-    /// The mask holds the bytes from `start` to `start + 64`.
+    /// The mask holds the bytes from `start` to `start + 64`; at first a `start` that no
+    /// index of a buffer is within 64 bytes of, so the first call fills the mask.
     start: usize,
     bits: u64,
-    /// Whether `start` and `bits` say anything yet.
-    filled: bool,
+}
+
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+impl Default for Sse2 {
+    fn default() -> Sse2 {
+        Sse2 {
+            start: usize::MAX / 2,
+            bits: 0,
+        }
+    }
 }
 
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
@@ -86,7 +94,7 @@ impl Scan for Sse2 {
     fn next_special(&mut self, buf: &[u8], mut from: usize) -> usize {
         loop {
             let offset = from.wrapping_sub(self.start);
-            if self.filled && offset < 64 {
+            if offset < 64 {
                 let bits = self.bits >> offset;
                 if bits != 0 {
                     return from + bits.trailing_zeros() as usize;
@@ -97,33 +105,37 @@ impl Scan for Sse2 {
                 return buf.len();
             }
             self.start = from;
-            self.bits = special_mask_64(buf, from);
-            self.filled = true;
+            self.bits = match buf.get(from..from + 64) {
+                Some(block) => special_mask_64(block),
+                None => special_mask_of_end(&buf[from..]),
+            };
         }
     }
 }
 
-/// Bit k set: byte `from + k` of `buf` is special. Bytes past the end of `buf` are not.
+/// [`special_mask_64`] of the last bytes of a buffer (fewer than 64).
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[cold]
+#[inline(never)]
+fn special_mask_of_end(rest: &[u8]) -> u64 {
+    let mut padded = [b'a'; 64];
+    padded[..rest.len()].copy_from_slice(rest);
+    special_mask_64(&padded)
+}
+
+/// Bit k set: byte k of `block` (64 bytes) is special.
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[inline(always)]
-fn special_mask_64(buf: &[u8], from: usize) -> u64 {
+fn special_mask_64(block: &[u8]) -> u64 {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
         _mm_set1_epi8,
     };
-    let mut padded = [b'a'; 64];
-    let block: &[u8] = match buf.get(from..from + 64) {
-        Some(block) => block,
-        None => {
-            let rest = &buf[from..];
-            padded[..rest.len()].copy_from_slice(rest);
-            &padded
-        }
-    };
+    assert!(block.len() >= 64);
     let mut bits = 0u64;
     // SAFETY: SSE2 is enabled on every x86_64 target (checked by the `cfg` above), and
-    // each 16-byte load is inside `block`, which is 64 bytes long; an unaligned load has
-    // no alignment requirement.
+    // each 16-byte load is inside `block`, which is at least 64 bytes long (asserted); an
+    // unaligned load has no alignment requirement.
     unsafe {
         let quote = _mm_set1_epi8(b'"' as i8);
         let backslash = _mm_set1_epi8(b'\\' as i8);

@@ -226,6 +226,34 @@ fn ended_here<T>(buf: &[u8], at: usize, last: bool) -> Step<T> {
 /// the buffer holds the whole line.
 const EARLY_NEWLINE: Why = Why::EarlyEnd;
 
+/// The first byte from `i` that is not JSON whitespace, and its index; at the end of the
+/// buffer `(buf.len(), 0)` (told from a NUL byte in the data by the index). A newline ends
+/// the line, so it is not skipped. Lines are mostly compact: one comparison decides then.
+#[inline(always)]
+fn token(buf: &[u8], i: usize) -> (usize, u8) {
+    match buf.get(i) {
+        Some(&byte) if byte > b' ' => (i, byte),
+        _ => token_after_space(buf, i),
+    }
+}
+
+/// [`token`] where the byte at `i` may be whitespace.
+fn token_after_space(buf: &[u8], i: usize) -> (usize, u8) {
+    let i = skip_whitespace(buf, i);
+    (i, buf.get(i).copied().unwrap_or(0))
+}
+
+/// What is found at `i` where a value or a delimiter should be (as [`token`] gives it) is
+/// none: the end of the buffer, a newline, or `otherwise`.
+#[cold]
+fn not_a_value<T>(buf: &[u8], i: usize, last: bool, otherwise: Why) -> Step<T> {
+    match buf.get(i) {
+        None => ended(i, last),
+        Some(b'\n') => refuse(i, EARLY_NEWLINE),
+        Some(_) => refuse(i, otherwise),
+    }
+}
+
 /// The index of the first byte from `i` that is not JSON whitespace (a newline ends the
 /// line, so it is not skipped). Lines are mostly compact: one comparison decides then.
 #[inline(always)]
@@ -291,18 +319,10 @@ fn object<S: Scan>(buf: &[u8], start: usize, last: bool) -> Step<Outcome> {
 
     // At the top of this loop, `i` is where a value starts (after optional whitespace).
     'value: loop {
-        i = skip_whitespace(buf, i);
-        let Some(&byte) = buf.get(i) else {
-            return ended(i, last);
-        };
+        let byte;
+        (i, byte) = token(buf, i);
         if type_value && byte != b'"' {
-            return refuse(
-                i,
-                match byte {
-                    b'\n' => EARLY_NEWLINE,
-                    _ => Why::TypeNotString,
-                },
-            );
+            return not_a_value(buf, i, last, Why::TypeNotString);
         }
         // Strings first, before the jump table: most values are strings.
         if byte == b'"' {
@@ -325,38 +345,34 @@ fn object<S: Scan>(buf: &[u8], start: usize, last: bool) -> Step<Outcome> {
                     let is_object = byte == b'{';
                     depth += 1;
                     stack = (stack << 1) | u128::from(is_object);
-                    i = skip_whitespace(buf, i + 1);
-                    match (buf.get(i), is_object) {
-                        (Some(b'}'), true) | (Some(b']'), false) => {
+                    let next;
+                    (i, next) = token(buf, i + 1);
+                    match (next, is_object) {
+                        (b'}', true) | (b']', false) => {
                             depth -= 1;
                             stack >>= 1;
                             i += 1;
                         }
-                        (Some(b'"'), true) => {
+                        (b'"', true) => {
                             (i, _) = key(scan, buf, i, last, depth, &resource_type)?;
                             continue 'value;
                         }
-                        (Some(b'\n'), _) => return refuse(i, EARLY_NEWLINE),
-                        (Some(_), true) => return refuse(i, Why::KeyOrClose),
-                        (Some(_), false) => continue 'value,
-                        (None, _) => return ended(i, last),
+                        (_, true) => return not_a_value(buf, i, last, Why::KeyOrClose),
+                        (_, false) => continue 'value,
                     }
                 }
                 b'-' | b'0'..=b'9' => i = number(buf, i, last)?,
                 b't' => i = literal(buf, i, b"true", last)?,
                 b'f' => i = literal(buf, i, b"false", last)?,
                 b'n' => i = literal(buf, i, b"null", last)?,
-                b'\n' => return refuse(i, EARLY_NEWLINE),
                 0x80.. => return refuse(i, Why::NonAsciiValue),
-                _ => return refuse(i, Why::Value),
+                _ => return not_a_value(buf, i, last, Why::Value),
             }
         }
         // After a value: a comma and the next member, or the end of containers.
         loop {
-            i = skip_whitespace(buf, i);
-            let Some(&byte) = buf.get(i) else {
-                return ended(i, last);
-            };
+            let byte;
+            (i, byte) = token(buf, i);
             let in_object = stack & 1 == 1;
             // A comma first, outside the jump table: most values are followed by one.
             if byte == b',' {
@@ -378,9 +394,8 @@ fn object<S: Scan>(buf: &[u8], start: usize, last: bool) -> Step<Outcome> {
             match byte {
                 b'}' if in_object => {}
                 b']' if !in_object => {}
-                b'\n' => return refuse(i, EARLY_NEWLINE),
-                _ if in_object => return refuse(i, Why::CommaOrBrace),
-                _ => return refuse(i, Why::CommaOrBracket),
+                _ if in_object => return not_a_value(buf, i, last, Why::CommaOrBrace),
+                _ => return not_a_value(buf, i, last, Why::CommaOrBracket),
             }
             i += 1;
             depth -= 1;
