@@ -248,7 +248,11 @@ impl DownloadProgress {
         let done = self.files_done.load(std::sync::atomic::Ordering::Relaxed);
         match &self.overall {
             Some(overall) => {
-                overall.set_message(format!("{} · {}/s", HumanBytes(total), HumanBytes(rate)));
+                overall.set_message(format!(
+                    "{} received · {}/s",
+                    HumanBytes(total),
+                    HumanBytes(rate)
+                ));
             }
             None if self.reporter.mode == ProgressMode::Json => json_event(serde_json::json!({
                 "event": "download_progress",
@@ -258,7 +262,7 @@ impl DownloadProgress {
                 "files": self.files,
             })),
             None => tracing::info!(
-                "downloading: {done}/{} files done, {} so far, {}/s",
+                "downloading: {done}/{} files done, {} received so far, {}/s",
                 self.files,
                 HumanBytes(total),
                 HumanBytes(rate)
