@@ -23,7 +23,9 @@ const QUEUE: usize = 2;
 type Done = (Sink, Result<()>);
 
 /// A sink on its own thread (of tokio's blocking pool: started cheaply, so every download
-/// gets one, small files too).
+/// gets one, small files too). A download holds two threads of that pool, its checker and
+/// this one; at most 64 downloads at once (`--parallel`) stay far below the pool's 512, so
+/// a checker waiting for its writer never waits for a thread to be free.
 pub struct WriteBehind {
     /// The queue to the thread and the thread; `None` once a failed write stopped it.
     running: Option<(SyncSender<Bytes>, tokio::task::JoinHandle<Done>)>,
