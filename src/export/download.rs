@@ -5,13 +5,14 @@
 //! reported done only after that. Also: re-reading a `.part` to resume it, and checking a
 //! file saved earlier with `--no-verify`.
 
+use bytes::Bytes;
+
 use super::fetch::{self, Answer, Resume, Transfer, Write};
 use super::plan::{FileKind, FileTask};
 use crate::error::{Error, Result};
 use crate::ndjson::{LineChecker, LineError};
 use crate::store::behind::WriteBehind;
 use crate::store::{Compression, Sink, Stat, Store};
-use bytes::Bytes;
 
 /// What one finished download held.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -304,17 +304,16 @@ fn object<S: Scan>(buf: &[u8], start: usize, last: bool) -> Step<Outcome> {
 
     // Right after `{`: `}` or the first key. `type_value`: the next value is the top-level
     // `resourceType`'s.
-    i = skip_whitespace(buf, i);
-    let mut type_value = match buf.get(i) {
-        Some(b'}') => return end_of_line(buf, i + 1, last, None),
-        Some(b'"') => {
+    let first;
+    (i, first) = token(buf, i);
+    let mut type_value = match first {
+        b'}' => return end_of_line(buf, i + 1, last, None),
+        b'"' => {
             let (next, is_type) = key(scan, buf, i, last, depth, &resource_type)?;
             i = next;
             is_type
         }
-        Some(b'\n') => return refuse(i, EARLY_NEWLINE),
-        Some(_) => return refuse(i, Why::KeyOrClose),
-        None => return ended(i, last),
+        _ => return not_a_value(buf, i, last, Why::KeyOrClose),
     };
 
     // At the top of this loop, `i` is where a value starts (after optional whitespace).
@@ -379,12 +378,10 @@ fn object<S: Scan>(buf: &[u8], start: usize, last: bool) -> Step<Outcome> {
                 i += 1;
                 if in_object {
                     if buf.get(i) != Some(&b'"') {
-                        i = skip_whitespace(buf, i);
-                        match buf.get(i) {
-                            Some(b'"') => {}
-                            Some(b'\n') => return refuse(i, EARLY_NEWLINE),
-                            Some(_) => return refuse(i, Why::Key),
-                            None => return ended(i, last),
+                        let next;
+                        (i, next) = token(buf, i);
+                        if next != b'"' {
+                            return not_a_value(buf, i, last, Why::Key);
                         }
                     }
                     (i, type_value) = key(scan, buf, i, last, depth, &resource_type)?;

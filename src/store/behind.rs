@@ -94,20 +94,21 @@ mod tests {
     use super::*;
     use crate::store::{Compression, FileSink};
 
-    fn runtime() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_multi_thread()
+    /// A runtime for the writer thread, and a sink for `dir/a.ndjson`.
+    fn runtime_and_sink(dir: &std::path::Path) -> (tokio::runtime::Runtime, Sink) {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .build()
-            .expect("runtime")
+            .expect("runtime");
+        let sink = FileSink::open(dir, "a.ndjson", 0, Compression::None).expect("sink");
+        (runtime, Sink::File(sink))
     }
 
     #[test]
     fn chunks_are_written_in_the_order_given() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let runtime = runtime();
+        let (runtime, sink) = runtime_and_sink(dir.path());
         let _context = runtime.enter();
-        let sink =
-            Sink::File(FileSink::open(dir.path(), "a.ndjson", 0, Compression::None).expect("sink"));
         let mut behind = WriteBehind::start(sink);
         let mut want = Vec::new();
         for k in 0..200u32 {
@@ -126,10 +127,8 @@ mod tests {
     #[test]
     fn a_failed_write_is_returned_once_and_stops_the_writes() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let runtime = runtime();
+        let (runtime, sink) = runtime_and_sink(dir.path());
         let _context = runtime.enter();
-        let sink =
-            Sink::File(FileSink::open(dir.path(), "a.ndjson", 0, Compression::None).expect("sink"));
         // The `.part` cannot be made: its directory is a file.
         std::fs::remove_dir_all(dir.path()).expect("remove");
         std::fs::write(dir.path(), b"not a directory").expect("file");
