@@ -629,7 +629,7 @@ fn checker_throughput() {
     for chunk in [16 << 10, 384 << 10] {
         measure("old checker (serde), verified", chunk, &old(true));
         measure(
-            "new checker, verified (SSE2 strings)",
+            "new checker, verified (native strings)",
             chunk,
             &new(true, false),
         );

@@ -13,9 +13,8 @@ mod validate;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use scan::Scan;
 pub use validate::MAX_DEPTH;
-use validate::{Fault, Line, Outcome, Span};
+use validate::{Checks, Fault, Line, NativeChecks, Outcome, PortableChecks, Span};
 
 /// The longest line taken: the line is held whole to be checked (and, for stdout, until it
 /// is complete), so a server that never ends a line must not fill the memory. A FHIR
@@ -182,9 +181,9 @@ impl LineChecker {
             return self.count(chunk);
         }
         if self.portable {
-            return self.verify_chunk::<scan::Portable>(chunk);
+            return self.verify_chunk::<PortableChecks>(chunk);
         }
-        self.verify_chunk::<scan::Native>(chunk)
+        self.verify_chunk::<NativeChecks>(chunk)
     }
 
     /// Checks a last line without a newline and returns the number of resources.
@@ -199,26 +198,26 @@ impl LineChecker {
             }
         } else if !self.tail.is_empty() {
             if self.portable {
-                self.check_tail::<scan::Portable>(&[], false)?;
+                self.check_tail::<PortableChecks>(&[], false)?;
             } else {
-                self.check_tail::<scan::Native>(&[], false)?;
+                self.check_tail::<NativeChecks>(&[], false)?;
             }
         }
         Ok(self.resources)
     }
 
     /// Verifying: the tail's line, then every line of the chunk in place.
-    fn verify_chunk<S: Scan>(&mut self, chunk: &[u8]) -> Result<(), LineError> {
+    fn verify_chunk<C: Checks>(&mut self, chunk: &[u8]) -> Result<(), LineError> {
         let mut pos = 0;
         if !self.tail.is_empty() {
             let Some(newline) = memchr::memchr(b'\n', chunk) else {
                 return self.keep_tail(chunk);
             };
-            self.check_tail::<S>(&chunk[..newline], true)?;
+            self.check_tail::<C>(&chunk[..newline], true)?;
             pos = newline + 1;
         }
         while pos < chunk.len() {
-            match validate::check_line::<S>(chunk, pos, false) {
+            match C::check_line(chunk, pos, false) {
                 Outcome::Complete { end, line } => {
                     self.lines += 1;
                     // `end` is after the newline: a line ends there when more may follow.
@@ -242,7 +241,7 @@ impl LineChecker {
 
     /// Checks the line made of the tail and `rest` (its end, without the newline;
     /// `newline` says whether it had one).
-    fn check_tail<S: Scan>(&mut self, rest: &[u8], newline: bool) -> Result<(), LineError> {
+    fn check_tail<C: Checks>(&mut self, rest: &[u8], newline: bool) -> Result<(), LineError> {
         if self.tail.len() + rest.len() > MAX_LINE {
             return Err(self.too_long(self.lines + 1));
         }
@@ -250,7 +249,7 @@ impl LineChecker {
         line.extend_from_slice(rest);
         self.held_tail.set(0);
         self.lines += 1;
-        match validate::check_line::<S>(&line, 0, true) {
+        match C::check_line(&line, 0, true) {
             Outcome::Complete { line: kind, .. } => self.accept(&line, 0, kind)?,
             Outcome::Refused { at, fault } => return Err(self.refused(at, fault)),
             // Not when the buffer is the whole line.

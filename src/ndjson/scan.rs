@@ -1,10 +1,15 @@
 //! Skipping the plain bytes of a JSON string: finds the next byte that needs a closer look
 //! (`"`, `\`, a control character, or a byte of a multi-byte UTF-8 character).
 //!
-//! Two ways to do it, which must agree (the tests run both): SSE2 over 16 bytes at a time
-//! on x86_64, where SSE2 is part of the architecture (no run-time detection is needed),
-//! and a portable one over 8-byte words for every other target. Strings in FHIR data are
-//! mostly shorter than 16 bytes, so wider vectors (AVX2) would rarely get a second load.
+//! Three ways to do it, which must agree (the tests run each one this processor has): on
+//! x86_64, SSE2 over 16 bytes at a time (part of the architecture, no run-time detection
+//! needed), and AVX-512BW over all 64 bytes at once where the processor has it (detected
+//! at run time; the whole line check is then compiled for it, see `validate.rs`); and a
+//! portable one over 8-byte words for every target. The SIMD ones keep a 64-byte mask
+//! between calls. AVX2 would only halve SSE2's four loads per mask, with the same
+//! movemask steps: not worth a fourth way.
+
+use std::marker::PhantomData;
 
 /// A way to find the next byte of interest inside a JSON string. A scanner may remember
 /// what it learnt of the buffer: one is made for each line checked, over one buffer.
@@ -67,29 +72,35 @@ fn portable_next_special(buf: &[u8], mut from: usize) -> usize {
     from
 }
 
-/// SSE2: the special bytes of 64 bytes at a time as one bit mask, kept between calls, so
-/// that finding the end of the next short string is a shift and a count of zeros rather
-/// than a chain of loads and compares that each string would wait for.
-#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-pub(crate) struct Sse2 {
+/// The special bytes of 64 bytes as one bit mask (bit k set: byte k is special), computed
+/// with some SIMD instructions.
+pub(crate) trait Mask64 {
+    /// The mask of the first 64 bytes of `block` (at least 64 long).
+    fn special_mask_64(block: &[u8]) -> u64;
+}
+
+/// A SIMD scanner: the special bytes of 64 bytes at a time as one bit mask, kept between
+/// calls, so that finding the end of the next short string is a shift and a count of
+/// zeros rather than a chain of loads and compares that each string would wait for.
+pub(crate) struct Cached<M> {
     /// The mask holds the bytes from `start` to `start + 64`; at first a `start` that no
     /// index of a buffer is within 64 bytes of, so the first call fills the mask.
     start: usize,
     bits: u64,
+    mask: PhantomData<M>,
 }
 
-#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-impl Default for Sse2 {
-    fn default() -> Sse2 {
-        Sse2 {
+impl<M> Default for Cached<M> {
+    fn default() -> Cached<M> {
+        Cached {
             start: usize::MAX / 2,
             bits: 0,
+            mask: PhantomData,
         }
     }
 }
 
-#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-impl Scan for Sse2 {
+impl<M: Mask64> Scan for Cached<M> {
     #[inline(always)]
     fn next_special(&mut self, buf: &[u8], mut from: usize) -> usize {
         loop {
@@ -106,55 +117,99 @@ impl Scan for Sse2 {
             }
             self.start = from;
             self.bits = match buf.get(from..from + 64) {
-                Some(block) => special_mask_64(block),
-                None => special_mask_of_end(&buf[from..]),
+                Some(block) => M::special_mask_64(block),
+                None => special_mask_of_end::<M>(&buf[from..]),
             };
         }
     }
 }
 
-/// [`special_mask_64`] of the last bytes of a buffer (fewer than 64).
-#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+/// [`Mask64::special_mask_64`] of the last bytes of a buffer (fewer than 64).
 #[cold]
 #[inline(never)]
-fn special_mask_of_end(rest: &[u8]) -> u64 {
+fn special_mask_of_end<M: Mask64>(rest: &[u8]) -> u64 {
     let mut padded = [b'a'; 64];
     padded[..rest.len()].copy_from_slice(rest);
-    special_mask_64(&padded)
+    M::special_mask_64(&padded)
 }
 
-/// Bit k set: byte k of `block` (64 bytes) is special.
+/// SSE2, 16 bytes per comparison: part of every x86_64 processor.
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
-#[inline(always)]
-fn special_mask_64(block: &[u8]) -> u64 {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set1_epi8,
-    };
-    assert!(block.len() >= 64);
-    let mut bits = 0u64;
-    // SAFETY: SSE2 is enabled on every x86_64 target (checked by the `cfg` above), and
-    // each 16-byte load is inside `block`, which is at least 64 bytes long (asserted); an
-    // unaligned load has no alignment requirement.
-    unsafe {
-        let quote = _mm_set1_epi8(b'"' as i8);
-        let backslash = _mm_set1_epi8(b'\\' as i8);
-        let space = _mm_set1_epi8(0x20);
-        for k in 0..4 {
-            let v = _mm_loadu_si128(block.as_ptr().add(16 * k).cast::<__m128i>());
-            // A signed comparison with 0x20 catches both the control characters and
-            // every byte from 0x80 (negative as i8).
-            let special = _mm_or_si128(
-                _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                _mm_cmplt_epi8(v, space),
-            );
-            bits |= u64::from(_mm_movemask_epi8(special) as u16) << (16 * k);
+pub(crate) enum Sse2Mask {}
+
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+impl Mask64 for Sse2Mask {
+    #[inline(always)]
+    fn special_mask_64(block: &[u8]) -> u64 {
+        use std::arch::x86_64::{
+            __m128i, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_movemask_epi8,
+            _mm_or_si128, _mm_set1_epi8,
+        };
+        assert!(block.len() >= 64);
+        let mut bits = 0u64;
+        // SAFETY: SSE2 is enabled on every x86_64 target (checked by the `cfg` above), and
+        // each 16-byte load is inside `block`, which is at least 64 bytes long (asserted);
+        // an unaligned load has no alignment requirement.
+        unsafe {
+            let quote = _mm_set1_epi8(b'"' as i8);
+            let backslash = _mm_set1_epi8(b'\\' as i8);
+            let space = _mm_set1_epi8(0x20);
+            for k in 0..4 {
+                let v = _mm_loadu_si128(block.as_ptr().add(16 * k).cast::<__m128i>());
+                // A signed comparison with 0x20 catches both the control characters and
+                // every byte from 0x80 (negative as i8).
+                let special = _mm_or_si128(
+                    _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                    _mm_cmplt_epi8(v, space),
+                );
+                bits |= u64::from(_mm_movemask_epi8(special) as u16) << (16 * k);
+            }
+        }
+        bits
+    }
+}
+
+/// AVX-512BW, all 64 bytes in one comparison, straight into a mask register. Only for
+/// processors that have it: see [`avx512_detected`].
+#[cfg(target_arch = "x86_64")]
+pub(crate) enum Avx512Mask {}
+
+#[cfg(target_arch = "x86_64")]
+impl Mask64 for Avx512Mask {
+    #[inline(always)]
+    fn special_mask_64(block: &[u8]) -> u64 {
+        use std::arch::x86_64::{
+            _mm512_cmpeq_epi8_mask, _mm512_cmplt_epi8_mask, _mm512_loadu_si512, _mm512_set1_epi8,
+        };
+        assert!(block.len() >= 64);
+        // SAFETY: this scanner is only used where AVX-512BW was detected (the checks go
+        // through `validate::check_line_native`, the tests ask `avx512_detected` first);
+        // the load is inside `block`, at least 64 bytes long (asserted), and an unaligned
+        // load has no alignment requirement.
+        unsafe {
+            let v = _mm512_loadu_si512(block.as_ptr().cast());
+            let quote = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'"' as i8));
+            let backslash = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'\\' as i8));
+            // Signed, as for SSE2: control characters and every byte from 0x80.
+            let below_space = _mm512_cmplt_epi8_mask(v, _mm512_set1_epi8(0x20));
+            quote | backslash | below_space
         }
     }
-    bits
 }
 
-/// The scanner the checker uses on this target.
+/// Whether this processor has AVX-512BW (the answer is cached by the standard library).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(crate) fn avx512_detected() -> bool {
+    std::arch::is_x86_feature_detected!("avx512bw")
+}
+
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+pub(crate) type Sse2 = Cached<Sse2Mask>;
+#[cfg(target_arch = "x86_64")]
+pub(crate) type Avx512 = Cached<Avx512Mask>;
+
+/// The scanner every processor of this target has.
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 pub(crate) type Native = Sse2;
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
@@ -183,12 +238,18 @@ mod tests {
             let mut portable = Portable;
             #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
             let mut sse2 = Sse2::default();
+            #[cfg(target_arch = "x86_64")]
+            let mut avx512 = Avx512::default();
             let mut from = 0;
             loop {
                 let want = naive(buf, from);
                 assert_eq!(portable.next_special(buf, from), want);
                 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
                 assert_eq!(sse2.next_special(buf, from), want, "{len} {from}");
+                #[cfg(target_arch = "x86_64")]
+                if avx512_detected() {
+                    assert_eq!(avx512.next_special(buf, from), want, "{len} {from}");
+                }
                 if want >= buf.len() {
                     break;
                 }
@@ -213,6 +274,10 @@ mod tests {
                         assert_eq!(Portable.next_special(&buf, from), want, "{buf:?} {from}");
                         #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
                         assert_eq!(Sse2::default().next_special(&buf, from), want);
+                        #[cfg(target_arch = "x86_64")]
+                        if avx512_detected() {
+                            assert_eq!(Avx512::default().next_special(&buf, from), want);
+                        }
                     }
                 }
             }

@@ -431,7 +431,7 @@ fn lines_inside_a_chunk_are_not_copied() {
 
 mod scanners_agree {
     use super::super::scan::Portable;
-    use super::super::validate::check_line;
+    use super::super::validate::{Checks, NativeChecks, check_line};
     use proptest::prelude::*;
 
     /// Bytes from a small alphabet that JSON cares about.
@@ -448,6 +448,8 @@ mod scanners_agree {
             let portable = check_line::<Portable>(&bytes, start, last);
             #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
             prop_assert_eq!(check_line::<super::super::scan::Sse2>(&bytes, start, last), portable);
+            // AVX-512BW where this processor has it.
+            prop_assert_eq!(NativeChecks::check_line(&bytes, start, last), portable);
         }
     }
 }

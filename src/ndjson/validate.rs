@@ -26,7 +26,7 @@
 //!   characters (no lone surrogates), since they are compared as text; everywhere else an
 //!   escaped lone surrogate passes, as serde_json lets it pass in values it skips.
 
-use super::scan::Scan;
+use super::scan::{self, Scan};
 
 /// The deepest nesting of objects and arrays taken (the top-level object is level 1): the
 /// same limit as serde_json's. FHIR resources nest a few tens of levels at most.
@@ -267,8 +267,49 @@ fn skip_whitespace(buf: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// Checks the line that starts at `start` of `buf`. `last`: the buffer ends where the line
-/// ends (a line without its newline, held whole); otherwise more bytes may follow.
+/// Which scanner the checks use, and so which instructions they are compiled for.
+pub(crate) trait Checks {
+    /// Checks the line that starts at `start` of `buf`. `last`: the buffer ends where the
+    /// line ends (a line without its newline, held whole); otherwise more bytes may follow.
+    fn check_line(buf: &[u8], start: usize, last: bool) -> Outcome;
+}
+
+/// The portable scanner, whatever the processor: what other targets run, for the tests
+/// and benchmarks that compare.
+pub(crate) enum PortableChecks {}
+
+impl Checks for PortableChecks {
+    fn check_line(buf: &[u8], start: usize, last: bool) -> Outcome {
+        check_line::<scan::Portable>(buf, start, last)
+    }
+}
+
+/// The fastest scanner this processor has: AVX-512BW where it is detected (the standard
+/// library caches the answer: one load per line), else the target's own.
+pub(crate) enum NativeChecks {}
+
+impl Checks for NativeChecks {
+    #[inline(always)]
+    fn check_line(buf: &[u8], start: usize, last: bool) -> Outcome {
+        #[cfg(target_arch = "x86_64")]
+        if scan::avx512_detected() {
+            // SAFETY: AVX-512BW was detected just above.
+            return unsafe { check_line_avx512(buf, start, last) };
+        }
+        check_line::<scan::Native>(buf, start, last)
+    }
+}
+
+/// The whole check compiled for AVX-512BW: the scanner's mask instructions are inlined
+/// only into code compiled for them, so everything down to the scanner is inlined here.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512bw")]
+fn check_line_avx512(buf: &[u8], start: usize, last: bool) -> Outcome {
+    check_line::<scan::Avx512>(buf, start, last)
+}
+
+/// Checks the line at `start` with scanner `S` (see [`Checks::check_line`]).
+#[inline(always)]
 pub(crate) fn check_line<S: Scan>(buf: &[u8], start: usize, last: bool) -> Outcome {
     match object::<S>(buf, start, last) {
         Ok(outcome) => outcome,
@@ -276,6 +317,7 @@ pub(crate) fn check_line<S: Scan>(buf: &[u8], start: usize, last: bool) -> Outco
     }
 }
 
+#[inline(always)]
 fn object<S: Scan>(buf: &[u8], start: usize, last: bool) -> Step<Outcome> {
     let scan = &mut S::default();
     let mut i = skip_whitespace(buf, start);
