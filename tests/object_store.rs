@@ -149,8 +149,12 @@ fn a_run_killed_mid_upload_leaves_no_object_and_the_next_run_completes_it() {
     let expected = data_files(local.path());
     assert!(expected[0].1.len() > 16 << 20, "a file of several parts");
 
-    // The first answer trickles, so the run is killed with parts of it uploaded.
-    let mock = faulty(&["file[Observation]:slow=4M,times=1"], big);
+    // The first answer trickles, so the run is killed with parts of it uploaded. The pace
+    // counts wire bytes (gzip: about 2 MiB here), so at 256 KiB/s the file takes ~8 s and
+    // its upload stays recorded for seconds, far beyond the job's save interval: at
+    // 4 MiB/s the window was a fraction of a second, and a change of the download's
+    // queues made the test miss it.
+    let mock = faulty(&["file[Observation]:slow=256K,times=1"], big);
     let s3 = S3Server::start();
     let out = format!("s3://{BUCKET}/killed");
     let mut child = spawn(

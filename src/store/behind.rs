@@ -1,8 +1,8 @@
 //! A [`Sink`] written on a thread of its own, so that a download's writes (the copy into
 //! the page cache, an object store's part buffers) run beside its line checks instead of
 //! between them: the checker thread checks one chunk while this thread writes the one
-//! before. Bytes are handed over as they are (`Bytes`, no copy) through a queue of two
-//! chunks, which bounds the memory; the order of the writes is the order of the calls.
+//! before. Bytes are handed over as they are (`Bytes`, no copy) through a queue of one
+//! chunk, which bounds the memory; the order of the writes is the order of the calls.
 //!
 //! A failed write stops the thread; the next [`WriteBehind::write`] (or [`finish`]) returns
 //! its error, so a full disk stops the download at once rather than at its end.
@@ -16,8 +16,11 @@ use bytes::Bytes;
 use super::Sink;
 use crate::error::Result;
 
-/// Chunks queued for the thread: enough to keep it busy while the next chunk is checked.
-const QUEUE: usize = 2;
+/// Chunks queued for the thread: enough to keep it busy while the next chunk is checked
+/// (the writes are faster than the checks). Two measured no faster and held ~1 MiB more
+/// per download, since a chunk keeps alive the whole read buffer it was cut from
+/// (bench/README.md).
+const QUEUE: usize = 1;
 
 /// What the thread gives back: the sink, and how its writes went.
 type Done = (Sink, Result<()>);
