@@ -183,7 +183,7 @@ impl Mask64 for Avx512Mask {
         };
         assert!(block.len() >= 64);
         // SAFETY: this scanner is only used where AVX-512BW was detected (the checks go
-        // through `validate::check_line_native`, the tests ask `avx512_detected` first);
+        // through `validate::NativeChecks`, the tests ask `avx512_detected` first);
         // the load is inside `block`, at least 64 bytes long (asserted), and an unaligned
         // load has no alignment requirement.
         unsafe {
