@@ -237,13 +237,9 @@ fn a_killed_download_continues_where_it_stopped() {
             .spawn()
             .unwrap();
         // Kill once the .part has grown since the last run (the write buffer is flushed).
+        let size = || std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        loop {
-            let size = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
-            if size > last_size {
-                last_size = size;
-                break;
-            }
+        while size() <= last_size {
             assert!(std::time::Instant::now() < deadline, "the .part never grew");
             assert!(
                 child.try_wait().unwrap().is_none(),
@@ -253,6 +249,9 @@ fn a_killed_download_continues_where_it_stopped() {
         }
         child.kill().unwrap();
         child.wait().unwrap();
+        // Measured once the process is gone: what it wrote between the look above and the
+        // kill must not count as the next run's growth.
+        last_size = size();
     }
     let (code, stderr) = export(&mock, dir.path(), &["--type", "Observation"]);
     assert_eq!(code, 0, "{stderr}");
