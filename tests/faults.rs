@@ -328,9 +328,11 @@ fn local_failures_name_the_path_and_a_second_process_is_refused() {
 #[test]
 fn a_resume_answered_from_the_wrong_offset_starts_over_even_without_verification() {
     let expected = reference(&[]);
+    // Plain answers: with gzip the break at 1000 wire bytes could come before the decoder
+    // gave any byte, and a retry from byte 0 sends no Range for `wrong-range` to answer.
     let mock = faulty(
         &["file[Patient]:drop=1000", "file[Patient]:wrong-range"],
-        |_| {},
+        |c| c.gzip_files = false,
     );
     let dir = tempfile::tempdir().unwrap();
     let (code, stderr) = export(&mock, dir.path(), &["--no-verify"]);
