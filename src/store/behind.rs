@@ -18,7 +18,7 @@ use crate::error::Result;
 
 /// Chunks queued for the thread: enough to keep it busy while the next chunk is checked
 /// (the writes are faster than the checks). Two measured no faster and held ~1 MiB more
-/// per download, since a chunk keeps alive the whole read buffer it was cut from
+/// at `--parallel 4`, since a chunk keeps alive the whole read buffer it was cut from
 /// (bench/README.md).
 const QUEUE: usize = 1;
 
