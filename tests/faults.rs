@@ -201,57 +201,79 @@ fn repeated_429s_on_files_lower_the_parallelism() {
     assert!(stderr.contains("down to"), "{stderr}");
 }
 
+/// The Observations of a 25-member cohort, in one file of about 900 KB.
+fn one_observation_file(c: &mut MockConfig) {
+    c.members = 25;
+    c.observations_per_patient = 60;
+    c.max_resources_per_file = 100_000;
+}
+
+/// What a fault-free export of [`one_observation_file`] gives.
+fn observations_without_faults() -> Vec<(String, Vec<u8>)> {
+    let clean = faulty(&[], one_observation_file);
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stderr) = export(&clean, dir.path(), &["--type", "Observation"]);
+    assert_eq!(code, 0, "{stderr}");
+    data_files(dir.path())
+}
+
+/// `run` of the Observations into `out` as a child process, to kill or interrupt.
+fn spawn_observation_run(
+    mock: &BackgroundMock,
+    out: &Path,
+    stderr: std::process::Stdio,
+) -> std::process::Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("group-export"))
+        .env_clear()
+        .env("GROUP_EXPORT_BASE_URL", mock.base_url())
+        .args([
+            "run",
+            "cohort-001",
+            "--type",
+            "Observation",
+            "--keep-server-job",
+            "--out",
+        ])
+        .arg(out)
+        .stdout(std::process::Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap()
+}
+
+fn size(file: &Path) -> u64 {
+    std::fs::metadata(file).map(|m| m.len()).unwrap_or(0)
+}
+
+/// Waits (a minute at most) until `part` holds more than `beyond` bytes, while `child` runs.
+fn wait_for_growth(part: &Path, child: &mut std::process::Child, beyond: u64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while size(part) <= beyond {
+        assert!(std::time::Instant::now() < deadline, "the .part never grew");
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "finished before it could be stopped"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
 #[test]
 fn a_killed_download_continues_where_it_stopped() {
-    let config = |c: &mut MockConfig| {
-        c.members = 25;
-        c.observations_per_patient = 60;
-        c.max_resources_per_file = 100_000;
-    };
-    let expected = {
-        let clean = faulty(&[], config);
-        let dir = tempfile::tempdir().unwrap();
-        let (code, stderr) = export(&clean, dir.path(), &["--type", "Observation"]);
-        assert_eq!(code, 0, "{stderr}");
-        data_files(dir.path())
-    };
-    let mock = faulty(&["file:slow=200K,times=always"], config);
+    let expected = observations_without_faults();
+    let mock = faulty(&["file:slow=200K,times=always"], one_observation_file);
     let dir = tempfile::tempdir().unwrap();
     let part = dir.path().join("Observation.001.ndjson.part");
     let mut last_size = 0;
     for _ in 0..3 {
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("group-export"))
-            .env_clear()
-            .env("GROUP_EXPORT_BASE_URL", mock.base_url())
-            .args([
-                "run",
-                "cohort-001",
-                "--type",
-                "Observation",
-                "--keep-server-job",
-                "--out",
-            ])
-            .arg(dir.path())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_observation_run(&mock, dir.path(), std::process::Stdio::null());
         // Kill once the .part has grown since the last run (the write buffer is flushed).
-        let size = || std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        while size() <= last_size {
-            assert!(std::time::Instant::now() < deadline, "the .part never grew");
-            assert!(
-                child.try_wait().unwrap().is_none(),
-                "finished before it could be killed"
-            );
-            std::thread::sleep(std::time::Duration::from_millis(5));
-        }
+        wait_for_growth(&part, &mut child, last_size);
         child.kill().unwrap();
         child.wait().unwrap();
         // Measured once the process is gone: what it wrote between the look above and the
         // kill must not count as the next run's growth.
-        last_size = size();
+        last_size = size(&part);
     }
     let (code, stderr) = export(&mock, dir.path(), &["--type", "Observation"]);
     assert_eq!(code, 0, "{stderr}");
@@ -263,6 +285,47 @@ fn a_killed_download_continues_where_it_stopped() {
         files[1..].iter().all(|r| r.header("range").is_some()),
         "every re-run resumed with Range instead of starting over"
     );
+}
+
+/// Ctrl-C or SIGTERM in the middle of a file: the run stops at once (the thread reading
+/// the body lets go of it, however slow the server) with exit code 130, the `.part` keeps
+/// what arrived, and the next run completes the file from there.
+#[cfg(unix)]
+#[test]
+fn an_interrupted_download_stops_at_once_and_the_next_run_continues_it() {
+    let expected = observations_without_faults();
+    // The first answer trickles (~900 KB at 16 KiB/s: about a minute); the next is quick.
+    let mock = faulty(&["file:slow=16K,times=1"], one_observation_file);
+    let dir = tempfile::tempdir().unwrap();
+    let part = dir.path().join("Observation.001.ndjson.part");
+    let mut child = spawn_observation_run(&mock, dir.path(), std::process::Stdio::piped());
+    wait_for_growth(&part, &mut child, 0);
+    let pid = i32::try_from(child.id()).unwrap();
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    // Far less than the ~minute the rest of the answer would take.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still running 20 s after SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    let kept = size(&part);
+    assert!(kept > 0, "the .part keeps what arrived");
+    let (code, stderr) = export(&mock, dir.path(), &["--type", "Observation"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("resuming after"),
+        "the next run continued the .part: {stderr}"
+    );
+    assert_same_files(&data_files(dir.path()), &expected);
 }
 
 #[test]

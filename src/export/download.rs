@@ -1,6 +1,7 @@
-//! One file of the manifest, end to end: the network side (`fetch.rs`) hands the body's
-//! bytes to a checker thread, which checks every line and hands them on to the sink's own
-//! writer thread (`store::behind`), so receiving, checking and writing overlap; the file is
+//! One file of the manifest, end to end: the network side (`fetch.rs`) asks for the file
+//! and hands each answer's body to a checker thread, which reads it, checks every line as
+//! it arrives and hands the bytes on to the sink's own writer thread (`store::behind`), so
+//! receiving, checking and writing overlap; the file is
 //! committed (a `.part` synced and renamed) only when it is complete and verified, and
 //! reported done only after that. Also: re-reading a `.part` to resume it, and checking a
 //! file saved earlier with `--no-verify`.
@@ -122,8 +123,9 @@ fn check_count(task: &FileTask, resources: u64) -> std::result::Result<(), Strin
     }
 }
 
-/// The checker thread of one download: checks each chunk's lines and hands the bytes to the
-/// sink's own thread (see [`WriteBehind`]), which writes them while the next chunk is
+/// The checker thread of one download: reads each answer's body (woken by the network for
+/// each chunk, which is checked at once: no hand-over between the two), checks each
+/// chunk's lines and hands the bytes to the sink's own thread (see [`WriteBehind`]), which writes them while the next chunk is
 /// checked. A file gets every byte as it arrives (a `.part` is cut back to its last good
 /// line when resumed); stdout only gets complete lines that passed, so a pipe never sees
 /// half a line. At a refused line, the good lines before it are written and the loop
@@ -150,39 +152,42 @@ fn write_loop(
             break Ok(held);
         };
         match message {
-            Write::Bytes(chunk) => {
-                let checked = checker.feed(&chunk);
-                let received = written + (held.len() + chunk.len()) as u64;
-                let end = match &checked {
-                    Ok(()) if keeps_partial_lines => received,
-                    _ => checker.checked_bytes().max(written),
-                };
-                let take = (end - written) as usize;
-                let from_held = take.min(held.len());
-                let wrote = output
-                    .write(Bytes::copy_from_slice(&held[..from_held]))
-                    .and_then(|()| output.write(chunk.slice(..take - from_held)));
-                if let Err(e) = wrote {
+            Write::Body(pieces, ended) => {
+                let took = pieces.read(ended, |chunk| {
+                    let checked = checker.feed(&chunk);
+                    let received = written + (held.len() + chunk.len()) as u64;
+                    let end = match &checked {
+                        Ok(()) if keeps_partial_lines => received,
+                        _ => checker.checked_bytes().max(written),
+                    };
+                    let take = (end - written) as usize;
+                    let from_held = take.min(held.len());
+                    output
+                        .write(Bytes::copy_from_slice(&held[..from_held]))
+                        .and_then(|()| output.write(chunk.slice(..take - from_held)))?;
+                    held.drain(..from_held);
+                    let keep = &chunk[take - from_held..];
+                    held_share.set(held.len());
+                    if held_share.grow(keep.len()).is_err() {
+                        return Err(verification(
+                            task,
+                            format!(
+                                "line {}: unfinished lines of all the files downloading at once \
+                                 would take more than {} MiB",
+                                checker.checked_lines() + 1,
+                                crate::ndjson::MAX_HELD / 1024 / 1024
+                            ),
+                        ));
+                    }
+                    held.extend_from_slice(keep);
+                    written = end;
+                    if let Err(e) = checked {
+                        return Err(verification(task, e.to_string()));
+                    }
+                    Ok(())
+                });
+                if let Err(e) = took {
                     break Err(e);
-                }
-                held.drain(..from_held);
-                let keep = &chunk[take - from_held..];
-                held_share.set(held.len());
-                if held_share.grow(keep.len()).is_err() {
-                    break Err(verification(
-                        task,
-                        format!(
-                            "line {}: unfinished lines of all the files downloading at once \
-                             would take more than {} MiB",
-                            checker.checked_lines() + 1,
-                            crate::ndjson::MAX_HELD / 1024 / 1024
-                        ),
-                    ));
-                }
-                held.extend_from_slice(keep);
-                written = end;
-                if let Err(e) = checked {
-                    break Err(verification(task, e.to_string()));
                 }
             }
             Write::Restart => {
@@ -221,10 +226,9 @@ fn write_loop(
 /// complete and verified. `on_answer` is told what each answer that starts the file says
 /// of it, to persist it for a later run.
 ///
-/// The network reads happen in `fetch`, line checks on a blocking thread fed through a
-/// short queue, writes on another behind it (short queues: bounded memory), so all cores
-/// work. The file is reported done
-/// only once it is committed.
+/// The requests are made in `fetch`; each body is read and its lines checked on a blocking
+/// thread, and written on another behind it (a queue of one chunk: bounded memory), so all
+/// cores work. The file is reported done only once it is committed.
 pub async fn download(
     transfer: &Transfer<'_>,
     sink: Sink,
@@ -232,9 +236,8 @@ pub async fn download(
     resume: Resume,
     on_answer: impl AsyncFnMut(&Answer) -> Result<()>,
 ) -> Result<Downloaded> {
-    /// Chunks in flight between the network and the checker: one is waiting while one is
-    /// checked. Two measured no faster and held ~2 MiB more at `--parallel 4` (a chunk
-    /// keeps alive the whole read buffer it was cut from; bench/README.md).
+    /// Messages from the network side to the checker: one body (or restart) at a time, as
+    /// the network side waits for each body's end before it goes on.
     const QUEUE: usize = 1;
     let task = transfer.task;
     let (tx, rx) = tokio::sync::mpsc::channel(QUEUE);

@@ -1,6 +1,7 @@
 //! The network side of one file download: ask for the file (with `Range` and `If-Range`
-//! when resuming), stream its body into the checker's queue, and decide, for every answer,
-//! whether its bytes may follow the ones already written.
+//! when resuming), hand each answer's body to the checker thread, which reads it
+//! (`body.rs`), and decide, for every answer, whether its bytes may follow the ones already
+//! written.
 //!
 //! The rules, each for a way a server has been seen to put wrong data on disk:
 //! - a `206` is used only when it answers a `Range` request, starts where we asked, is of a
@@ -9,7 +10,7 @@
 //!   strong one is also sent as `If-Range`); anything else starts the file over;
 //! - a `416` finishes the file only when the length it gives is the length already
 //!   received *and* agrees with any length announced before; otherwise the file starts over;
-//! - a body that is content-encoded (gzip) is decoded here; a break is resumed from the
+//! - a body that is content-encoded (gzip) is decoded (`body.rs`); a break is resumed from the
 //!   decoded offset with `Accept-Encoding: identity` (right for compression on the fly),
 //!   and a range answer that is itself content-encoded (a gzip object stored as such, whose
 //!   ranges count bytes of the encoding) starts the file over;
@@ -19,23 +20,18 @@
 //! after every MiB that arrived (a long file on a flaky line gets there; a server that
 //! trickles or repeats does not loop forever).
 
-use std::pin::Pin;
-
-use async_compression::tokio::bufread::GzipDecoder;
-use bytes::Bytes;
-use futures::{Stream, StreamExt, TryStreamExt};
 use reqwest::header::{
     ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_RANGE, ETAG, HeaderMap, HeaderValue, IF_RANGE,
     LAST_MODIFIED, RANGE,
 };
 use reqwest::{Response, StatusCode};
-use tokio::io::AsyncReadExt;
 use tokio::sync::mpsc::Sender;
+use tokio::sync::oneshot;
 use url::Url;
 
+use super::body::{Ended, Pieces};
 use super::plan::FileTask;
 use crate::error::{Error, NetworkKind, Op, Result};
-use crate::http::body::{Broke, SpeedGuard};
 use crate::http::limiter::Throttle;
 use crate::http::retry::{Resend, Retrier};
 use crate::http::{Client, Request};
@@ -43,9 +39,6 @@ use crate::report::{DownloadProgress, FileProgress};
 
 /// Progress that makes a broken transfer count as a fresh start for the retry budget.
 const PROGRESS_RESETS_RETRIES: u64 = 1024 * 1024;
-
-/// Decoded bytes handed to the checker at a time (bounds the memory a gzip bomb can take).
-const DECODED_PIECE: usize = 256 * 1024;
 
 /// Where a download stands before a request: bytes already in the sink (complete, checked
 /// lines, or exactly what the server sent before the connection broke), the validator
@@ -68,7 +61,9 @@ pub struct Answer {
 
 /// What the checker thread is told.
 pub enum Write {
-    Bytes(Bytes),
+    /// An answer's body, for the checker thread to read to its end (or to its first refused
+    /// line), checking and handing on each piece as it comes, and then to say how it ended.
+    Body(Pieces, oneshot::Sender<Ended>),
     /// The server sends the whole file again: throw away what was written.
     Restart,
 }
@@ -97,17 +92,17 @@ struct Fetch<'a, F> {
     encoded: bool,
     retrier: Retrier,
     on_answer: F,
-    bar: Option<FileProgress<'a>>,
+    bar: Option<FileProgress>,
     /// Requests made for the file (more than one: resumed, retried or started over).
     requests: u32,
 }
 
 /// What the network side ends with: the file's length (or the failure), how many requests
 /// it took, and the file's progress display.
-pub struct Fetched<'a> {
+pub struct Fetched {
     pub length: Result<u64>,
     pub requests: u32,
-    pub bar: Option<FileProgress<'a>>,
+    pub bar: Option<FileProgress>,
 }
 
 /// What to do after an answer was looked at.
@@ -125,7 +120,7 @@ pub async fn fetch<'a>(
     tx: Sender<Write>,
     resume: Resume,
     on_answer: impl AsyncFnMut(&Answer) -> Result<()>,
-) -> Fetched<'a> {
+) -> Fetched {
     let task = transfer.task;
     let url = match Url::parse(&task.file.url) {
         Ok(url) => url,
@@ -372,32 +367,31 @@ impl<'a, F: AsyncFnMut(&Answer) -> Result<()>> Fetch<'a, F> {
             .get_or_insert_with(|| progress.file(&task.name, bar_total));
         bar.set_position(if self.encoded { 0 } else { self.offset });
 
-        let mut wire = 0u64;
-        let broke = {
-            let wire_bytes = &mut wire;
-            let bar = &*bar;
-            let network = network_stream(response, low_speed).inspect_ok(move |chunk| {
-                *wire_bytes += chunk.len() as u64;
-                bar.advance(chunk.len() as u64);
-            });
-            let mut body = Body::new(network, self.encoded);
-            loop {
-                match body.next().await {
-                    Ok(Some(piece)) => {
-                        let len = piece.len() as u64;
-                        if self.tx.send(Write::Bytes(piece)).await.is_err() {
-                            return Err(checker_gone(task));
-                        }
-                        self.offset += len;
-                    }
-                    Ok(None) => break None,
-                    Err(broke) => break Some(broke.into_error(&op, &url)),
-                }
+        // Counted on the checker thread, which reads the body.
+        let wire = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counted = {
+            let (wire, meter) = (wire.clone(), bar.meter().clone());
+            move |bytes| {
+                wire.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+                meter.advance(bytes);
             }
         };
-        if let Some(error) = broke {
+        let pieces = Pieces::new(response, low_speed, self.encoded, counted);
+        let (ended_tx, ended_rx) = oneshot::channel();
+        if self.tx.send(Write::Body(pieces, ended_tx)).await.is_err() {
+            return Err(checker_gone(task));
+        }
+        // The checker thread drops `ended` without a word when it stops (a refused line, a
+        // failed write): its own error says why.
+        let Ok(ended) = ended_rx.await else {
+            return Err(checker_gone(task));
+        };
+        self.offset += ended.handed;
+        if let Some(broke) = ended.broke {
+            let error = broke.into_error(&op, &url);
             return self.broken(error, started_at).await;
         }
+        let wire = wire.load(std::sync::atomic::Ordering::Relaxed);
         if let Some(expected) = wire_length.filter(|&expected| expected != wire) {
             let error = Error::Network {
                 op,
@@ -443,76 +437,6 @@ impl<'a, F: AsyncFnMut(&Answer) -> Result<()>> Fetch<'a, F> {
 /// show, so this one only says so.
 fn checker_gone(task: &FileTask) -> Error {
     Error::Verification(format!("{}: stopped", task.name))
-}
-
-type ChunkStream = Pin<Box<dyn Stream<Item = std::result::Result<Bytes, Broke>> + Send>>;
-
-/// The body's chunks as they arrive, under the low-speed limit.
-fn network_stream(response: Response, low_speed: crate::http::LowSpeed) -> ChunkStream {
-    let guard = SpeedGuard::new(low_speed);
-    Box::pin(futures::stream::unfold(
-        Some((response, guard)),
-        |state| async move {
-            let (mut response, mut guard) = state?;
-            match guard.chunk(&mut response).await {
-                Ok(Some(chunk)) => Some((Ok(chunk), Some((response, guard)))),
-                Ok(None) => None,
-                Err(broke) => Some((Err(broke), None)),
-            }
-        },
-    ))
-}
-
-/// An answer's body, decoded when content-encoded, in pieces of bounded size.
-enum Body<S> {
-    Identity(S),
-    Gzip(Box<GzipDecoder<tokio_util::io::StreamReader<ErrorsAsIo<S>, Bytes>>>),
-}
-
-/// Carries a [`Broke`] through the `io::Error` that a `StreamReader` needs.
-struct ErrorsAsIo<S>(S);
-
-impl<S: Stream<Item = std::result::Result<Bytes, Broke>> + Unpin> Stream for ErrorsAsIo<S> {
-    type Item = std::io::Result<Bytes>;
-
-    fn poll_next(
-        mut self: Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Self::Item>> {
-        Pin::new(&mut self.0)
-            .poll_next(cx)
-            .map(|item| item.map(|r| r.map_err(std::io::Error::other)))
-    }
-}
-
-impl<S: Stream<Item = std::result::Result<Bytes, Broke>> + Unpin> Body<S> {
-    fn new(network: S, encoded: bool) -> Self {
-        if encoded {
-            let reader = tokio_util::io::StreamReader::new(ErrorsAsIo(network));
-            let mut decoder = GzipDecoder::new(reader);
-            decoder.multiple_members(true);
-            Body::Gzip(Box::new(decoder))
-        } else {
-            Body::Identity(network)
-        }
-    }
-
-    async fn next(&mut self) -> std::result::Result<Option<Bytes>, Broke> {
-        match self {
-            Body::Identity(network) => network.next().await.transpose(),
-            Body::Gzip(decoder) => {
-                let mut piece = bytes::BytesMut::with_capacity(DECODED_PIECE);
-                match decoder.read_buf(&mut piece).await {
-                    Ok(0) => Ok(None),
-                    Ok(_) => Ok(Some(piece.freeze())),
-                    Err(e) => Err(match e.downcast::<Broke>() {
-                        Ok(broke) => broke,
-                        Err(e) => Broke::Decode(e.to_string()),
-                    }),
-                }
-            }
-        }
-    }
 }
 
 /// A header's text for a message.

@@ -2,8 +2,8 @@
 //! re-entrant `run`. Every step can be re-run and continues where the last one stopped:
 //! the job directory records the job (`job.rs`, written by `jobfile.rs`), `lifecycle.rs`
 //! starts or finds it, `poll.rs` waits for the manifest, `scheduler.rs` downloads its
-//! files (each through `download.rs` and `fetch.rs`), and `conclude.rs` reports and
-//! finishes the job. Nothing here sees the command line: `commands` maps it to these
+//! files (each through `download.rs`, `fetch.rs` and `body.rs`), and `conclude.rs` reports
+//! and finishes the job. Nothing here sees the command line: `commands` maps it to these
 //! functions' options.
 //!
 //! A job may also be a crawl (the `crawl` module: FHIR searches instead of an export, marked
@@ -11,6 +11,7 @@
 //! `$export` (`mode.rs`), `status` reports it from the job, and the commands that only make
 //! sense for a server export (`poll`, `cancel`) say so.
 
+pub mod body;
 pub mod conclude;
 pub mod download;
 pub mod eventlog;

@@ -20,7 +20,7 @@ use tracing_subscriber::registry::LookupSpan;
 use crate::text::escape_control;
 
 pub use crawl::CrawlProgress;
-pub use progress::{DownloadProgress, FileProgress, PollProgress, Reporter, parse_percent};
+pub use progress::{DownloadProgress, FileProgress, Meter, PollProgress, Reporter, parse_percent};
 pub use summary::{
     CrawlSummary, Refused, Summary, SummaryFormat, Totals, TypeSummary, plural, print_manifest,
     print_summary,

@@ -56,9 +56,7 @@ impl Reporter {
             overall,
             started: Instant::now(),
             files,
-            files_done: Default::default(),
-            bytes: Default::default(),
-            shown_tick: Default::default(),
+            counts: Default::default(),
         }
     }
 }
@@ -170,11 +168,18 @@ pub fn parse_percent(text: &str) -> Option<u64> {
 }
 
 /// A download of several files: one overall bar plus a bar (or counter) per file.
+#[derive(Clone)]
 pub struct DownloadProgress {
     reporter: Reporter,
     overall: Option<ProgressBar>,
     started: Instant,
     files: usize,
+    /// Shared by the clones: a file's network bytes are counted on its checker thread.
+    counts: std::sync::Arc<Counts>,
+}
+
+#[derive(Default)]
+struct Counts {
     files_done: std::sync::atomic::AtomicUsize,
     bytes: std::sync::atomic::AtomicU64,
     /// The period (200 ms for the bar, PLAIN_EVERY for lines) last shown.
@@ -187,7 +192,7 @@ pub(super) const PLAIN_EVERY: Duration = Duration::from_secs(30);
 
 impl DownloadProgress {
     /// A file starts; `size` is its length when the server said (not with gzip).
-    pub fn file(&self, name: &str, size: Option<u64>) -> FileProgress<'_> {
+    pub fn file(&self, name: &str, size: Option<u64>) -> FileProgress {
         let bar = match size {
             Some(size) => self.reporter.bar(ProgressBar::new(size)).inspect(|bar| {
                 bar.set_style(style(
@@ -202,8 +207,10 @@ impl DownloadProgress {
             bar.set_prefix(name.to_string());
         }
         FileProgress {
-            download: self,
-            bar,
+            meter: Meter {
+                download: self.clone(),
+                bar,
+            },
             name: name.to_string(),
             started: Instant::now(),
         }
@@ -211,7 +218,8 @@ impl DownloadProgress {
 
     /// A file that was complete already (a re-run).
     pub fn skipped(&self, name: &str) {
-        self.files_done
+        self.counts
+            .files_done
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if let Some(overall) = &self.overall {
             overall.inc(1);
@@ -224,6 +232,7 @@ impl DownloadProgress {
 
     fn add_bytes(&self, n: u64) {
         let total = self
+            .counts
             .bytes
             .fetch_add(n, std::sync::atomic::Ordering::Relaxed)
             + n;
@@ -238,6 +247,7 @@ impl DownloadProgress {
         let tick = (elapsed.as_millis() / period.as_millis()) as u64;
         if tick == 0 && self.overall.is_none()
             || self
+                .counts
                 .shown_tick
                 .swap(tick, std::sync::atomic::Ordering::Relaxed)
                 == tick
@@ -245,7 +255,10 @@ impl DownloadProgress {
             return;
         }
         let rate = (total as f64 / elapsed.as_secs_f64().max(0.001)) as u64;
-        let done = self.files_done.load(std::sync::atomic::Ordering::Relaxed);
+        let done = self
+            .counts
+            .files_done
+            .load(std::sync::atomic::Ordering::Relaxed);
         match &self.overall {
             Some(overall) => {
                 overall.set_message(format!(
@@ -278,40 +291,59 @@ impl DownloadProgress {
 }
 
 /// One file being downloaded.
-pub struct FileProgress<'a> {
-    download: &'a DownloadProgress,
-    bar: Option<ProgressBar>,
+pub struct FileProgress {
+    meter: Meter,
     name: String,
     started: Instant,
 }
 
-impl FileProgress<'_> {
+/// Counts a file's bytes as they arrive, into its bar and the download's total; a clone
+/// counts from another thread (the file's checker thread, which reads the body).
+#[derive(Clone)]
+pub struct Meter {
+    download: DownloadProgress,
+    bar: Option<ProgressBar>,
+}
+
+impl Meter {
     pub fn advance(&self, bytes: u64) {
         if let Some(bar) = &self.bar {
             bar.inc(bytes);
         }
         self.download.add_bytes(bytes);
     }
+}
+
+impl FileProgress {
+    pub fn meter(&self) -> &Meter {
+        &self.meter
+    }
+
+    pub fn advance(&self, bytes: u64) {
+        self.meter.advance(bytes);
+    }
 
     /// Where the file stands (bytes already there when resuming, or 0 on a restart); the
     /// bytes before it do not count towards the speed shown.
     pub fn set_position(&self, bytes: u64) {
-        if let Some(bar) = &self.bar {
+        if let Some(bar) = &self.meter.bar {
             bar.set_position(bytes);
             bar.reset_eta();
         }
     }
 
     pub fn done(self, resources: u64, bytes: u64) {
-        self.download
+        self.meter
+            .download
+            .counts
             .files_done
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if let Some(bar) = &self.bar {
+        if let Some(bar) = &self.meter.bar {
             bar.finish_and_clear();
         }
-        if let Some(overall) = &self.download.overall {
+        if let Some(overall) = &self.meter.download.overall {
             overall.inc(1);
-        } else if self.download.reporter.mode == ProgressMode::Json {
+        } else if self.meter.download.reporter.mode == ProgressMode::Json {
             json_event(serde_json::json!({
                 "event": "file_done",
                 "file": self.name,
@@ -319,7 +351,7 @@ impl FileProgress<'_> {
                 "bytes": bytes,
                 "seconds": self.started.elapsed().as_secs_f64(),
             }));
-        } else if self.download.reporter.plain() {
+        } else if self.meter.download.reporter.plain() {
             tracing::info!(
                 "{}: {resources} resources, {} in {}",
                 self.name,
@@ -330,9 +362,9 @@ impl FileProgress<'_> {
     }
 
     pub fn failed(self) {
-        if let Some(bar) = &self.bar {
+        if let Some(bar) = &self.meter.bar {
             bar.abandon();
-        } else if self.download.reporter.mode == ProgressMode::Json {
+        } else if self.meter.download.reporter.mode == ProgressMode::Json {
             json_event(serde_json::json!({ "event": "file_failed", "file": self.name }));
         }
     }
