@@ -544,7 +544,9 @@ fn a_last_line_without_newline_still_ends_its_line_on_stdout() {
 
 #[test]
 fn hostile_status_answers_are_clear_errors_not_panics_or_busy_loops() {
-    // Non-ASCII before the percentage, and Retry-After 0: no panic, no busy loop.
+    // Non-ASCII before the percentage, and Retry-After 0: no panic, no busy loop. The
+    // timeout (scaled: 2 s) leaves a loaded machine ample time for the first answer; a
+    // busy loop would poll thousands of times in it.
     let busy = fixed_server(
         "HTTP/1.1 202 Accepted\r\nx-progress: 進捗50%\r\nretry-after: 0\r\ncontent-length: 0\r\n\r\n"
             .as_bytes(),
@@ -555,7 +557,7 @@ fn hostile_status_answers_are_clear_errors_not_panics_or_busy_loops() {
         "plain",
         "poll",
         "--timeout",
-        "2s",
+        "40s",
         "--status-url",
     ])
     .arg(format!("{busy}/status"));
@@ -564,7 +566,7 @@ fn hostile_status_answers_are_clear_errors_not_panics_or_busy_loops() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     let polls = stderr.matches("export in progress").count();
     assert!(
-        (1..=3).contains(&polls),
+        (1..=41).contains(&polls),
         "at most one poll a second: {polls}\n{stderr}"
     );
 
