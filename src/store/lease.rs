@@ -5,9 +5,12 @@
 //! job, it is a lease: an object made with a conditional create (`PutMode::Create`, so two
 //! workers never both make it) that names its holder and an expiry; the holder renews it
 //! (a conditional update on the version it wrote) every third of [`LEASE`], and gives it up
-//! at the end. A lease that expired, or whose holder was a process of this host that is no
-//! longer running (a kill), is taken over with a conditional update, so only one taker
-//! wins. A holder that cannot renew its lease in time, or finds it taken, stops: it is no
+//! at the end by marking it released, again with a conditional update: a delete cannot be
+//! made conditional, and between reading the lease and deleting it another worker could
+//! have taken it over (after a pause of the holder beyond its expiry), whose lease the
+//! delete would remove. The released lease object stays (a few hundred bytes). A lease that
+//! is released, expired, or whose holder was a process of this host that is no longer
+//! running (a kill), is taken over with a conditional update, so only one taker wins. A holder that cannot renew its lease in time, or finds it taken, stops: it is no
 //! longer the one working on the job.
 
 use std::sync::Arc;
@@ -76,6 +79,10 @@ struct Holder {
     started: Option<u64>,
     /// When the lease ends unless renewed (RFC 3339).
     expires_at: String,
+    /// Given up by its holder (which also set `expires_at` to that moment, so that a
+    /// version without this field sees it expired).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    released: bool,
 }
 
 impl Holder {
@@ -87,6 +94,16 @@ impl Holder {
             pid: std::process::id(),
             started: process_started(std::process::id()),
             expires_at: expires.to_string(),
+            released: false,
+        }
+    }
+
+    /// The lease given up now.
+    fn released(self) -> Holder {
+        Holder {
+            expires_at: jiff::Timestamp::now().to_string(),
+            released: true,
+            ..self
         }
     }
 
@@ -94,9 +111,12 @@ impl Holder {
         serde_json::to_vec_pretty(self).unwrap_or_default()
     }
 
-    /// Whether the lease may be taken: expired, or held by a process of this host that is
-    /// gone.
+    /// Whether the lease may be taken: released, expired, or held by a process of this host
+    /// that is gone.
     fn stale(&self) -> bool {
+        if self.released {
+            return true;
+        }
         let expired = self
             .expires_at
             .parse::<jiff::Timestamp>()
@@ -267,11 +287,13 @@ async fn take_lease(
         .await?;
     match taken {
         Some(version) => {
-            tracing::info!(
-                "{}: took over the lock of a worker that stopped ({})",
-                bucket.shown(name),
-                holder.map_or_else(|| "unreadable".into(), |h| h.shown())
-            );
+            if !holder.as_ref().is_some_and(|h| h.released) {
+                tracing::info!(
+                    "{}: took over the lock of a worker that stopped ({})",
+                    bucket.shown(name),
+                    holder.map_or_else(|| "unreadable".into(), |h| h.shown())
+                );
+            }
             Ok(Ok(Lease::start(bucket, name, owner, version)))
         }
         None => Ok(Err(None)),
@@ -302,15 +324,26 @@ impl Lease {
     async fn give_up(&mut self) {
         self.renewer.abort();
         self.released = true;
-        remove_if_mine(&self.bucket, &self.name, &self.owner).await;
+        release_if_mine(&self.bucket, &self.name, &self.owner).await;
     }
 }
 
-/// Removes the lease object if it is still `owner`'s (it expires by itself otherwise).
-async fn remove_if_mine(bucket: &Bucket, name: &str, owner: &str) {
-    if let Ok(Some((bytes, _))) = bucket.read_versioned(name).await
-        && serde_json::from_slice::<Holder>(&bytes).is_ok_and(|h| h.owner == owner)
-        && let Err(error) = bucket.delete(name).await
+/// Marks the lease released if it is still `owner`'s (a conditional update: if another
+/// worker took it over meanwhile, theirs stays). Otherwise it expires by itself.
+async fn release_if_mine(bucket: &Bucket, name: &str, owner: &str) {
+    let Ok(Some((bytes, version))) = bucket.read_versioned(name).await else {
+        return;
+    };
+    let Some(holder) = serde_json::from_slice::<Holder>(&bytes)
+        .ok()
+        .filter(|h| h.owner == owner && !h.released)
+    else {
+        return;
+    };
+    let released = holder.released().json();
+    if let Err(error) = bucket
+        .write_if(name, released, PutMode::Update(version))
+        .await
     {
         tracing::warn!("could not give up the lock (it expires by itself): {error}");
     }
@@ -385,7 +418,7 @@ impl Drop for Lease {
             && handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread
         {
             tokio::task::block_in_place(|| {
-                handle.block_on(remove_if_mine(&self.bucket, &self.name, &self.owner));
+                handle.block_on(release_if_mine(&self.bucket, &self.name, &self.owner));
             });
         }
     }
@@ -418,5 +451,25 @@ mod tests {
             ..elsewhere
         };
         assert!(expired.stale());
+    }
+
+    #[test]
+    fn a_released_lease_is_stale_at_once_also_for_a_version_without_the_flag() {
+        let released = Holder {
+            host: "another-host".into(),
+            started: Some(0),
+            ..Holder::new("me")
+        }
+        .released();
+        assert!(released.stale());
+        // What a version that knows no `released` reads: a lease that expired as it was
+        // given up.
+        let mut older: serde_json::Value = serde_json::from_slice(&released.json()).unwrap();
+        older.as_object_mut().unwrap().remove("released");
+        let older: Holder = serde_json::from_value(older).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        assert!(older.stale());
+        let held = Holder::new("me");
+        assert!(!String::from_utf8(held.json()).unwrap().contains("released"));
     }
 }
