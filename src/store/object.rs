@@ -140,6 +140,18 @@ impl Bucket {
         })
     }
 
+    /// A bucket in memory (`s3://test/`), for unit tests.
+    #[cfg(test)]
+    pub fn in_memory() -> Bucket {
+        let memory = Arc::new(object_store::memory::InMemory::new());
+        Bucket {
+            url: Url::parse("s3://test/").expect("a URL"),
+            store: memory.clone(),
+            multipart: memory,
+            prefix: Key::default(),
+        }
+    }
+
     /// The prefix `name` below this one.
     pub fn below(&self, name: &str) -> Result<Bucket> {
         let mut url = self.url.clone();

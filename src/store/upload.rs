@@ -405,6 +405,48 @@ impl Drop for PartBuffer {
 mod tests {
     use super::*;
 
+    /// A compressed object larger than a part goes up as a multipart upload of one gzip
+    /// stream cut across its parts: what is stored unzips to exactly what was written.
+    #[test]
+    fn a_compressed_object_larger_than_a_part_is_one_gzip_stream_over_its_parts() {
+        use std::io::Read;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let bucket = Bucket::in_memory();
+        // Bytes that do not compress, so that the gzip stream outgrows a part.
+        let mut rng = fastrand::Rng::with_seed(7);
+        let data: Vec<u8> = (0..PART_SIZE + PART_SIZE / 4).map(|_| rng.u8(..)).collect();
+        let stored = runtime.block_on({
+            let (bucket, data) = (bucket.clone(), data.clone());
+            async move {
+                tokio::task::spawn_blocking(move || {
+                    let mut sink =
+                        ObjectSink::new(bucket, "Observation.001.ndjson", Compression::Gzip)
+                            .unwrap();
+                    for piece in data.chunks(400_000) {
+                        sink.write(piece).unwrap();
+                    }
+                    assert!(sink.upload.is_some(), "a multipart upload by now");
+                    sink.commit().unwrap()
+                })
+                .await
+                .unwrap()
+            }
+        });
+        let object = runtime
+            .block_on(bucket.read("Observation.001.ndjson.gz"))
+            .unwrap()
+            .expect("the object");
+        assert_eq!(object.len() as u64, stored);
+        let mut unzipped = Vec::new();
+        flate2::read::MultiGzDecoder::new(&object[..])
+            .read_to_end(&mut unzipped)
+            .unwrap();
+        assert!(unzipped == data, "the same bytes");
+    }
+
     #[test]
     fn a_writer_waits_for_a_buffer_once_the_budget_is_in_use() {
         let pool: &'static Pool = Box::leak(Box::new(Pool::new(2)));
