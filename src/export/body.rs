@@ -19,9 +19,9 @@ use crate::http::body::{Broke, SpeedGuard};
 const DECODED_PIECE: usize = 256 * 1024;
 
 /// An answer's body as the checker thread reads it. The network wakes that thread itself
-/// and the thread checks the piece at once, so a piece takes no detour through the task that
-/// asked for it (one hand-over less per piece; bench/README.md, "Reading the body on the
-/// checker thread").
+/// and the thread checks the piece at once, so a piece takes no detour through the task
+/// that asked for it (one hand-over less per piece; bench/README.md, "Reading the body on
+/// the checker thread").
 pub struct Pieces {
     body: Body<ChunkStream>,
     runtime: tokio::runtime::Handle,

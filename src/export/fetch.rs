@@ -10,10 +10,10 @@
 //!   strong one is also sent as `If-Range`); anything else starts the file over;
 //! - a `416` finishes the file only when the length it gives is the length already
 //!   received *and* agrees with any length announced before; otherwise the file starts over;
-//! - a body that is content-encoded (gzip) is decoded (`body.rs`); a break is resumed from the
-//!   decoded offset with `Accept-Encoding: identity` (right for compression on the fly),
-//!   and a range answer that is itself content-encoded (a gzip object stored as such, whose
-//!   ranges count bytes of the encoding) starts the file over;
+//! - a body that is content-encoded (gzip) is decoded (`body.rs`); a break is resumed from
+//!   the decoded offset with `Accept-Encoding: identity` (right for compression on the
+//!   fly), and a range answer that is itself content-encoded (a gzip object stored as such,
+//!   whose ranges count bytes of the encoding) starts the file over;
 //! - a body that ends short of its `Content-Length` is a broken transfer, never a file.
 //!
 //! Failures go through the one retry policy: `--retries` failures per file, counted afresh
