@@ -11,7 +11,8 @@ an S3-compatible server on 127.0.0.1 (`examples/s3-server.rs`, s3s-fs on a tmpfs
 output is checked byte for byte (sha256) against the served files. Writes bench/results/<timestamp>.json and prints a table with MB/s, x curl
 and CPU seconds per GiB of each client.
 
-Python 3 standard library only. Installs curl, nginx and GNU time with apt-get if missing.
+Python 3 standard library only. Installs curl, nginx and GNU time with apt-get if missing
+(and openssl for the nginx-tls rows).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -44,7 +46,10 @@ TARGET_NOVERIFY_RATIO = 0.95
 TARGET_RSS_MIB = 32.0
 
 TOOLS = ("curl", "verify", "noverify")
-SERVERS = ("nginx", "mock")
+# nginx-tls: the same nginx over HTTPS, with a certificate of a CA made for the run (what
+# real servers speak; the client decrypts, the server encrypts, on the same cores).
+SERVERS = ("nginx", "nginx-tls", "mock")
+NGINX_SERVERS = ("nginx", "nginx-tls")
 # Where downloads are written: the work directory's file system, or a tmpfs (nginx only:
 # the mock is the bottleneck of its rows wherever the files go), or an S3 bucket of the
 # example S3 server (nginx only; group-export only: curl cannot upload, its tmpfs row is
@@ -214,8 +219,9 @@ def children_of(pid: int) -> list[int]:
 # --------------------------------------------------------------------------- setup
 
 
-def ensure_tools(install: bool) -> dict[str, str]:
-    """Finds curl, nginx and GNU time; installs the missing ones with apt-get."""
+def ensure_tools(install: bool, tls: bool = False) -> dict[str, str]:
+    """Finds curl, nginx and GNU time (and openssl with `tls`); installs the missing ones
+    with apt-get."""
 
     def find_nginx() -> str | None:
         return shutil.which("nginx") or next(
@@ -230,6 +236,8 @@ def ensure_tools(install: bool) -> dict[str, str]:
             pkgs.append("nginx")
         if not os.access("/usr/bin/time", os.X_OK):
             pkgs.append("time")
+        if tls and not shutil.which("openssl"):
+            pkgs.append("openssl")
         return pkgs
 
     pkgs = missing()
@@ -380,10 +388,36 @@ def curl_fetch(names_urls: list[tuple[str, str]], dest: Path) -> None:
     run(cmd, env=clean_env())
 
 
-def start_nginx(nginx: str, root: Path, probe_file: str, tmp: Path, servers: Servers) -> tuple[int, subprocess.Popen]:
-    """nginx on a free loopback port, serving `root` as static files (no gzip)."""
+def test_ca(tmp: Path) -> dict[str, Path]:
+    """A CA and a certificate for 127.0.0.1 signed by it (openssl), for the nginx-tls rows:
+    the clients are given the CA (curl --cacert, group-export SSL_CERT_FILE)."""
+    openssl = shutil.which("openssl")
+    if not openssl:
+        die("the nginx-tls rows need openssl (apt-get install openssl)")
+    d = tmp / "tls"
+    d.mkdir(parents=True, exist_ok=True)
+    files = {"ca": d / "ca.pem", "cert": d / "cert.pem", "key": d / "key.pem"}
+    (d / "leaf.ext").write_text("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+                                "keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n")
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=bench CA",
+         "-keyout", str(d / "ca.key"), "-out", str(files["ca"])], **quiet)
+    run([openssl, "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+         "-keyout", str(files["key"]), "-out", str(d / "leaf.csr")], **quiet)
+    run([openssl, "x509", "-req", "-days", "2", "-in", str(d / "leaf.csr"), "-CA", str(files["ca"]),
+         "-CAkey", str(d / "ca.key"), "-CAcreateserial", "-extfile", str(d / "leaf.ext"),
+         "-out", str(files["cert"])], **quiet)
+    return files
+
+
+def start_nginx(nginx: str, root: Path, probe_file: str, tmp: Path, servers: Servers,
+                tls: dict[str, Path] | None = None) -> tuple[int, subprocess.Popen]:
+    """nginx on a free loopback port, serving `root` as static files (no gzip); over HTTPS
+    with `tls` (see `test_ca`)."""
+    name = "nginx-tls" if tls else "nginx"
+    ssl_conf = (f"ssl_certificate {tls['cert']}; ssl_certificate_key {tls['key']};" if tls else "")
     for attempt in range(5):
-        prefix = tmp / f"nginx-{attempt}"
+        prefix = tmp / f"{name}-{attempt}"
         prefix.mkdir(parents=True, exist_ok=True)
         port = free_port()
         user = "user root;" if os.geteuid() == 0 else ""
@@ -411,7 +445,8 @@ http {{
     uwsgi_temp_path {prefix}/uwsgi;
     scgi_temp_path {prefix}/scgi;
     server {{
-        listen 127.0.0.1:{port};
+        listen 127.0.0.1:{port}{" ssl" if tls else ""};
+        {ssl_conf}
         root {root};
         location / {{ }}
     }}
@@ -423,12 +458,17 @@ http {{
                 [nginx, "-p", str(prefix), "-c", str(conf), "-e", str(prefix / "error.log")],
                 stdout=log_out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             )
-        servers.add("nginx", proc)
-        wait_for_port(port, proc, "nginx")
+        servers.add(name, proc)
+        wait_for_port(port, proc, name)
         # The port was free a moment ago; make sure it is our nginx that answers.
         try:
-            req = urllib.request.Request(f"http://127.0.0.1:{port}/{probe_file}", method="HEAD")
-            opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+            scheme = "https" if tls else "http"
+            req = urllib.request.Request(f"{scheme}://127.0.0.1:{port}/{probe_file}", method="HEAD")
+            handlers: list = [urllib.request.ProxyHandler({})]
+            if tls:
+                context = ssl.create_default_context(cafile=str(tls["ca"]))
+                handlers.append(urllib.request.HTTPSHandler(context=context))
+            opener = urllib.request.build_opener(*handlers)
             with opener.open(req, timeout=5) as resp:
                 ours = resp.headers.get("Server", "").startswith("nginx") and proc.poll() is None
         except OSError:
@@ -620,13 +660,13 @@ def dataset(args, binary: Path, servers: Servers, tmp: Path) -> tuple[Path, dict
     return data, meta
 
 
-def nginx_manifest(meta: dict, port: int) -> dict:
+def nginx_manifest(meta: dict, port: int, scheme: str = "http") -> dict:
     return {
         "transactionTime": "2024-01-01T00:00:00Z",
-        "request": f"http://127.0.0.1:{port}/Group/cohort-001/$export",
+        "request": f"{scheme}://127.0.0.1:{port}/Group/cohort-001/$export",
         "requiresAccessToken": False,
         "output": [
-            {"type": e["type"], "url": f"http://127.0.0.1:{port}/{e['name']}", "count": e["count"]}
+            {"type": e["type"], "url": f"{scheme}://127.0.0.1:{port}/{e['name']}", "count": e["count"]}
             for e in meta["files"]
         ],
         "error": [],
@@ -662,9 +702,11 @@ def parse_time_v(text: str) -> dict:
 
 
 def command_for(tool: str, server: str, parallel: int, binary: Path, manifest_path: Path,
-                names_urls: list[tuple[str, str]], out: Path | str) -> list[str]:
+                names_urls: list[tuple[str, str]], out: Path | str, ca: Path | None = None) -> list[str]:
     if tool == "curl":
         cmd = ["curl", "-sS", "--fail"]
+        if ca:
+            cmd += ["--cacert", str(ca)]
         if server == "mock":
             cmd.append("--compressed")  # group-export asks for gzip too; the mock then sends it
         if parallel > 1:
@@ -702,7 +744,7 @@ def check_output(out: Path, meta: dict, check: bool) -> tuple[bool, str]:
 
 
 def measure(tool, server, storage, parallel, binary, manifest_path, names_urls, out_root, meta,
-            server_pids, check, tmp, s3: S3Target | None = None) -> dict:
+            server_pids, check, tmp, s3: S3Target | None = None, ca: Path | None = None) -> dict:
     env = clean_env()
     s3_extra = {}
     if storage == "s3":
@@ -720,7 +762,9 @@ def measure(tool, server, storage, parallel, binary, manifest_path, names_urls, 
         if tool == "curl":
             out.mkdir(parents=True)
         target = out
-    cmd = command_for(tool, server, parallel, binary, manifest_path, names_urls, target)
+    cmd = command_for(tool, server, parallel, binary, manifest_path, names_urls, target, ca)
+    if ca:
+        env["SSL_CERT_FILE"] = str(ca)  # group-export's TLS takes the run's CA from here
     if storage == "s3":
         for option in s3.options:
             cmd += ["--object-store-option", option]
@@ -942,7 +986,8 @@ def main() -> int:
     p.add_argument("--parallel", type=lambda s: [int(x) for x in parse_list(s)], default="1,4",
                    help="comma-separated --parallel values (curl: 1 = sequential, N = --parallel-max N)")
     p.add_argument("--servers", type=lambda s: parse_list(s, SERVERS), default="nginx,mock",
-                   help="nginx (static files, the fair comparison) and/or mock (the bundled server; gzip)")
+                   help="nginx (static files, the fair comparison), nginx-tls (the same over HTTPS, "
+                   "with a CA made for the run; needs openssl) and/or mock (the bundled server; gzip)")
     p.add_argument("--tools", type=lambda s: parse_list(s, TOOLS), default="curl,verify,noverify",
                    help="curl, verify (group-export download), noverify (--no-verify)")
     p.add_argument("--files", type=int, default=8,
@@ -976,7 +1021,7 @@ def main() -> int:
     if any("=" not in o for o in args.s3_option):
         die("--s3-option takes KEY=VALUE")
 
-    tools = ensure_tools(not args.no_install)
+    tools = ensure_tools(not args.no_install, "nginx-tls" in args.servers)
     binary = build(args)
     s3_server_bin = build_s3_server(args) if "s3" in args.storage else None
     work = Path(args.work)
@@ -1008,14 +1053,16 @@ def main() -> int:
     try:
         data, meta = dataset(args, binary, servers, tmp)
         endpoints = {}  # server -> (manifest path, [(name, url)], pids())
-        if "nginx" in args.servers:
-            port, nginx = start_nginx(tools["nginx"], data, meta["files"][0]["name"], tmp, servers)
-            manifest = nginx_manifest(meta, port)
-            mpath = tmp / "nginx-manifest.json"
+        for server in (n for n in NGINX_SERVERS if n in args.servers):
+            tls = test_ca(tmp) if server == "nginx-tls" else None
+            port, nginx = start_nginx(tools["nginx"], data, meta["files"][0]["name"], tmp, servers, tls)
+            manifest = nginx_manifest(meta, port, "https" if tls else "http")
+            mpath = tmp / f"{server}-manifest.json"
             mpath.write_text(json.dumps(manifest, indent=2))
-            endpoints["nginx"] = (mpath, [(n, f["url"]) for n, f in plan_names(manifest)],
-                                  lambda pid=nginx.pid: [pid] + children_of(pid))
-            log(f"nginx serving {data} on 127.0.0.1:{port}")
+            endpoints[server] = (mpath, [(n, f["url"]) for n, f in plan_names(manifest)],
+                                 lambda pid=nginx.pid: [pid] + children_of(pid),
+                                 tls["ca"] if tls else None)
+            log(f"{server} serving {data} on 127.0.0.1:{port}")
         if "mock" in args.servers:
             url, mock = start_mock(binary, meta["mock_params"], tmp, servers)
             manifest = mock_manifest(binary, url, tmp / "mock-job")
@@ -1024,7 +1071,7 @@ def main() -> int:
                 die("the mock's manifest does not list the dataset's files (did the mock change? use --fresh-data)")
             mpath = tmp / "mock-job" / "manifest.json"
             endpoints["mock"] = (mpath, [(n, f["url"]) for n, f in plan_names(manifest)],
-                                 lambda pid=mock.pid: [pid])
+                                 lambda pid=mock.pid: [pid], None)
             log(f"mock server at {url}")
         if "s3" in args.storage:
             s3 = S3Target(s3_server_bin, out_roots["s3"], tmp, servers, args.s3_option)
@@ -1036,7 +1083,7 @@ def main() -> int:
             order = args.tools[k:] + args.tools[:k]  # rotate so no tool always goes first
             for server in args.servers:
                 for storage in args.storage:
-                    if storage in ("tmpfs", "s3") and server != "nginx":
+                    if storage in ("tmpfs", "s3") and server not in NGINX_SERVERS:
                         continue
                     for par in args.parallel:
                         for tool in order:
@@ -1045,9 +1092,9 @@ def main() -> int:
                             plan.append((rep, server, storage, par, tool))
         total = len(plan)
         for i, (rep, server, storage, par, tool) in enumerate(plan, 1):
-            mpath, names_urls, pids = endpoints[server]
+            mpath, names_urls, pids, ca = endpoints[server]
             r = measure(tool, server, storage, par, binary, mpath, names_urls, out_roots[storage], meta,
-                        pids, not args.no_sha, tmp, s3)
+                        pids, not args.no_sha, tmp, s3, ca)
             r["rep"] = rep
             r["warmup"] = rep < 0
             runs.append(r)
@@ -1110,6 +1157,8 @@ def main() -> int:
         "notes": {
             "units": "MB = 10^6 bytes; GB = 10^9 bytes; GiB = 2^30 bytes; RSS in MiB (from /usr/bin/time -v, KiB)",
             "nginx": "static files, no gzip: curl and group-export receive the same bytes",
+            "nginx-tls": "the same over HTTPS (a CA made for the run: curl --cacert, group-export "
+                         "SSL_CERT_FILE); informative, no targets",
             "mock": "the mock gzips when asked; group-export always asks, so curl runs with --compressed there",
             "download_dir": "group-export fsyncs every file before renaming it; curl does not. On a "
                             "disk file system that is part of group-export's time; on tmpfs it is free",
