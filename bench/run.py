@@ -257,7 +257,8 @@ def ensure_tools(install: bool, tls: bool = False) -> dict[str, str]:
             die(f"still missing after apt-get: {' '.join(missing())}")
     if not shutil.which("cargo"):
         die("cargo not found: install a Rust toolchain (1.89 or newer), e.g. with rustup")
-    return {"curl": shutil.which("curl"), "nginx": find_nginx(), "time": "/usr/bin/time"}
+    return {"curl": shutil.which("curl"), "nginx": find_nginx(), "time": "/usr/bin/time",
+            "openssl": shutil.which("openssl")}
 
 
 def build(args) -> Path:
@@ -388,25 +389,27 @@ def curl_fetch(names_urls: list[tuple[str, str]], dest: Path) -> None:
     run(cmd, env=clean_env())
 
 
-def test_ca(tmp: Path) -> dict[str, Path]:
-    """A CA and a certificate for 127.0.0.1 signed by it (openssl), for the nginx-tls rows:
-    the clients are given the CA (curl --cacert, group-export SSL_CERT_FILE)."""
-    openssl = shutil.which("openssl")
-    if not openssl:
-        die("the nginx-tls rows need openssl (apt-get install openssl)")
+def test_ca(openssl: str, tmp: Path) -> dict[str, Path]:
+    """A CA and a certificate for 127.0.0.1 signed by it, for the nginx-tls rows: the
+    clients are given the CA (curl --cacert, group-export SSL_CERT_FILE)."""
     d = tmp / "tls"
     d.mkdir(parents=True, exist_ok=True)
     files = {"ca": d / "ca.pem", "cert": d / "cert.pem", "key": d / "key.pem"}
     (d / "leaf.ext").write_text("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
                                 "keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n")
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=bench CA",
-         "-keyout", str(d / "ca.key"), "-out", str(files["ca"])], **quiet)
-    run([openssl, "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
-         "-keyout", str(files["key"]), "-out", str(d / "leaf.csr")], **quiet)
-    run([openssl, "x509", "-req", "-days", "2", "-in", str(d / "leaf.csr"), "-CA", str(files["ca"]),
+
+    def step(*args: str) -> None:
+        done = subprocess.run([openssl, *args], capture_output=True, text=True)
+        if done.returncode != 0:
+            die(f"openssl {args[0]} failed: {done.stderr.strip()}")
+
+    step("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=bench CA",
+         "-keyout", str(d / "ca.key"), "-out", str(files["ca"]))
+    step("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+         "-keyout", str(files["key"]), "-out", str(d / "leaf.csr"))
+    step("x509", "-req", "-days", "2", "-in", str(d / "leaf.csr"), "-CA", str(files["ca"]),
          "-CAkey", str(d / "ca.key"), "-CAcreateserial", "-extfile", str(d / "leaf.ext"),
-         "-out", str(files["cert"])], **quiet)
+         "-out", str(files["cert"]))
     return files
 
 
@@ -1054,7 +1057,7 @@ def main() -> int:
         data, meta = dataset(args, binary, servers, tmp)
         endpoints = {}  # server -> (manifest path, [(name, url)], pids())
         for server in (n for n in NGINX_SERVERS if n in args.servers):
-            tls = test_ca(tmp) if server == "nginx-tls" else None
+            tls = test_ca(tools["openssl"], tmp) if server == "nginx-tls" else None
             port, nginx = start_nginx(tools["nginx"], data, meta["files"][0]["name"], tmp, servers, tls)
             manifest = nginx_manifest(meta, port, "https" if tls else "http")
             mpath = tmp / f"{server}-manifest.json"
