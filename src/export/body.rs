@@ -23,7 +23,7 @@ const DECODED_PIECE: usize = 256 * 1024;
 /// that asked for it (one hand-over less per piece; bench/README.md, "Reading the body on
 /// the checker thread").
 pub struct Pieces {
-    body: Body<ChunkStream>,
+    body: Body,
     runtime: tokio::runtime::Handle,
 }
 
@@ -106,15 +106,15 @@ fn network_stream(
 }
 
 /// An answer's body, decoded when content-encoded, in pieces of bounded size.
-enum Body<S> {
-    Identity(S),
-    Gzip(Box<GzipDecoder<tokio_util::io::StreamReader<ErrorsAsIo<S>, Bytes>>>),
+enum Body {
+    Identity(ChunkStream),
+    Gzip(Box<GzipDecoder<tokio_util::io::StreamReader<ErrorsAsIo, Bytes>>>),
 }
 
 /// Carries a [`Broke`] through the `io::Error` that a `StreamReader` needs.
-struct ErrorsAsIo<S>(S);
+struct ErrorsAsIo(ChunkStream);
 
-impl<S: Stream<Item = std::result::Result<Bytes, Broke>> + Unpin> Stream for ErrorsAsIo<S> {
+impl Stream for ErrorsAsIo {
     type Item = std::io::Result<Bytes>;
 
     fn poll_next(
@@ -127,8 +127,8 @@ impl<S: Stream<Item = std::result::Result<Bytes, Broke>> + Unpin> Stream for Err
     }
 }
 
-impl<S: Stream<Item = std::result::Result<Bytes, Broke>> + Unpin> Body<S> {
-    fn new(network: S, encoded: bool) -> Self {
+impl Body {
+    fn new(network: ChunkStream, encoded: bool) -> Self {
         if encoded {
             let reader = tokio_util::io::StreamReader::new(ErrorsAsIo(network));
             let mut decoder = GzipDecoder::new(reader);
