@@ -221,10 +221,13 @@ impl JobDir {
     }
 
     async fn refuse_foreign(store: &Store, foreign: Foreign) -> Result<()> {
-        if foreign == Foreign::Refuse
-            && !holds_job(store).await?
-            && !store.list("").await?.is_empty()
-        {
+        if foreign == Foreign::Allow {
+            return Ok(());
+        }
+        // One listing for both questions: with two (is there a job? is there anything?),
+        // another worker starting the same job in between made the root look foreign.
+        let entries = store.list("").await?;
+        if !entries.is_empty() && !lists_job(&entries) {
             return Err(Error::usage(format!(
                 "{} is not empty and holds no group-export job: give an empty or new \
                  directory (or prefix) as --out (or add --allow-nonempty-out to write there \
@@ -320,8 +323,12 @@ impl JobDir {
 
 /// Whether a root holds job state (a job, or the lock of one).
 pub async fn holds_job(store: &Store) -> Result<bool> {
-    let entries = store.list("").await?;
-    Ok(entries.iter().any(|e| e.is_dir && e.name == STATE_DIR))
+    Ok(lists_job(&store.list("").await?))
+}
+
+/// Whether a root's entries include the job state directory.
+fn lists_job(entries: &[crate::store::Entry]) -> bool {
+    entries.iter().any(|e| e.is_dir && e.name == STATE_DIR)
 }
 
 /// The job recorded in `store`, if any, read without the lock: job files are replaced
