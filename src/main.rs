@@ -25,10 +25,10 @@ const TRIM_THRESHOLD: libc::c_int = 32 * 1024 * 1024;
 
 /// A download reads the network into buffers of 8–400 KiB, one per socket read, freed
 /// once their bytes are written. glibc's malloc, left to adapt its thresholds, keeps
-/// giving that memory back to the kernel and mapping it again, so every read faulted fresh
-/// zeroed pages in: 3.6 % of a verified `--parallel 4` download's CPU samples, 5–9 % of its
-/// wall time (bench/README.md, "The allocator"). Fixed thresholds keep freed buffers for
-/// the next read; peak RSS grows by about 1 MiB. Other allocators reuse them already.
+/// giving that memory back to the kernel and mapping it again, so reads kept faulting in
+/// fresh zeroed pages: 3.6 % of a verified `--parallel 4` download's CPU samples, 4–9 % of
+/// its wall time (bench/README.md, "The allocator"). Fixed thresholds keep freed buffers
+/// for the next read; peak RSS grows by about 1 MiB. Other allocators reuse them already.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn keep_freed_buffers() {
     // SAFETY: mallopt only sets malloc's parameters; it is called before any other thread
