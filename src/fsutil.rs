@@ -82,14 +82,18 @@ fn refuse_link(path: &Path) -> Result<()> {
 /// Creates `root` (and its parents) if needed; it must be a directory (a link to one is
 /// the user's choice and fine).
 pub fn create_root(root: &Path) -> Result<()> {
-    fs::create_dir_all(root).map_err(|e| io_error(root, e))?;
-    if !root.is_dir() {
+    let created = fs::create_dir_all(root);
+    if root.is_dir() {
+        return Ok(());
+    }
+    // A file in its place fails `create_dir_all` with "File exists": say what is wrong.
+    if created.is_ok() || root.exists() {
         return Err(Error::usage(format!(
             "{} is not a directory",
             root.display()
         )));
     }
-    Ok(())
+    created.map_err(|e| io_error(root, e))
 }
 
 /// Creates the directory `root/relative` and the directories between, each of which must
@@ -254,6 +258,23 @@ mod tests {
 
         assert_eq!(fs::read_to_string(&outside).unwrap(), "precious");
         assert_eq!(fs::read_dir(&outside_dir).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_file_where_the_output_directory_should_be_is_refused_as_such() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("out");
+        fs::write(&file, "precious").unwrap();
+        let refused = create_root(&file).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            format!("{} is not a directory", file.display())
+        );
+        let below = create_root(&file.join("deeper")).unwrap_err();
+        assert!(below.to_string().contains("deeper"), "{below}");
+        assert_eq!(fs::read_to_string(&file).unwrap(), "precious");
+        create_root(&dir.path().join("a/b")).unwrap();
+        create_root(&dir.path().join("a/b")).unwrap();
     }
 
     #[test]
