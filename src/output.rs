@@ -111,7 +111,10 @@ pub fn jobs(
                     e.directory.clone(),
                     e.export.clone(),
                     e.state.label().to_string(),
-                    format!("{}/{}", e.files_done, e.files),
+                    match e.files_streamed {
+                        0 => format!("{}/{}", e.files_done, e.files),
+                        n => format!("{}/{} ({n} to stdout)", e.files_done, e.files),
+                    },
                     e.resources.to_string(),
                     indicatif::HumanBytes(e.bytes).to_string(),
                     age,

@@ -141,6 +141,42 @@ fn every_run_leaves_a_report_whose_numbers_are_the_exports() {
     );
 }
 
+#[test]
+fn a_stdout_run_is_reported_as_streamed_not_as_missing() {
+    let mock = fast_mock();
+    let root = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = export_run(&mock, root.path(), &["--stdout"]);
+    assert_eq!(code, 0, "{stderr}");
+    let streamed = stdout.lines().count() as u64;
+    assert!(streamed > 0);
+
+    let markdown = std::fs::read_to_string(root.path().join("report.md")).unwrap();
+    assert!(
+        markdown.contains("**complete and verified (streamed to stdout)**"),
+        "{markdown}"
+    );
+    assert!(!markdown.contains("missing"), "{markdown}");
+    assert!(
+        markdown.contains("| Patient.001.ndjson | streamed to stdout, verified | 25 |"),
+        "{markdown}"
+    );
+    let page = std::fs::read_to_string(root.path().join("report.html")).unwrap();
+    assert_eq!(
+        table_cells(&page, "types")
+            .iter()
+            .find(|r| r[0] == "Patient")
+            .unwrap()[1],
+        "1/1"
+    );
+
+    let entry = jobs(root.path(), &[]).remove(0);
+    assert_eq!(entry["state"], "complete");
+    assert_eq!(entry["filesDone"], entry["files"]);
+    assert_eq!(entry["filesStreamed"], entry["files"]);
+    assert_eq!(entry["resources"], streamed, "{entry}");
+    assert_eq!(entry["bytes"], 0, "nothing is stored");
+}
+
 fn bytes(dir: &Path, name: &str) -> String {
     std::fs::metadata(dir.join(name)).unwrap().len().to_string()
 }

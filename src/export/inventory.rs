@@ -58,8 +58,13 @@ pub struct JobEntry {
     /// What is exported (`Group/g1`, every Patient, the whole system).
     pub export: String,
     pub state: State,
+    /// Files received whole: stored, or streamed to stdout.
     pub files_done: usize,
+    /// Of those, the files streamed to stdout by `--stdout` runs (not stored).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub files_streamed: usize,
     pub files: usize,
+    /// Resources of the files received (stored or streamed).
     pub resources: u64,
     /// Bytes of finished files as stored on disk.
     pub bytes: u64,
@@ -76,6 +81,10 @@ pub struct JobEntry {
     pub store: Store,
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 impl JobEntry {
     fn new(store: Store, job: &Job, state: State) -> JobEntry {
         let files = job
@@ -83,7 +92,7 @@ impl JobEntry {
             .as_ref()
             .and_then(|m| plan::plan(m).ok())
             .map_or(0, |tasks| tasks.len());
-        let done: Vec<_> = job.files.values().filter(|r| r.done).collect();
+        let done: Vec<_> = job.files.values().filter(|r| r.delivered()).collect();
         JobEntry {
             directory: store.shown(),
             store,
@@ -93,9 +102,14 @@ impl JobEntry {
                 .map_or_else(|| "an adopted export".into(), |r| r.target()),
             state,
             files_done: done.len(),
+            files_streamed: done.iter().filter(|r| r.streamed && !r.done).count(),
             files,
             resources: done.iter().map(|r| r.resources).sum(),
-            bytes: done.iter().map(|r| r.stored_bytes()).sum(),
+            bytes: done
+                .iter()
+                .filter(|r| r.done)
+                .map(|r| r.stored_bytes())
+                .sum(),
             kicked_off_at: job.kicked_off_at.clone(),
             completed_at: job.completed_at.clone(),
             transaction_time: job.manifest.as_ref().map(|m| m.transaction_time.clone()),

@@ -126,6 +126,11 @@ pub struct FileRecord {
     /// resumed, retried or started over).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub requests: u32,
+    /// Written whole to stdout by a `--stdout` run (checked unless `unverified`) and not
+    /// stored: `done` stays false, since the job's directory does not hold it. For the run
+    /// report and `jobs`, which count it as delivered.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub streamed: bool,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -147,7 +152,13 @@ impl FileRecord {
             gzipped_bytes: None,
             upload: None,
             requests: 0,
+            streamed: false,
         }
+    }
+
+    /// Stored complete in the job's directory, or streamed whole to stdout.
+    pub fn delivered(&self) -> bool {
+        self.done || self.streamed
     }
 
     /// How the finished file is stored.

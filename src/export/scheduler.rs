@@ -234,15 +234,40 @@ impl Files<'_> {
         }
         let checker = LineChecker::new(&task.expected_type, self.verify);
         let transfer = self.transfer(task, None);
-        download::download(
+        self.events.download_request(task);
+        let done = download::download(
             &transfer,
             Sink::stdout(),
             checker,
             Resume::default(),
             async |_| Ok(()),
         )
-        .await
-        .map_err(|error| self.explain_expiry(task, error))
+        .await;
+        match &done {
+            Ok(done) => self.events.download_complete(task, done),
+            Err(e) => self.events.download_error(task, e),
+        }
+        let done = done.map_err(|error| self.explain_expiry(task, error))?;
+        // Recorded for the run report and `jobs`; a file the directory holds stays as it is.
+        self.job.update(|job| {
+            let before = job.record(&task.name, &task.file.url);
+            if before.is_some_and(|r| r.done) {
+                return;
+            }
+            let requests = before.map_or(0, |r| r.requests) + done.requests;
+            job.files.insert(
+                task.name.clone(),
+                FileRecord {
+                    streamed: true,
+                    bytes: done.bytes,
+                    resources: done.resources,
+                    unverified: !self.verify,
+                    requests,
+                    ..FileRecord::started(&task.file.url, None)
+                },
+            );
+        });
+        Ok(done)
     }
 
     /// A file stored earlier, copied to stdout as it is stored (decompressed).

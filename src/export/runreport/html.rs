@@ -124,16 +124,16 @@ fn write_files(out: &mut String, r: &RunReport) -> std::fmt::Result {
          <th class=\"n\">seconds</th><th class=\"n\">MB/s</th><th class=\"n\">requests</th></tr>"
     )?;
     for f in &r.files {
-        let state = match (f.done, f.verified) {
-            (true, true) => "verified",
-            (true, false) => "not verified",
-            (false, _) => "missing",
-        };
+        let state = f.state();
         writeln!(
             out,
             "<tr{}><td>{}</td><td>{state}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
              <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            if f.done { "" } else { " class=\"missing\"" },
+            if f.delivered() {
+                ""
+            } else {
+                " class=\"missing\""
+            },
             esc(&f.name),
             f.resources,
             f.bytes,

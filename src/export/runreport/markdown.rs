@@ -54,11 +54,7 @@ fn write_report(out: &mut String, r: &RunReport) -> std::fmt::Result {
         "| file | state | resources | bytes | seconds | MB/s | requests |\n|---|---|---:|---:|---:|---:|---:|"
     )?;
     for f in &r.files {
-        let state = match (f.done, f.verified) {
-            (true, true) => "verified",
-            (true, false) => "not verified",
-            (false, _) => "missing",
-        };
+        let state = f.state();
         writeln!(
             out,
             "| {} | {state} | {} | {} | {} | {} | {} |",

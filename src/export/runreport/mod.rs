@@ -59,7 +59,10 @@ pub struct TypeRow {
 #[derive(Debug, Default, Clone)]
 pub struct FileRow {
     pub name: String,
+    /// Stored complete in the job's directory.
     pub done: bool,
+    /// Written whole to stdout by a `--stdout` run instead (not stored).
+    pub streamed: bool,
     /// Checked line by line (false: saved with `--no-verify`, or not done).
     pub verified: bool,
     pub resources: u64,
@@ -71,11 +74,27 @@ pub struct FileRow {
 }
 
 impl FileRow {
+    /// Stored or streamed: received whole.
+    pub fn delivered(&self) -> bool {
+        self.done || self.streamed
+    }
+
     /// MB/s over `seconds`.
     pub fn throughput(&self) -> Option<f64> {
         self.seconds
-            .filter(|s| *s > 0.0 && self.done)
+            .filter(|s| *s > 0.0 && self.delivered())
             .map(|s| self.bytes as f64 / 1e6 / s)
+    }
+
+    /// Its state, in a few words.
+    pub fn state(&self) -> &'static str {
+        match (self.done, self.streamed, self.verified) {
+            (true, _, true) => "verified",
+            (true, _, false) => "not verified",
+            (false, true, true) => "streamed to stdout, verified",
+            (false, true, false) => "streamed to stdout, not verified",
+            (false, false, _) => "missing",
+        }
     }
 }
 
@@ -142,7 +161,7 @@ impl RunReport {
         let mut types = BTreeMap::<String, TypeRow>::new();
         let mut issues = BTreeMap::<(String, String, String), u64>::new();
         for task in &tasks {
-            let record = job.files.get(&task.name).filter(|r| r.done);
+            let record = job.files.get(&task.name).filter(|r| r.delivered());
             let group = match task.kind {
                 FileKind::Output => task.label().to_string(),
                 FileKind::Error => "errors".into(),
@@ -162,14 +181,15 @@ impl RunReport {
             }
             self.files.push(FileRow {
                 name: task.name.clone(),
-                done: record.is_some(),
+                done: record.is_some_and(|r| r.done),
+                streamed: record.is_some_and(|r| r.streamed && !r.done),
                 verified: record.is_some_and(|r| !r.unverified),
                 resources: record.map_or(0, |r| r.resources),
                 bytes: record.map_or(0, |r| r.bytes),
                 requests: job.files.get(&task.name).map_or(0, |r| r.requests as usize),
                 ..FileRow::default()
             });
-            if let (FileKind::Error, Some(record)) = (task.kind, record) {
+            if let (FileKind::Error, Some(record)) = (task.kind, record.filter(|r| r.done)) {
                 count_issues(store, &task.name, record.compression(), &mut issues);
             }
         }
@@ -241,8 +261,18 @@ impl RunReport {
     }
 
     fn state_line(&self, job: &Job) -> String {
-        let missing = self.files.iter().filter(|f| !f.done).count();
-        let unverified = self.files.iter().filter(|f| f.done && !f.verified).count();
+        let missing = self.files.iter().filter(|f| !f.delivered()).count();
+        let unverified = self
+            .files
+            .iter()
+            .filter(|f| f.delivered() && !f.verified)
+            .count();
+        let streamed = self.files.iter().filter(|f| f.streamed).count();
+        let streamed = match streamed {
+            0 => String::new(),
+            n if n == self.files.len() => " (streamed to stdout)".into(),
+            n => format!(" ({n} files streamed to stdout)"),
+        };
         let errors: u64 = self
             .issues
             .iter()
@@ -256,9 +286,13 @@ impl RunReport {
                 "incomplete: {missing} of {} files missing",
                 self.files.len()
             ),
-            _ if unverified > 0 => format!("{unverified} files saved without verification"),
-            _ if errors > 0 => format!("complete, with {errors} errors reported by the server"),
-            _ => "complete and verified".into(),
+            _ if unverified > 0 => {
+                format!("{unverified} files received without verification{streamed}")
+            }
+            _ if errors > 0 => {
+                format!("complete, with {errors} errors reported by the server{streamed}")
+            }
+            _ => format!("complete and verified{streamed}"),
         }
     }
 
