@@ -84,6 +84,13 @@ fn a_crawl_gives_the_resources_of_the_export_each_with_its_own_text() {
     assert_eq!(code, 0, "{stderr}");
     let files = data_files(out.path());
     assert_eq!(lines_by_type(&files), export);
+    let report = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    assert!(report.contains("**complete and verified**"), "{report}");
+    assert!(
+        report.contains("| made of | FHIR searches, patient by patient: 25 of 25 patients done |"),
+        "{report}"
+    );
+    assert!(out.path().join("report.html").exists());
     let two_decimals = export["Observation"]
         .iter()
         .any(|l| l.contains(r#"0,"unit":"#));
@@ -289,6 +296,11 @@ fn a_refused_type_is_reported_and_the_others_complete() {
         .unwrap();
     assert!(coverage["note"].as_str().unwrap().contains("refused"));
     assert!(!out.path().join("manifest.json").exists(), "not complete");
+    let report = std::fs::read_to_string(out.path().join("report.md")).unwrap();
+    assert!(
+        report.contains("**the crawl is not complete yet**"),
+        "{report}"
+    );
 
     // Incomplete: nothing to stream yet, and a re-run tries only what is missing.
     let mut download = group_export(&mock.base_url());

@@ -249,6 +249,11 @@ async fn crawl_in(
     let result =
         conclude::conclude(ctx, &running.crawler, &running.session, options, started).await;
     running.finished = true;
+    // Like an export's run, a crawl leaves its report, whatever the outcome: made from the
+    // job as saved (a job that could not be saved has said so in `result`).
+    if running.session.job.flush().await.is_ok() {
+        crate::export::runreport::write_quietly(running.session.dir.store()).await;
+    }
     result
 }
 

@@ -62,14 +62,7 @@ fn write_page(out: &mut String, r: &RunReport) -> std::fmt::Result {
 
 fn write_facts(out: &mut String, r: &RunReport) -> std::fmt::Result {
     writeln!(out, "<table id=\"facts\">")?;
-    let facts = [
-        ("FHIR server", r.base_url.as_deref()),
-        ("status URL", r.status_url.as_deref()),
-        ("kicked off", r.kicked_off_at.as_deref()),
-        ("transactionTime", r.transaction_time.as_deref()),
-        ("completed", r.completed_at.as_deref()),
-    ];
-    for (name, value) in facts {
+    for (name, value) in r.facts() {
         writeln!(
             out,
             "<tr><th>{name}</th><td>{}</td></tr>",

@@ -16,14 +16,7 @@ fn write_report(out: &mut String, r: &RunReport) -> std::fmt::Result {
     writeln!(out, "# Export of {}\n", cell(&r.export))?;
     writeln!(out, "**{}**\n", cell(&r.state))?;
     writeln!(out, "| | |\n|---|---|")?;
-    let facts = [
-        ("FHIR server", r.base_url.as_deref()),
-        ("status URL", r.status_url.as_deref()),
-        ("kicked off", r.kicked_off_at.as_deref()),
-        ("transactionTime", r.transaction_time.as_deref()),
-        ("completed", r.completed_at.as_deref()),
-    ];
-    for (name, value) in facts {
+    for (name, value) in r.facts() {
         writeln!(out, "| {name} | {} |", cell(value.unwrap_or("–")))?;
     }
     for (name, value) in &r.parameters {

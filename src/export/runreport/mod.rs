@@ -1,6 +1,7 @@
 //! The run report of a job directory, for people to look at: `DIR/report.html` (one
 //! self-contained page: inline CSS and SVG, nothing fetched) and `DIR/report.md`. Written
-//! at the end of every `run` and `download`, and by `group-export report --out DIR`.
+//! at the end of every `run`, `download` and `crawl`, and by `group-export report --out
+//! DIR`.
 //!
 //! What it shows, all from the job's own records (its job file, manifest, event log and
 //! the server's error files): the export and its request; per type the files and
@@ -28,6 +29,8 @@ pub struct RunReport {
     pub export: String,
     pub base_url: Option<String>,
     pub status_url: Option<String>,
+    /// A crawl (the export made of FHIR searches): how far it got.
+    pub crawl: Option<String>,
     pub parameters: Vec<(String, String)>,
     pub kicked_off_at: Option<String>,
     pub completed_at: Option<String>,
@@ -120,6 +123,12 @@ impl RunReport {
                 .map_or_else(|| "an adopted export".into(), |r| r.target()),
             base_url: job.base_url.clone(),
             status_url: job.status_url.clone(),
+            crawl: job.crawl.as_ref().map(|c| {
+                format!(
+                    "FHIR searches, patient by patient: {} of {} patients done",
+                    c.patients_done, c.patients
+                )
+            }),
             parameters: job
                 .request
                 .as_ref()
@@ -280,6 +289,9 @@ impl RunReport {
             .map(|i| i.count)
             .sum();
         match () {
+            _ if job.manifest.is_none() && job.crawl.is_some() => {
+                "the crawl is not complete yet".into()
+            }
             _ if job.manifest.is_none() && job.server_job_ended => "cancelled".into(),
             _ if job.manifest.is_none() => "the export is not complete on the server yet".into(),
             _ if missing > 0 => format!(
@@ -294,6 +306,26 @@ impl RunReport {
             }
             _ => format!("complete and verified{streamed}"),
         }
+    }
+
+    /// The facts of the export's table, in order: (name, value if known).
+    pub fn facts(&self) -> Vec<(&'static str, Option<&str>)> {
+        let mut facts = vec![("FHIR server", self.base_url.as_deref())];
+        match &self.crawl {
+            Some(crawl) => facts.extend([
+                ("made of", Some(crawl.as_str())),
+                ("started", self.kicked_off_at.as_deref()),
+            ]),
+            None => facts.extend([
+                ("status URL", self.status_url.as_deref()),
+                ("kicked off", self.kicked_off_at.as_deref()),
+            ]),
+        }
+        facts.extend([
+            ("transactionTime", self.transaction_time.as_deref()),
+            ("completed", self.completed_at.as_deref()),
+        ]);
+        facts
     }
 
     /// Writes `report.html` and `report.md` (each whole).
