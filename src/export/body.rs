@@ -13,7 +13,7 @@ use tokio::io::AsyncReadExt;
 use tokio::sync::oneshot;
 
 use crate::error::Result;
-use crate::http::body::{Broke, SpeedGuard};
+use crate::http::body::{Broke, Demand, SpeedGuard};
 
 /// Decoded bytes handed to the checker at a time (bounds the memory a gzip bomb can take).
 const DECODED_PIECE: usize = 256 * 1024;
@@ -37,7 +37,7 @@ impl Pieces {
         counted: impl Fn(u64) + Send + 'static,
     ) -> Self {
         Pieces {
-            body: Body::new(network_stream(response, low_speed, counted), encoded),
+            body: Body::new(response, low_speed, encoded, counted),
             // In an async context: where the download's task is.
             runtime: tokio::runtime::Handle::current(),
         }
@@ -86,14 +86,13 @@ pub struct Ended {
 
 type ChunkStream = Pin<Box<dyn Stream<Item = std::result::Result<Bytes, Broke>> + Send>>;
 
-/// The body's chunks as they arrive, under the low-speed limit; `counted` is told the
-/// length of each.
+/// The body's chunks as they arrive, under `guard`'s low-speed limit; `counted` is told
+/// the length of each.
 fn network_stream(
     response: Response,
-    low_speed: crate::http::LowSpeed,
+    guard: SpeedGuard,
     counted: impl Fn(u64) + Send + 'static,
 ) -> ChunkStream {
-    let guard = SpeedGuard::new(low_speed);
     let chunks = futures::stream::unfold(Some((response, guard)), |state| async move {
         let (mut response, mut guard) = state?;
         match guard.chunk(&mut response).await {
@@ -108,7 +107,11 @@ fn network_stream(
 /// An answer's body, decoded when content-encoded, in pieces of bounded size.
 enum Body {
     Identity(ChunkStream),
-    Gzip(Box<GzipDecoder<tokio_util::io::StreamReader<ErrorsAsIo, Bytes>>>),
+    Gzip {
+        decoder: Box<GzipDecoder<tokio_util::io::StreamReader<ErrorsAsIo, Bytes>>>,
+        /// Told when the decoded pieces are asked for (the decoder reads ahead of them).
+        demand: Demand,
+    },
 }
 
 /// Carries a [`Broke`] through the `io::Error` that a `StreamReader` needs.
@@ -128,21 +131,37 @@ impl Stream for ErrorsAsIo {
 }
 
 impl Body {
-    fn new(network: ChunkStream, encoded: bool) -> Self {
+    fn new(
+        response: Response,
+        low_speed: crate::http::LowSpeed,
+        encoded: bool,
+        counted: impl Fn(u64) + Send + 'static,
+    ) -> Self {
         if encoded {
+            let demand = Demand::default();
+            let guard = SpeedGuard::behind_decoder(low_speed, demand.clone());
+            let network = network_stream(response, guard, counted);
             let reader = tokio_util::io::StreamReader::new(ErrorsAsIo(network));
             let mut decoder = GzipDecoder::new(reader);
             decoder.multiple_members(true);
-            Body::Gzip(Box::new(decoder))
+            Body::Gzip {
+                decoder: Box::new(decoder),
+                demand,
+            }
         } else {
-            Body::Identity(network)
+            Body::Identity(network_stream(
+                response,
+                SpeedGuard::new(low_speed),
+                counted,
+            ))
         }
     }
 
     async fn next(&mut self) -> std::result::Result<Option<Bytes>, Broke> {
         match self {
             Body::Identity(network) => network.next().await.transpose(),
-            Body::Gzip(decoder) => {
+            Body::Gzip { decoder, demand } => {
+                demand.ask();
                 let mut piece = bytes::BytesMut::with_capacity(DECODED_PIECE);
                 match decoder.read_buf(&mut piece).await {
                     Ok(0) => Ok(None),

@@ -6,10 +6,13 @@
 //! server that trickles one byte at a time.
 //!
 //! Only the time spent waiting for the server counts: while the reader does not ask for
-//! the next piece (its disk, upload or `--stdout` pipe is behind), the server is not slow.
+//! the next piece (its disk, upload or `--stdout` pipe is behind), the server is not slow,
+//! also when a decoder (gzip) between the two started a read ahead of its reader
+//! ([`Demand`]).
 //! Export files are read without reqwest's read timeout for the same reason (see
 //! `Client::execute`), so this limit is their only one once the answer has begun.
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -43,12 +46,39 @@ impl LowSpeed {
     }
 }
 
+/// When the reader of a body last asked for more. A decoder between the two (gzip) may
+/// start reading the network ahead of its reader and hand over what it has decoded while
+/// that read waits; the time its reader then spends elsewhere (writing to a full `--stdout`
+/// pipe) is not the server's. Shared by the reader, who [`ask`](Demand::ask)s, and the
+/// [`SpeedGuard`] under the decoder.
+#[derive(Debug, Clone)]
+pub struct Demand(Arc<Mutex<Instant>>);
+
+impl Default for Demand {
+    fn default() -> Self {
+        Demand(Arc::new(Mutex::new(Instant::now())))
+    }
+}
+
+impl Demand {
+    /// The reader asks for the next piece now.
+    pub fn ask(&self) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
+    }
+
+    fn last(&self) -> Instant {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 /// Reads a body chunk by chunk under a [`LowSpeed`] limit.
 pub struct SpeedGuard {
     limit: LowSpeed,
     /// Time spent waiting for the server in the current window.
     waited: Duration,
     bytes: u64,
+    /// The reader's demand, when a decoder stands between it and this guard.
+    demand: Option<Demand>,
 }
 
 impl SpeedGuard {
@@ -57,6 +87,15 @@ impl SpeedGuard {
             limit,
             waited: Duration::ZERO,
             bytes: 0,
+            demand: None,
+        }
+    }
+
+    /// A guard under a decoder whose reader says when it asks (see [`Demand`]).
+    pub fn behind_decoder(limit: LowSpeed, demand: Demand) -> Self {
+        SpeedGuard {
+            demand: Some(demand),
+            ..SpeedGuard::new(limit)
         }
     }
 
@@ -72,7 +111,9 @@ impl SpeedGuard {
             let asked = Instant::now();
             let next =
                 tokio::time::timeout(window.saturating_sub(self.waited), response.chunk()).await;
-            self.waited += asked.elapsed();
+            // From when the reader asked, if that was later (it was away meanwhile).
+            let since = self.demand.as_ref().map_or(asked, |d| d.last().max(asked));
+            self.waited += since.elapsed();
             let window_over = self.waited >= window;
             match next {
                 Ok(Ok(Some(chunk))) => {
@@ -88,6 +129,9 @@ impl SpeedGuard {
                 }
                 Ok(Ok(None)) => return Ok(None),
                 Ok(Err(e)) => return Err(Broke::Network(e)),
+                // The time ran out while the reader was away: what is left of the window is
+                // the server's (the read is asked again; nothing was taken from the body).
+                Err(_elapsed) if !window_over => {}
                 Err(_elapsed) if self.bytes < needed => return Err(Broke::TooSlow(self.limit)),
                 Err(_elapsed) => {
                     self.waited = Duration::ZERO;
@@ -218,4 +262,57 @@ pub fn logged_headers(headers: &reqwest::header::HeaderMap) -> Vec<(String, Stri
             (name.as_str().to_string(), text)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A body whose chunks are sent by the test, under a guard of 1 KiB/s over 1 s
+    /// (scaled), and the real length of that window.
+    fn trickle() -> (
+        futures::channel::mpsc::UnboundedSender<std::io::Result<Bytes>>,
+        Response,
+        LowSpeed,
+        Duration,
+    ) {
+        let (tx, rx) = futures::channel::mpsc::unbounded();
+        let body = reqwest::Body::wrap_stream(rx);
+        let response = Response::from(axum::http::Response::new(body));
+        let limit = LowSpeed {
+            bytes_per_second: 1024,
+            window: Duration::from_secs(1),
+        };
+        (tx, response, limit, crate::clock::real(limit.window))
+    }
+
+    #[tokio::test]
+    async fn time_the_reader_spends_elsewhere_is_not_the_servers() {
+        let (tx, mut response, limit, window) = trickle();
+        let demand = Demand::default();
+        let mut guard = SpeedGuard::behind_decoder(limit, demand.clone());
+        // A decoder starts the read, then hands what it had decoded to its reader, who is
+        // away (writing to a full pipe) for three windows.
+        let mut read = Box::pin(guard.chunk(&mut response));
+        assert!(futures::poll!(read.as_mut()).is_pending());
+        tokio::time::sleep(window * 3).await;
+        tx.unbounded_send(Ok(Bytes::from_static(b"{}\n"))).unwrap();
+        demand.ask();
+        let chunk = read.await.expect("not taken for a slow server");
+        assert_eq!(chunk.as_deref(), Some(&b"{}\n"[..]));
+    }
+
+    #[tokio::test]
+    async fn a_server_that_sends_too_little_while_it_is_asked_is_too_slow() {
+        let (tx, mut response, limit, _) = trickle();
+        let demand = Demand::default();
+        let mut guard = SpeedGuard::behind_decoder(limit, demand.clone());
+        tx.unbounded_send(Ok(Bytes::from_static(b"{}\n"))).unwrap();
+        demand.ask();
+        assert!(guard.chunk(&mut response).await.is_ok());
+        demand.ask();
+        let slow = guard.chunk(&mut response).await;
+        assert!(matches!(slow, Err(Broke::TooSlow(_))), "{slow:?}");
+        drop(tx);
+    }
 }
