@@ -86,14 +86,21 @@ pub fn create_root(root: &Path) -> Result<()> {
     if root.is_dir() {
         return Ok(());
     }
-    // A file in its place fails `create_dir_all` with "File exists": say what is wrong.
+    // A file in its place fails `create_dir_all` with "File exists", one above it with
+    // "Not a directory": say what is wrong.
     if created.is_ok() || root.exists() {
         return Err(Error::usage(format!(
             "{} is not a directory",
             root.display()
         )));
     }
-    created.map_err(|e| io_error(root, e))
+    match created {
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Err(Error::usage(format!(
+            "{}: a path above it is a file, not a directory",
+            root.display()
+        ))),
+        created => created.map_err(|e| io_error(root, e)),
+    }
 }
 
 /// Creates the directory `root/relative` and the directories between, each of which must
@@ -271,7 +278,13 @@ mod tests {
             format!("{} is not a directory", file.display())
         );
         let below = create_root(&file.join("deeper")).unwrap_err();
-        assert!(below.to_string().contains("deeper"), "{below}");
+        assert_eq!(
+            below.to_string(),
+            format!(
+                "{}: a path above it is a file, not a directory",
+                file.join("deeper").display()
+            )
+        );
         assert_eq!(fs::read_to_string(&file).unwrap(), "precious");
         create_root(&dir.path().join("a/b")).unwrap();
         create_root(&dir.path().join("a/b")).unwrap();
