@@ -94,13 +94,13 @@ pub fn create_root(root: &Path) -> Result<()> {
             root.display()
         )));
     }
-    match created {
-        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Err(Error::usage(format!(
-            "{}: a path above it is a file, not a directory",
-            root.display()
-        ))),
-        created => created.map_err(|e| io_error(root, e)),
-    }
+    created.map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotADirectory => io_error(
+            root,
+            std::io::Error::other("a path above it is a file, not a directory"),
+        ),
+        _ => io_error(root, e),
+    })
 }
 
 /// Creates the directory `root/relative` and the directories between, each of which must
