@@ -282,6 +282,15 @@ impl EventLog {
         self.event("download_error", detail);
     }
 
+    /// How a download ended: [`download_complete`](Self::download_complete) or
+    /// [`download_error`](Self::download_error).
+    pub fn download_ended(&self, task: &FileTask, ended: &crate::error::Result<Downloaded>) {
+        match ended {
+            Ok(done) => self.download_complete(task, done),
+            Err(error) => self.download_error(task, error),
+        }
+    }
+
     /// Every file of the export is in: totals of this run, and its duration.
     pub fn export_complete(&self, files: usize, resources: u64, bytes: u64) {
         self.event(

@@ -61,7 +61,7 @@ pub struct JobEntry {
     /// Files received whole: stored, or streamed to stdout.
     pub files_done: usize,
     /// Of those, the files streamed to stdout by `--stdout` runs (not stored).
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(skip_serializing_if = "super::job::is_zero")]
     pub files_streamed: usize,
     pub files: usize,
     /// Resources of the files received (stored or streamed).
@@ -79,10 +79,6 @@ pub struct JobEntry {
     pub status_url: Option<String>,
     #[serde(skip)]
     pub store: Store,
-}
-
-fn is_zero(n: &usize) -> bool {
-    *n == 0
 }
 
 impl JobEntry {

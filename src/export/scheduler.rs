@@ -243,10 +243,7 @@ impl Files<'_> {
             async |_| Ok(()),
         )
         .await;
-        match &done {
-            Ok(done) => self.events.download_complete(task, done),
-            Err(e) => self.events.download_error(task, e),
-        }
+        self.events.download_ended(task, &done);
         let done = done.map_err(|error| self.explain_expiry(task, error))?;
         // Recorded for the run report and `jobs`; a file the directory holds stays as it is.
         self.job.update(|job| {
@@ -259,15 +256,23 @@ impl Files<'_> {
                 task.name.clone(),
                 FileRecord {
                     streamed: true,
-                    bytes: done.bytes,
-                    resources: done.resources,
-                    unverified: !self.verify,
-                    requests,
-                    ..FileRecord::started(&task.file.url, None)
+                    ..self.received(task, &done, requests)
                 },
             );
         });
         Ok(done)
+    }
+
+    /// The record of a file received whole in `requests` requests (over every run), to be
+    /// marked stored or streamed.
+    fn received(&self, task: &FileTask, done: &Downloaded, requests: u32) -> FileRecord {
+        FileRecord {
+            bytes: done.bytes,
+            resources: done.resources,
+            unverified: !self.verify,
+            requests,
+            ..FileRecord::started(&task.file.url, None)
+        }
     }
 
     /// A file stored earlier, copied to stdout as it is stored (decompressed).
@@ -386,10 +391,7 @@ impl Files<'_> {
         self.events.download_request(task);
         let transfer = self.transfer(task, Some(permit));
         let done = download::download(&transfer, sink, checker, resume, record_answer).await;
-        match &done {
-            Ok(done) => self.events.download_complete(task, done),
-            Err(e) => self.events.download_error(task, e),
-        }
+        self.events.download_ended(task, &done);
         let done = match done {
             Ok(done) => done,
             // Refused bytes after a resume may come from the seam with bytes of another
@@ -424,12 +426,8 @@ impl Files<'_> {
                 task.name.clone(),
                 FileRecord {
                     done: true,
-                    bytes: done.bytes,
-                    resources: done.resources,
-                    unverified: !self.verify,
                     gzipped_bytes,
-                    requests: requests_before + done.requests,
-                    ..FileRecord::started(&task.file.url, None)
+                    ..self.received(task, &done, requests_before + done.requests)
                 },
             );
         });

@@ -10,8 +10,9 @@
 //! have taken it over (after a pause of the holder beyond its expiry), whose lease the
 //! delete would remove. The released lease object stays (a few hundred bytes). A lease that
 //! is released, expired, or whose holder was a process of this host that is no longer
-//! running (a kill), is taken over with a conditional update, so only one taker wins. A holder that cannot renew its lease in time, or finds it taken, stops: it is no
-//! longer the one working on the job.
+//! running (a kill), is taken over with a conditional update, so only one taker wins. A
+//! holder that cannot renew its lease in time, or finds it taken, stops: it is no longer
+//! the one working on the job.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
