@@ -958,12 +958,30 @@ def print_table(rows: list[dict], meta: dict, out=sys.stdout) -> None:
 # --------------------------------------------------------------------------- main
 
 
-def machine_info(tools: dict) -> dict:
-    cpu = ""
+def cpu_info() -> dict:
+    """The first CPU's entry of /proc/cpuinfo: its name (which a VM may cut to "AMD EPYC"),
+    family/model/stepping (which tell the generation apart), and the widest SIMD level the
+    line checker can use on it."""
+    fields: dict[str, str] = {}
     try:
-        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
-    except (OSError, StopIteration):
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if not line.strip():
+                    break
+                key, _, value = line.partition(":")
+                fields[key.strip()] = value.strip()
+    except OSError:
         pass
+    flags = set(fields.get("flags", "").split())
+    simd = next((f for f in ("avx512bw", "avx2", "sse2") if f in flags), "")
+    return {
+        "cpu_model": fields.get("model name", ""),
+        "cpu_family_model_stepping": "/".join(fields.get(k, "?") for k in ("cpu family", "model", "stepping")),
+        "cpu_simd": simd,
+    }
+
+
+def machine_info(tools: dict) -> dict:
     mem_kib = 0
     try:
         mem_kib = int(next(l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal")))
@@ -971,7 +989,7 @@ def machine_info(tools: dict) -> dict:
         pass
     return {
         "hostname": platform.node(), "kernel": platform.release(), "cpus": os.cpu_count(),
-        "cpu_model": cpu, "mem_total_mib": mem_kib // 1024,
+        **cpu_info(), "mem_total_mib": mem_kib // 1024,
         "curl_version": capture(["curl", "--version"]).split("\n")[0],
         "nginx_version": subprocess.run([tools["nginx"], "-v"], capture_output=True, text=True).stderr.strip(),
         "python": platform.python_version(),
@@ -1196,7 +1214,8 @@ def main() -> int:
 
     print(f"\ngroup-export download benchmark - {human_bytes(meta['bytes'])} ({meta['bytes'] / 1e6:.0f} MB) "
           f"in {len(meta['files'])} files, {meta['resources']} resources; {args.reps} reps; "
-          f"{os.cpu_count()} CPUs; downloads to "
+          f"{os.cpu_count()} CPUs ({doc['machine']['cpu_model'] or 'CPU model unknown'}, family/model/stepping "
+          f"{doc['machine']['cpu_family_model_stepping']}, {doc['machine']['cpu_simd'] or 'no x86 SIMD'}); downloads to "
           + ", ".join(f"{root} ({out_fs[storage]})" if storage != "s3"
                       else f"s3://{S3_BUCKET} (example S3 server, root in {root}, {out_fs[storage]})"
                       for storage, root in out_roots.items()))
